@@ -1,0 +1,3 @@
+from cctv_review.cli import main
+
+raise SystemExit(main())
