@@ -1,0 +1,214 @@
+"""The ``cctv-review`` command.
+
+With no subcommand it opens the desktop application; with one it runs
+headless and prints plain text (or JSON where asked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from cctv_review import __version__
+from cctv_review.paths import default_db_path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date-time like 2026-03-31T14:05:00") from None
+    # CCTV recorders show local time; a time without a zone is taken as this machine's local time.
+    return value if value.tzinfo else value.astimezone()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                        help=f"review database to use (default: {default_db_path()})")
+
+    parser = argparse.ArgumentParser(
+        prog="cctv-review",
+        description="Review police custody CCTV and record what it teaches. "
+        "Run with no command to open the application.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"cctv-review {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the application on a throw-away store with two sample cases")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("summary", parents=[common], help="how many cases had significant learning, and breakdowns")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--from", dest="date_from", type=_iso_date, help="first detention date to include (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include (YYYY-MM-DD)")
+
+    p = sub.add_parser("cases", parents=[common], help="list the cases")
+    p.add_argument("--status", choices=["not_started", "in_progress", "complete"])
+
+    p = sub.add_parser("import-cases", parents=[common], help="add cases from a spreadsheet saved as CSV")
+    p.add_argument("file", type=Path)
+
+    p = sub.add_parser("add-clip", parents=[common], help="add a CCTV file to a case (probed and hashed, never copied)")
+    p.add_argument("case", help="the case reference")
+    p.add_argument("file", type=Path)
+    p.add_argument("--camera", required=True, help="camera name, e.g. 'Booking-in desk'")
+    p.add_argument("--recorded-start", type=_iso_datetime,
+                   help="when the clip starts, from the recorder (e.g. 2026-03-31T14:05:00)")
+
+    p = sub.add_parser("verify", parents=[common], help="re-hash clips and report any that changed or went missing")
+    p.add_argument("case", nargs="?", help="only this case (reference)")
+
+    p = sub.add_parser("audit", parents=[common], help="the audit trail")
+    audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_sub.add_parser("verify", parents=[common], help="check the audit trail's hash chain")
+    p_list = audit_sub.add_parser("list", parents=[common], help="print the audit trail")
+    p_list.add_argument("--last", type=int, default=50, help="how many of the latest entries (default 50)")
+
+    p = sub.add_parser("export", parents=[common], help="export cases, findings and answers")
+    p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
+    p.add_argument("--from", dest="date_from", type=_iso_date, help="first detention date to include")
+    p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include")
+    p.add_argument("--redact", action="store_true",
+                   help="replace case references with stable pseudonyms, for sharing beyond the force")
+    p.add_argument("out", type=Path, nargs="?",
+                   help="where to write (csv: a folder; xlsx/pdf: a file). Default: in the current folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    db_path: Path = getattr(args, "db", None) or default_db_path()
+
+    if args.command is None:
+        from cctv_review.ui.app import run_gui
+
+        return run_gui(db_path=getattr(args, "db", None), demo=args.demo)
+
+    from cctv_review.errors import user_facing_errors
+
+    try:
+        return _run(args, db_path)
+    except user_facing_errors() as exc:
+        print(f"cctv-review: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("cctv-review: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace, db_path: Path) -> int:
+    from cctv_review.store import Store
+    from cctv_review.template import load_template
+
+    template = load_template()
+    with Store(db_path) as store:
+        command = args.command
+        if command == "summary":
+            from cctv_review.summary import format_summary, summarise
+
+            summary = summarise(store, template, date_from=args.date_from, date_to=args.date_to)
+            if args.json:
+                print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+            else:
+                print(format_summary(summary))
+            return EXIT_OK
+
+        if command == "cases":
+            cases = store.list_cases(status=args.status)
+            if not cases:
+                print("No cases.")
+            for case in cases:
+                flags = ", ".join(name for name, on in case.flags().items() if on)
+                when = case.detention_date.isoformat() if case.detention_date else "date not known"
+                outcome = f" - {case.outcome.label}" if case.outcome else ""
+                print(f"{case.reference}\t{case.custody_suite or '-'}\t{when}\t{case.status.label}{outcome}"
+                      + (f"\t[{flags}]" if flags else ""))
+            return EXIT_OK
+
+        if command == "import-cases":
+            from cctv_review.importer import import_cases_csv
+
+            parsed = import_cases_csv(store, args.file)
+            for warning in parsed.warnings:
+                print(f"Note: {warning}")
+            print(f"Imported {len(parsed.cases)} case{'s' if len(parsed.cases) != 1 else ''} from {args.file}.")
+            return EXIT_OK
+
+        if command == "add-clip":
+            from cctv_review.clips import add_clip_file
+
+            case = _case(store, args.case)
+            clip = add_clip_file(store, case.id, args.file, args.camera, args.recorded_start)
+            print(
+                f"Added {clip.camera} to case {case.reference}: {clip.width}x{clip.height}, "
+                f"{clip.fps:g} fps, {clip.frame_count} frames, {clip.duration_ms / 1000:.1f} s, {clip.codec}; "
+                f"SHA-256 {clip.sha256}"
+            )
+            return EXIT_OK
+
+        if command == "verify":
+            case_id = _case(store, args.case).id if args.case else None
+            checks = store.check_clips(case_id)
+            if not checks:
+                print("There are no clips to check.")
+                return EXIT_OK
+            bad = [c for c in checks if c.status != "ok"]
+            for check in checks:
+                label = {"ok": "OK", "changed": "CHANGED", "missing": "MISSING", "unreadable": "UNREADABLE"}[check.status]
+                print(f"{label:10} {check.clip.path}" + (f"  ({check.detail})" if check.detail else ""))
+            print(f"{len(checks)} clip{'s' if len(checks) != 1 else ''} checked; "
+                  + (f"{len(bad)} problem{'s' if len(bad) != 1 else ''}." if bad else "all unchanged."))
+            return EXIT_PROBLEMS if bad else EXIT_OK
+
+        if command == "audit":
+            if args.audit_command == "verify":
+                check = store.verify_audit()
+                print(check)
+                return EXIT_OK if check.ok else EXIT_PROBLEMS
+            rows = store.audit_rows()[-args.last:] if args.last > 0 else []
+            for row in rows:
+                print(f"{row['id']:6} {row['at']} {row['user']:12} {row['action']:18} "
+                      f"{row['object_type']} {row['object_id']} {row['detail']}")
+            return EXIT_OK
+
+        if command == "export":
+            from cctv_review.export import export
+
+            out = args.out or Path.cwd() / _default_export_name(args.format)
+            written = export(
+                store, template, args.format, out,
+                date_from=args.date_from, date_to=args.date_to, redact=args.redact,
+            )
+            for path in written:
+                print(f"Wrote {path}")
+            return EXIT_OK
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _case(store, reference: str):
+    from cctv_review.store import NotFound
+
+    case = store.case_by_reference(reference)
+    if case is None:
+        raise NotFound(f"There is no case with reference {reference}. 'cctv-review cases' lists them.")
+    return case
+
+
+def _default_export_name(fmt: str) -> str:
+    stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d-%H%M")
+    return f"cctv-review-export-{stamp}" + ("" if fmt == "csv" else f".{fmt}")
