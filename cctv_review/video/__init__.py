@@ -1,0 +1,26 @@
+"""The video engine: probe, exact seek, playback, activity finder, stills.
+
+Qt-free at its core (plain Python objects and threads, OpenCV for decoding);
+:mod:`cctv_review.video.qt` is the thin adapter for the GUI.
+"""
+
+from .errors import (
+    CorruptVideo,
+    EmptyVideo,
+    NotAVideo,
+    UnsupportedCodec,
+    VideoError,
+    VideoFileMissing,
+)
+from .probe import VideoInfo, probe
+
+__all__ = [
+    "probe",
+    "VideoInfo",
+    "VideoError",
+    "VideoFileMissing",
+    "NotAVideo",
+    "CorruptVideo",
+    "UnsupportedCodec",
+    "EmptyVideo",
+]
