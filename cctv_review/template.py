@@ -320,7 +320,7 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
                 raise fail(q_where, "must be an object")
             qid = check_id(need(raw_q, "id", str, q_where), q_where)
             q_where = f"question '{qid}'"
-            if qid in seen_questions:
+            if qid in seen_questions or any(q.id == qid for q in questions):
                 raise fail(q_where, "question id is used twice")
             qtype = need(raw_q, "type", str, q_where)
             if qtype not in QUESTION_TYPES:

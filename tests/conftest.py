@@ -31,3 +31,37 @@ def template():
 def store(tmp_path):
     with Store(tmp_path / "review.sqlite", user="reviewer1") as s:
         yield s
+
+
+def answer_everything(store, template, case_id, overrides=None):
+    """Answer every required question that applies (the overrides first), as a reviewer would."""
+    for question_id, value in (overrides or {}).items():
+        store.set_answer(case_id, question_id, value, template)
+    for _ in range(10):
+        missing = template.missing_required(store.answers(case_id))
+        if not missing:
+            return
+        for q in missing:
+            value = {"yes_no": "no", "text": "Seen on the desk camera.", "time": "0:00:00"}.get(q.type)
+            if q.type == "single_choice":
+                value = q.options[0].value
+            elif q.type == "multiple_choice":
+                value = [q.options[0].value]
+            store.set_answer(case_id, q.id, value, template)
+    raise AssertionError("could not answer the template")
+
+
+@pytest.fixture
+def complete_case(store, template):
+    """Factory: a case answered, judged and completed."""
+    from cctv_review.domain import Case, Finding, FindingLevel, LearningLevel
+
+    def make(reference, outcome, *, answers=None, findings=(), **case_fields):
+        case = store.add_case(Case(reference=reference, **case_fields))
+        answer_everything(store, template, case.id, answers)
+        for theme, level in findings:
+            store.add_finding(Finding(case_id=case.id, theme=theme, level=FindingLevel(level), position_ms=1000))
+        store.set_outcome(case.id, LearningLevel(outcome), f"Rationale for {reference}.")
+        return store.complete_case(case.id, template)
+
+    return make
