@@ -560,26 +560,10 @@ class Store:
 
     def check_clips(self, case_id: int | None = None, progress=None, cancel=None) -> list[ClipCheck]:
         """Re-hash clips and report any that changed or went missing (see cctv_review.hashing)."""
-        from cctv_review.hashing import HashCancelled, sha256_file
-
         results = []
         clips = self.list_clips(case_id)
         for i, clip in enumerate(clips):
-            path = Path(clip.path)
-            if not path.exists():
-                results.append(ClipCheck(clip, "missing", f"{clip.path} is no longer there."))
-                continue
-            try:
-                digest = sha256_file(path, cancel=cancel)
-            except HashCancelled:
-                raise
-            except OSError as exc:
-                results.append(ClipCheck(clip, "unreadable", f"{clip.path} could not be read: {exc.strerror}."))
-                continue
-            if digest != clip.sha256:
-                results.append(ClipCheck(clip, "changed", f"{clip.path} has changed since it was added."))
-            else:
-                results.append(ClipCheck(clip, "ok"))
+            results.append(self._check_clip(clip, cancel))
             if progress:
                 progress((i + 1) / len(clips))
         bad = [r for r in results if r.status != "ok"]
@@ -588,6 +572,21 @@ class Store:
             {"checked": len(results), "problems": [{"clip_id": r.clip.id, "status": r.status} for r in bad]},
         )
         return results
+
+    @staticmethod
+    def _check_clip(clip: Clip, cancel) -> ClipCheck:
+        from cctv_review.hashing import sha256_file
+
+        path = Path(clip.path)
+        if not path.exists():
+            return ClipCheck(clip, "missing", f"{clip.path} is no longer there.")
+        try:
+            digest = sha256_file(path, cancel=cancel)
+        except OSError as exc:
+            return ClipCheck(clip, "unreadable", f"{clip.path} could not be read: {exc.strerror}.")
+        if digest != clip.sha256:
+            return ClipCheck(clip, "changed", f"{clip.path} has changed since it was added.")
+        return ClipCheck(clip, "ok")
 
     # -- findings --------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> Finding:
