@@ -1,0 +1,125 @@
+"""Exact-seeking, Qt-free frame reader.
+
+>>> with FrameReader("clip.mp4") as reader:
+...     frame = reader.read_at_ms(61_240)     # the frame on screen at 1:01.240
+...     frame.index, frame.position_ms, frame.image.shape
+
+``read_at_frame(n)`` returns exactly frame ``n`` - not the nearest keyframe:
+it seeks to a point before the target (OpenCV lands on the keyframe before
+it and decodes forward), then decodes forward checking each frame's real
+timestamp until it reaches ``n`` (see :mod:`cctv_review.video._capture`).
+Reading forward from the current position (``read_next``, or a target a few
+frames ahead) decodes sequentially without seeking.  Frames skipped on the
+way are decoded but not converted to BGR (``grab()`` without ``retrieve()``).
+
+A reader is used from one thread at a time.  Frame numbers outside the clip
+are clamped to the first/last frame.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._capture import Decoder
+from .errors import CorruptVideo
+from .probe import VideoInfo, probe
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded picture: its number, its time (ms from clip start), BGR pixels."""
+
+    index: int
+    position_ms: int
+    image: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.image.nbytes)
+
+
+def _fmt_ms(ms: float) -> str:
+    s, ms_ = divmod(int(ms), 1000)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return f"{h}:{m:02d}:{s:02d}.{ms_:03d}" if h else f"{m}:{s:02d}.{ms_:03d}"
+
+
+class FrameReader:
+    """Read exact frames from one clip (probes it unless ``info`` is given)."""
+
+    def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None,
+                 *, threads: int | None = None) -> None:
+        self.info = info if info is not None else probe(path)
+        self.path = os.fspath(path)
+        try:
+            self._dec = Decoder(self.path, self.info.fps, mode=self.info.timing,
+                                threads=threads, start_ms=self.info.start_ms)
+        except OSError as exc:
+            raise CorruptVideo(self.path, "could not be opened again for reading") from exc
+
+    # -- context manager -----------------------------------------------
+    def __enter__(self) -> "FrameReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._dec.close()
+
+    # -- statistics ----------------------------------------------------
+    @property
+    def decoded_frames(self) -> int:
+        """Frames decoded so far (grabbed, whether or not converted)."""
+        return self._dec.grabs
+
+    @property
+    def seeks(self) -> int:
+        return self._dec.seeks
+
+    @property
+    def position_index(self) -> int | None:
+        """Index of the frame last decoded (None before the first read)."""
+        return self._dec.index
+
+    # -- reading ---------------------------------------------------------
+    def clamp(self, index: int) -> int:
+        return max(0, min(self.info.frame_count - 1, int(index)))
+
+    def read_at_frame(self, index: int, *, forward_limit: int | None = None) -> Frame:
+        """Return frame ``index`` exactly (clamped to the clip)."""
+        target = self.clamp(index)
+        got = self._dec.seek_exact(target, forward_limit=forward_limit)
+        if got is None:
+            raise CorruptVideo(self.path, f"cannot be decoded at {_fmt_ms(self.info.ms_of_frame(target))} "
+                                          f"(frame {target}); that part of the file is damaged",
+                               advice="Try a position a little later, or obtain a fresh copy.")
+        return self._current()
+
+    def read_at_ms(self, ms: float) -> Frame:
+        """Return the frame on screen at ``ms`` milliseconds from the start."""
+        return self.read_at_frame(self.info.frame_at_ms(ms))
+
+    def grab_next(self) -> int | None:
+        """Decode the next frame without converting it; its index or None."""
+        return self._dec.grab()
+
+    def read_next(self) -> Frame | None:
+        """Decode and return the next frame in order (None at the end)."""
+        if self._dec.grab() is None:
+            return None
+        return self._current()
+
+    def retrieve(self) -> Frame:
+        """Convert and return the frame last decoded."""
+        return self._current()
+
+    def _current(self) -> Frame:
+        img = self._dec.retrieve()
+        if img is None:
+            raise CorruptVideo(self.path, f"returned an unreadable picture at frame {self._dec.index}")
+        return Frame(int(self._dec.index), int(round(self._dec.pts_ms)), img)
