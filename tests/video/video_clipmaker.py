@@ -36,8 +36,11 @@ def _background(width: int, height: int) -> np.ndarray:
 
 
 def draw_frame(index: int, width: int = W, height: int = H, *, moving: bool = False,
-               t: float = 0.0, background: np.ndarray | None = None) -> np.ndarray:
+               t: float = 0.0, background: np.ndarray | None = None,
+               numbered: bool = True) -> np.ndarray:
     img = (background if background is not None else _background(width, height)).copy()
+    if not numbered:
+        index = 0
     block_w = width // BITS
     for b in range(BITS):
         bit = (index >> (BITS - 1 - b)) & 1
@@ -85,7 +88,7 @@ CODECS = {
 
 def make_clip(out: Path, codec: str, seconds: float, fps: int = 25, *,
               moving_seconds: set[int] | None = None, width: int = W, height: int = H,
-              extra: list[str] | None = None) -> Path:
+              extra: list[str] | None = None, numbered: bool = True) -> Path:
     """Encode a numbered clip; ``moving_seconds`` get a moving square."""
     suffix, args = CODECS[codec]
     out = Path(out).with_suffix(suffix) if not str(out).endswith(suffix) else Path(out)
@@ -100,7 +103,8 @@ def make_clip(out: Path, codec: str, seconds: float, fps: int = 25, *,
         for i in range(n):
             t = i / fps
             moving = bool(moving_seconds) and int(t) in moving_seconds
-            proc.stdin.write(draw_frame(i, width, height, moving=moving, t=t, background=bg).tobytes())
+            proc.stdin.write(draw_frame(i, width, height, moving=moving, t=t, background=bg,
+                                        numbered=numbered).tobytes())
     finally:
         proc.stdin.close()
         rc = proc.wait(timeout=120)

@@ -1,0 +1,100 @@
+"""Save the current frame as a PNG with a caption burned in, for reports.
+
+The caption is drawn by OpenCV in a dark band *below* the picture (so it
+covers nothing), scaled to the image width so it stays legible on 320x240 and
+4K alike: case reference, camera, clip time, and the recorded date-time if
+known.  The file is written atomically (temporary file, then rename), and the
+caller's image is never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def format_clip_time(ms: int) -> str:
+    s, ms_ = divmod(max(0, int(ms)), 1000)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms_:03d}"
+
+
+def caption_lines(*, case_reference: str, camera: str, clip_ms: int,
+                  recorded_at: datetime | None) -> list[str]:
+    left = f"Case {case_reference}" if case_reference else "Case (no reference)"
+    line1 = f"{left}   Camera: {camera or 'unknown'}"
+    line2 = f"Clip time {format_clip_time(clip_ms)}"
+    if recorded_at is not None:
+        tz = recorded_at.strftime(" %Z") if recorded_at.tzinfo is not None else ""
+        line2 += f"   Recorded {recorded_at.strftime('%Y-%m-%d %H:%M:%S')}{tz}"
+    return [line1, line2]
+
+
+def _ascii(text: str) -> str:
+    # Hershey fonts draw ASCII only; keep the rest recognisable.
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def add_caption(image_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
+    """Return a new image: ``image_bgr`` with a caption band below it."""
+    img = image_bgr
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    elif img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    h, w = img.shape[:2]
+    lines = [_ascii(t) for t in lines]
+    thickness = max(1, int(round(w / 640)))
+    # Largest scale (within reason) at which the longest line fits the width.
+    scale = 1.0
+    longest = max(lines, key=len)
+    (tw, th), _ = cv2.getTextSize(longest, FONT, scale, thickness)
+    margin = max(4, w // 80)
+    scale = min(max(w / 1280, 0.35), (w - 2 * margin) / max(1, tw))
+    (tw, th), base = cv2.getTextSize(longest, FONT, scale, thickness)
+    line_h = th + base + max(3, th // 2)
+    band_h = margin + line_h * len(lines)
+    out = np.empty((h + band_h, w, 3), dtype=np.uint8)
+    out[:h] = img
+    out[h:] = (24, 24, 24)
+    y = h + margin // 2 + th + max(2, th // 3)
+    for text in lines:
+        cv2.putText(out, text, (margin, y), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+        y += line_h
+    return out
+
+
+def save_still(image_bgr: np.ndarray, out_path: str | os.PathLike[str], *, case_reference: str,
+               camera: str, clip_ms: int, recorded_at: datetime | None) -> Path:
+    """Write a captioned PNG of ``image_bgr`` to ``out_path``; return its path."""
+    out = Path(out_path)
+    if out.suffix.lower() != ".png":
+        out = out.with_suffix(".png")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    captioned = add_caption(image_bgr, caption_lines(
+        case_reference=case_reference, camera=camera, clip_ms=clip_ms, recorded_at=recorded_at))
+    ok, data = cv2.imencode(".png", captioned)
+    if not ok:
+        raise OSError(f"could not encode the still for {out}")
+    fd, tmp = tempfile.mkstemp(prefix=".still-", suffix=".png.part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.tobytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return out
