@@ -1,0 +1,156 @@
+"""Thin Qt adapter for the video engine (the only module that imports Qt).
+
+:class:`QtPlayer` wraps :class:`~cctv_review.video.player.Player`.  Frames
+are converted to ``QImage`` in the engine's decoder thread (``QImage`` is
+safe to create off the GUI thread; ``QPixmap`` is not - make pixmaps in the
+GUI) and delivered by signals, which Qt queues to the receiver's (GUI)
+thread.  Nothing here decodes on the GUI thread.
+
+:class:`ActivityScan` runs :func:`~cctv_review.video.activity.scan_activity`
+on a ``QThread`` with ``progress(float)``, ``finished(object)`` (the
+``ActivityResult``), ``failed(str)`` and ``cancelled()`` signals.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtGui import QImage
+
+from .activity import ActivityResult, ScanCancelled, scan_activity
+from .errors import VideoError
+from .player import Player
+from .probe import VideoInfo
+from .reader import Frame
+
+
+def bgr_to_qimage(image_bgr: np.ndarray) -> QImage:
+    """A QImage (RGB888, owning its pixels) from a BGR array, in one pass."""
+    h, w = image_bgr.shape[:2]
+    if image_bgr.ndim == 2:
+        image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
+    qimg = QImage(w, h, QImage.Format.Format_RGB888)
+    bpl = qimg.bytesPerLine()
+    buf = np.frombuffer(qimg.bits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    dst = buf[:, : w * 3].reshape(h, w, 3)
+    cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB, dst=dst)
+    return qimg
+
+
+class QtPlayer(QObject):
+    """Signals-based facade over :class:`Player` for the GUI."""
+
+    frameReady = Signal(QImage, int)       # image, position_ms
+    positionChanged = Signal(int)          # position_ms of the frame shown
+    stateChanged = Signal(bool)            # playing
+    errorOccurred = Signal(str)            # plain-language message
+    warningOccurred = Signal(str)          # non-fatal notice (e.g. damage skipped)
+    endReached = Signal()
+    opened = Signal(object)                # VideoInfo
+
+    def __init__(self, parent: QObject | None = None, **player_kwargs) -> None:
+        super().__init__(parent)
+        self._player = Player(
+            on_frame=self._on_frame, on_error=self._on_error, on_end=self.endReached.emit,
+            on_state=self.stateChanged.emit, on_opened=self.opened.emit,
+            on_warning=self.warningOccurred.emit,
+            prepare=lambda f: bgr_to_qimage(f.image), **player_kwargs)
+        self.last_frame: Frame | None = None
+
+    # worker-thread callbacks -> queued signals
+    def _on_frame(self, frame: Frame) -> None:
+        self.last_frame = frame
+        qimg = getattr(frame, "prepared", None)
+        if qimg is None:
+            qimg = bgr_to_qimage(frame.image)
+        self.frameReady.emit(qimg, int(frame.position_ms))
+        self.positionChanged.emit(int(frame.position_ms))
+
+    def _on_error(self, err: VideoError) -> None:
+        self.errorOccurred.emit(str(err))
+
+    # -- pass-through API ----------------------------------------------
+    @property
+    def player(self) -> Player:
+        return self._player
+
+    @property
+    def info(self) -> VideoInfo | None:
+        return self._player.info
+
+    @property
+    def position_ms(self) -> int:
+        return self._player.position_ms
+
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    @property
+    def speed(self) -> float:
+        return self._player.speed
+
+    def open(self, path: str) -> None:
+        self._player.open(path)
+
+    def play(self) -> None:
+        self._player.play()
+
+    def pause(self) -> None:
+        self._player.pause()
+
+    def toggle(self) -> None:
+        self._player.toggle()
+
+    def set_speed(self, speed: float) -> None:
+        self._player.set_speed(speed)
+
+    def seek_ms(self, ms: int) -> None:
+        self._player.seek_ms(ms)
+
+    def seek_frame(self, index: int) -> None:
+        self._player.seek_frame(index)
+
+    def step(self, delta: int = 1) -> None:
+        self._player.step(delta)
+
+    def jump(self, seconds: float) -> None:
+        self._player.jump(seconds)
+
+    def close(self) -> None:
+        self._player.close()
+
+
+class ActivityScan(QThread):
+    """Run an activity scan off the GUI thread.  Call ``start()``; ``cancel()``."""
+
+    progress = Signal(float)
+    finished_ok = Signal(object)     # ActivityResult
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, path: str, parent: QObject | None = None, **scan_kwargs) -> None:
+        super().__init__(parent)
+        self.path = str(path)
+        self.scan_kwargs = scan_kwargs
+        self._cancel = threading.Event()
+        self.result: ActivityResult | None = None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:  # runs in the QThread
+        try:
+            self.result = scan_activity(self.path, progress=self.progress.emit,
+                                        cancel=self._cancel.is_set, **self.scan_kwargs)
+        except ScanCancelled:
+            self.cancelled.emit()
+        except VideoError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # never let a scan take the app down
+            self.failed.emit(f"The activity scan of \"{self.path}\" failed: {exc}")
+        else:
+            self.finished_ok.emit(self.result)
