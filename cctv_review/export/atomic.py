@@ -1,0 +1,175 @@
+"""Write export files so that a failure never leaves a half-written file.
+
+Every file is first written to a hidden temporary file *in the destination
+folder* (so the final rename never crosses a file system), flushed and
+``fsync``-ed, and only then moved into place with :func:`os.replace`, which
+replaces an existing file in one step on Windows and POSIX alike.
+
+A CSV export is several files.  :class:`AtomicFiles` writes all of them to
+temporaries first and renames them only when every one has been written, so a
+failure while writing (disk full, a bug, an interrupted export) leaves the
+folder as it was.  The renames themselves come last and cannot run out of
+space; if one is refused (for example a file held open by Excel on Windows)
+the message says which.
+
+Any failure removes the temporaries and raises :class:`ExportError` with a
+plain-language message; the original exception is chained for the log.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+from pathlib import Path
+from typing import Callable, Iterator
+
+from cctv_review.export.errors import ExportError
+
+TEMP_PREFIX = ".cctv-review-export-"
+TEMP_SUFFIX = ".tmp"
+
+
+def describe_os_error(exc: OSError, path: Path) -> str:
+    """A plain-language message for an error writing ``path``."""
+    code = exc.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
+        return f"Could not write {path}: the disk is full. Free some space or choose another place, then export again."
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            f"Could not write {path}: permission was refused. If the file is open in another program "
+            "(such as Excel or a PDF viewer) close it, or choose a folder you can write to."
+        )
+    if code == errno.EROFS:
+        return f"Could not write {path}: that drive is read-only. Choose another place."
+    if code == errno.ENOENT:
+        return f"Could not write {path}: the folder does not exist."
+    reason = exc.strerror or str(exc)
+    return f"Could not write {path}: {reason}."
+
+
+class AtomicFiles:
+    """Stage several files in their destination folders, then commit them together.
+
+    Use as a context manager::
+
+        with AtomicFiles() as files:
+            tmp = files.stage(Path("out/cases.csv"))
+            ...write tmp...
+        # all renamed into place here; on an exception, all temporaries removed
+
+    ``stage`` returns the temporary path to write to; :meth:`commit` (called on
+    a clean exit) fsyncs and renames each temporary over its destination.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, destination)
+        self._last_destination: Path | None = None
+
+    def stage(self, destination: Path) -> Path:
+        destination = Path(destination)
+        # Not tempfile.mkstemp: it makes the file private (0600), and the renamed export should get
+        # the usual permissions for a new file (0666 less the umask), like any file the user saves.
+        for _ in range(100):
+            temporary = destination.parent / f"{TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+            try:
+                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise ExportError(describe_os_error(exc, destination)) from exc
+            os.close(fd)
+            break
+        else:  # pragma: no cover - 100 clashes of 32 random bits
+            raise ExportError(f"Could not make a temporary file in {destination.parent}.")
+        self._staged.append((temporary, destination))
+        self._last_destination = destination
+        return temporary
+
+    def commit(self) -> list[Path]:
+        """fsync every temporary, then rename each into place; returns the destinations."""
+        done: list[Path] = []
+        for temporary, destination in self._staged:
+            try:
+                _fsync_file(temporary)
+            except OSError as exc:
+                self.discard()
+                raise ExportError(describe_os_error(exc, destination)) from exc
+        for temporary, destination in self._staged:
+            try:
+                os.replace(temporary, destination)
+            except OSError as exc:
+                self.discard()
+                message = describe_os_error(exc, destination)
+                if done:
+                    message += " These files were written before the problem: " + ", ".join(p.name for p in done) + "."
+                raise ExportError(message) from exc
+            done.append(destination)
+        for folder in {d.parent for _, d in self._staged}:
+            _fsync_dir(folder)
+        self._staged = []
+        return done
+
+    def discard(self) -> None:
+        """Remove every temporary that is still there."""
+        for temporary, _ in self._staged:
+            try:
+                temporary.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:  # pragma: no cover - nothing more can be done
+                pass
+        self._staged = []
+
+    def __enter__(self) -> AtomicFiles:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self.commit()
+            return False
+        self.discard()
+        if isinstance(exc, ExportError):
+            return False
+        if isinstance(exc, OSError):
+            destination = self._last_destination or Path(getattr(exc, "filename", None) or "the export")
+            raise ExportError(describe_os_error(exc, destination)) from exc
+        if isinstance(exc, Exception):
+            raise ExportError(
+                f"The export could not be finished ({type(exc).__name__}: {exc}). Nothing was written."
+            ) from exc
+        return False  # KeyboardInterrupt and the like pass through (temporaries are gone)
+
+
+def write_atomically(destination: Path, writer: Callable[[Path], None]) -> Path:
+    """Call ``writer(temporary_path)`` and move the result to ``destination``."""
+    with AtomicFiles() as files:
+        writer(files.stage(destination))
+    return destination
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable where the platform allows it (not on Windows)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def leftover_temporaries(folder: Path) -> Iterator[Path]:
+    """Temporaries an export left behind (none, unless the process was killed)."""
+    return (p for p in Path(folder).glob(TEMP_PREFIX + "*" + TEMP_SUFFIX))

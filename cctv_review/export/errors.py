@@ -1,0 +1,7 @@
+"""The export package's error (kept apart so every module can import it)."""
+
+from __future__ import annotations
+
+
+class ExportError(Exception):
+    """An export could not be written; the message says why in plain words."""

@@ -1,0 +1,501 @@
+"""The printable review report (PDF), drawn with Qt's own PDF output.
+
+Layout (A4 portrait):
+
+* **Cover**: title, scope and time of export, the headline statement in a
+  box, the progress note, the outcome breakdown table, a bar chart of the
+  outcomes and the findings-by-theme table.
+* **Breakdowns**: custody suite, month of detention, case flags, use of force.
+* **One section per case** (each on a new page): details and flags, the
+  outcome with its rationale, the findings (clip time, camera, recorded
+  date-time, theme, level, note and the still, scaled to fit) and the answers
+  grouped by form section.  A missing still is noted, not fatal.  A redacted
+  report leaves stills out (they can show faces) and says so on the cover.
+* Every page has the protective marking (:data:`PROTECTIVE_MARKING`) at top and
+  bottom and "Page n of N".
+
+How: the content is HTML laid out by :class:`QTextDocument` (tables and page
+flow), paginated to the content area of the page, and each page is painted
+with :class:`QPainter` onto a :class:`QPdfWriter` together with the header and
+footer.  The chart is a custom text object (``QPyTextObject``) painted as
+vectors where it sits in the flow, so it stays sharp in print.  Stills are
+``QImage`` resources (never ``QPixmap``), so the report can be made in a
+worker thread, as the Export dialog does.
+
+The PDF is rendered into memory (a ``QBuffer``) and then written to disk
+with ordinary Python file I/O through :mod:`cctv_review.export.atomic`:
+QPdfWriter does not report write errors, whereas Python raises on a full disk.
+
+Qt needs a ``QGuiApplication`` for fonts.  When there is none (the command
+line), :func:`ensure_gui_application` creates one; on Linux it uses the
+``offscreen`` platform unless ``QT_QPA_PLATFORM`` says otherwise, so
+``cctv-review export --format pdf`` works on a machine with no display.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from cctv_review.domain import CASE_FLAGS, FindingLevel, LearningLevel, format_ms, format_percent
+from cctv_review.export.atomic import write_atomically
+from cctv_review.export.errors import ExportError
+from cctv_review.export.tabular import CaseDetail, ExportData, Table, local
+
+#: Shown at the top and bottom of every page (UK Government Security Classifications).
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+REPORT_TITLE = "CCTV review report"
+
+# Layout in CSS pixels (1/96 inch); the PDF writer is set to 96 dpi so these map directly.
+DPI = 96
+MM = DPI / 25.4
+MARGIN_LEFT = MARGIN_RIGHT = 16 * MM
+MARGIN_TOP = 20 * MM  # includes the header
+MARGIN_BOTTOM = 20 * MM  # includes the footer
+STILL_WIDTH = 300  # printed width of a still (about 80 mm)
+STILL_PIXELS = 900  # stills are embedded at most this wide (3x the printed width)
+
+LEVEL_COLOURS = {
+    LearningLevel.SIGNIFICANT.value: "#b3261e",
+    LearningLevel.SOME.value: "#b26a00",
+    LearningLevel.NONE.value: "#2e7d32",
+    FindingLevel.GOOD_PRACTICE.value: "#1565c0",
+}
+FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
+
+_app = None  # the QGuiApplication made for a headless export, kept alive
+
+
+def ensure_gui_application():
+    """Make sure a QGuiApplication exists (creating a headless one if needed)."""
+    global _app
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QGuiApplication
+
+    app = QCoreApplication.instance()
+    if app is not None:
+        if not isinstance(app, QGuiApplication):
+            raise ExportError("A PDF report needs Qt's GUI classes, but a console-only Qt application is running.")
+        return app
+    if threading.current_thread() is not threading.main_thread():
+        raise ExportError("A PDF report must first be started from the program's main thread.")
+    args = [sys.argv[0] if sys.argv and sys.argv[0] else "cctv-review"]
+    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux"):
+        args += ["-platform", "offscreen"]  # no windows are shown; never needs a display
+    _app = QGuiApplication(args)
+    return _app
+
+
+def _e(text) -> str:
+    """HTML-escape text, keeping line breaks."""
+    return html.escape(str(text or "")).replace("\n", "<br>")
+
+
+def _font(point_size: float, bold: bool = False):
+    from PySide6.QtGui import QFont
+
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setStyleHint(QFont.SansSerif)
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    try:  # no "fi"/"fl" ligatures: the PDF's text then searches and copies as plain letters
+        font.setFeature(QFont.Tag("liga"), 0)
+    except AttributeError:  # pragma: no cover - Qt before 6.7
+        font.setLetterSpacing(QFont.AbsoluteSpacing, 0.01)
+    return font
+
+
+# -- the chart ----------------------------------------------------------------------
+
+
+CHART_SIZE = (640, 150)  # CSS pixels
+CHART_OBJECT = 0x1000 + 1  # QTextFormat.UserObject + 1
+CHART_PLACEHOLDER = "[[outcome-chart]]"
+
+
+def paint_outcome_chart(p, summary, width: float, height: float) -> None:
+    """Paint the bar chart of completed cases by outcome into (0, 0, width, height)."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QPainter, QPen
+
+    p.save()
+    try:
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.TextAntialiasing)
+        p.setPen(QColor("#222222"))
+        p.setFont(_font(10, bold=True))
+        p.drawText(QRectF(0, 0, width, 22), Qt.AlignLeft | Qt.AlignVCenter,
+                   f"Outcome of {summary.completed} completed case{'s' if summary.completed != 1 else ''}")
+        label_w, value_w = 170, 90
+        bar_x = label_w + 8
+        bar_w = width - bar_x - value_w - 8
+        top, row_h, bar_h = 30, 38, 24
+        whole = max(summary.completed, 1)  # bars show the share of completed cases
+        for i, level in enumerate(LearningLevel):
+            count = summary.by_level[level.value]
+            y = top + i * row_h
+            p.setFont(_font(9))
+            p.setPen(QColor("#222222"))
+            p.drawText(QRectF(0, y, label_w, bar_h), Qt.AlignRight | Qt.AlignVCenter, level.label)
+            p.setPen(Qt.NoPen)
+            p.setBrush(QColor("#eeeeee"))
+            p.drawRect(QRectF(bar_x, y, bar_w, bar_h))
+            p.setBrush(QColor(LEVEL_COLOURS[level.value]))
+            p.drawRect(QRectF(bar_x, y, bar_w * count / whole, bar_h))
+            p.setPen(QPen(QColor("#222222")))
+            p.setFont(_font(9, bold=True))
+            p.drawText(QRectF(bar_x + bar_w + 8, y, value_w, bar_h), Qt.AlignLeft | Qt.AlignVCenter,
+                       f"{count} ({format_percent(summary.level_percent(level))})")
+    finally:
+        p.restore()
+
+
+def _chart_handler(summary):
+    """A text-object handler that paints the chart as vectors wherever it sits in the document."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QPyTextObject
+
+    class ChartObject(QPyTextObject):
+        def intrinsicSize(self, doc, position, fmt):
+            return QSizeF(*CHART_SIZE)
+
+        def drawObject(self, painter, rect, doc, position, fmt):
+            painter.save()
+            painter.translate(rect.topLeft())
+            paint_outcome_chart(painter, summary, rect.width(), rect.height())
+            painter.restore()
+
+    return ChartObject()
+
+
+def _insert_chart(doc, summary) -> None:
+    """Replace the chart placeholder paragraph's text with the chart object."""
+    from PySide6.QtGui import QTextCharFormat
+
+    handler = _chart_handler(summary)
+    doc.documentLayout().registerHandler(CHART_OBJECT, handler)
+    doc._chart_handler = handler  # keep the Python object alive as long as the document
+    cursor = doc.find(CHART_PLACEHOLDER)
+    if cursor.isNull():  # pragma: no cover - the cover always has it
+        return
+    fmt = QTextCharFormat()
+    fmt.setObjectType(CHART_OBJECT)
+    cursor.insertText("\ufffc", fmt)
+
+
+# -- the HTML ---------------------------------------------------------------------------
+
+STYLE = """
+body { color: #1a1a1a; }
+h1 { font-size: 20pt; font-weight: bold; margin: 0 0 4px 0; }
+h2 { font-size: 14pt; font-weight: bold; margin: 14px 0 6px 0; color: #1f3a5f; }
+h3 { font-size: 11pt; font-weight: bold; margin: 10px 0 4px 0; color: #1f3a5f; }
+p { margin: 0 0 6px 0; }
+.muted { color: #555555; }
+.small { font-size: 8pt; }
+table.data { border-collapse: collapse; margin: 2px 0 8px 0; }
+table.data th { background-color: #dde4ee; font-weight: bold; font-size: 8pt; padding: 3px 5px;
+                border: 1px solid #b8c2d0; }
+table.data td { padding: 3px 5px; border: 1px solid #c8ced8; vertical-align: top; }
+td.nowrap { white-space: nowrap; }
+td.note { padding: 4px 5px 6px 5px; }
+td.section { background-color: #f0f3f7; font-weight: bold; }
+"""
+
+
+def _table_html(table: Table, first_width: str = "") -> str:
+    head = "".join(
+        f'<th align="{"right" if c.kind in ("int", "percent") else "left"}"'
+        + (f' width="{first_width}"' if i == 0 and first_width else "") + f">{_e(c.title)}</th>"
+        for i, c in enumerate(table.columns)
+    )
+    rows = []
+    for row in table.rows:
+        cells = []
+        for value, column in zip(row, table.columns):
+            if column.kind == "percent":
+                cells.append(f'<td align="right">{format_percent(value)}</td>')
+            elif column.kind == "int":
+                cells.append(f'<td align="right">{value}</td>')
+            else:
+                cells.append(f"<td>{_e(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead>'
+            + "".join(rows) + "</table>")
+
+
+def _level_span(level_value: str, label: str) -> str:
+    colour = LEVEL_COLOURS.get(level_value, "#333333")
+    return f'<span style="color: {colour}; font-weight: bold;">{_e(label)}</span>'
+
+
+def _when(value: datetime | None, millis: bool = False) -> str:
+    if value is None:
+        return ""
+    text = local(value).strftime("%Y-%m-%d %H:%M:%S")
+    if millis:
+        text += f".{local(value).microsecond // 1000:03d}"
+    return text
+
+
+def cover_html(data: ExportData) -> str:
+    s = data.summary
+    tables = {t.name: t for t in data.summary_tables}
+    parts = [
+        f"<h1>{_e(REPORT_TITLE)}</h1>",
+        f'<p class="muted">{_e(data.scope_text)}. Produced {_e(_when(data.generated_at))} '
+        f"with form {_e(s.template)}.</p>",
+        '<table width="100%" cellspacing="0" cellpadding="10" style="margin-top: 10px; margin-bottom: 8px;">'
+        '<tr><td style="background-color: #eef2f8; border-left: 4px solid #1f3a5f;">'
+        f'<p style="font-size: 15pt; font-weight: bold; margin: 0;">{_e(s.headline)}</p>'
+        f'<p style="margin: 6px 0 0 0;">{_e(s.progress_note)}</p>'
+        "</td></tr></table>",
+    ]
+    if data.redacted:
+        from cctv_review.export.redact import REDACTION_NOTE
+
+        parts.append(f'<p style="color: #8a1c1c;"><b>Redacted.</b> {_e(REDACTION_NOTE)}</p>')
+    parts += [
+        "<h2>Outcome of completed cases</h2>",
+        _table_html(tables["by_outcome"], "50%"),
+        f"<p>{CHART_PLACEHOLDER}</p>",
+        "<h2>Findings by theme</h2>",
+        '<p class="muted small">Completed cases with at least one finding in the theme; the percentage is of all '
+        "completed cases with significant learning in the theme.</p>",
+        _table_html(tables["by_theme"], "30%"),
+    ]
+    return "".join(parts)
+
+
+def breakdowns_html(data: ExportData) -> str:
+    tables = {t.name: t for t in data.summary_tables}
+    uof = data.summary.use_of_force
+    parts = ['<h2 style="page-break-before: always;">Breakdowns</h2>']
+    for name in ("by_suite", "by_month", "by_flag"):
+        parts.append(f"<h3>{_e(tables[name].title)}</h3>")
+        parts.append(_table_html(tables[name], "30%"))
+    parts.append(f"<h3>{_e(tables['use_of_force'].title)}</h3>")
+    parts.append(_table_html(tables["use_of_force"], "50%"))
+    parts.append(
+        f'<p class="muted small">Force counts as used when the reviewer answered that it was, or (if not answered) '
+        f"when the case is flagged use of force. {uof.cases} completed case{'s' if uof.cases != 1 else ''}.</p>"
+    )
+    return "".join(parts)
+
+
+def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) -> str:
+    c = detail.case
+    flags = ", ".join(label for flag, label in CASE_FLAGS.items() if getattr(c, flag)) or "None"
+    outcome = (_level_span(c.outcome.value, c.outcome.label) if c.outcome
+               else '<span class="muted">Not yet decided</span>')
+    rows = [
+        ("Custody suite", _e(c.custody_suite or "Not recorded")),
+        ("Detention date", _e(c.detention_date.isoformat() if c.detention_date else "Not known")),
+        ("Status", _e(c.status.label)),
+        ("Flags", _e(flags)),
+    ]
+    if not data.redacted:
+        if c.reviewer:
+            rows.append(("Reviewer", _e(c.reviewer)))
+        if c.completed_at:
+            rows.append(("Completed", _e(f"{_when(c.completed_at)} by {c.completed_by}")))
+    elif c.completed_at:
+        rows.append(("Completed", _e(_when(c.completed_at))))
+    details = "".join(f'<tr><td width="22%" class="muted">{k}</td><td>{v}</td></tr>' for k, v in rows)
+    rationale = _e(c.outcome_rationale) or '<span class="muted">No rationale recorded.</span>'
+    parts = [
+        f'<h2 style="page-break-before: always;">Case {_e(detail.label)}</h2>',
+        f'<table width="100%" cellspacing="0" cellpadding="2">{details}</table>',
+        f"<h3>Outcome: {outcome}</h3>",
+        f"<p>{rationale}</p>",
+        f"<h3>Findings ({len(detail.findings)})</h3>",
+    ]
+    if not detail.findings:
+        parts.append('<p class="muted">No findings were recorded.</p>')
+    else:
+        table = ['<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
+                 '<th align="left" width="12%">Clip time</th><th align="left" width="16%">Camera</th>'
+                 '<th align="left" width="21%">Recorded</th><th align="left" width="25%">Theme</th>'
+                 '<th align="left">Level</th></tr></thead>']
+        for fd in detail.findings:
+            f = fd.finding
+            clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
+            table.append(
+                f'<tr><td class="nowrap">{_e(clip_time)}</td><td>{_e(fd.camera)}</td>'
+                f'<td class="nowrap">{_e(_when(fd.recorded_at, True))}</td>'
+
+                f"<td>{_e(fd.theme_label)}</td><td>{_level_span(f.level.value, f.level.label)}</td></tr>"
+            )
+            note = _e(f.note) or '<span class="muted">No note.</span>'
+            extra = ""
+            if data.redacted:
+                if f.still_path:
+                    extra = '<br><span class="muted small">Still left out of this redacted report.</span>'
+            elif f.id in still_urls:
+                extra = f'<br><img src="{still_urls[f.id]}" width="{STILL_WIDTH}">'
+            elif fd.still_missing or f.still_path:
+                extra = (f'<br><span class="muted small">Still not available: '
+                         f"{_e(Path(f.still_path).name)} could not be read.</span>")
+            table.append(f'<tr><td colspan="5" class="note">{note}{extra}</td></tr>')
+        table.append("</table>")
+        parts.append("".join(table))
+    parts.append(f"<h3>Answers ({len(detail.answers)})</h3>")
+    if not detail.answers:
+        parts.append('<p class="muted">No questions have been answered.</p>')
+    else:
+        table = ['<table class="data" width="100%" cellspacing="0" cellpadding="3">']
+        section = None
+        for ad in detail.answers:
+            if ad.section != section:
+                section = ad.section
+                table.append(f'<tr><td colspan="2" class="section">{_e(section or "Other questions")}</td></tr>')
+            table.append(f'<tr><td width="58%">{_e(ad.question)}</td><td>{_e(ad.display)}</td></tr>')
+        table.append("</table>")
+        parts.append("".join(table))
+    return "".join(parts)
+
+
+def _load_still(path: Path):
+    """A still scaled for print, or None when it cannot be read."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(path))
+    if image.isNull():
+        return None
+    if image.width() > STILL_PIXELS:
+        image = image.scaledToWidth(STILL_PIXELS, Qt.SmoothTransformation)
+    return image
+
+
+def build_document(data: ExportData, progress: Callable[[float, str], None]):
+    """The report as a QTextDocument (not yet paginated)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(_font(9.5))
+    doc.setDefaultStyleSheet(STYLE)
+    doc.setDocumentMargin(0)
+    body = [cover_html(data), breakdowns_html(data)]
+    for i, detail in enumerate(data.cases):
+        progress(0.3 + 0.3 * i / len(data.cases), f"Laying out case {i + 1} of {len(data.cases)}")
+        still_urls: dict[int, str] = {}
+        if not data.redacted:
+            for fd in detail.findings:
+                if fd.still is None:
+                    continue
+                image = _load_still(fd.still)
+                if image is None:
+                    continue
+                url = f"still:{fd.finding.id}"
+                doc.addResource(QTextDocument.ImageResource, QUrl(url), image)
+                still_urls[fd.finding.id] = url
+        body.append(case_html(detail, data, still_urls))
+    doc.setHtml("<html><body>" + "".join(body) + "</body></html>")
+    _insert_chart(doc, data.summary)
+    return doc
+
+
+def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> bytes:
+    """The whole report as PDF bytes."""
+    ensure_gui_application()
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
+    from PySide6.QtGui import (
+        QAbstractTextDocumentLayout,
+        QColor,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPalette,
+        QPdfWriter,
+    )
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(0, 0, 0, 0)))
+    writer.setTitle(REPORT_TITLE + (" (redacted)" if data.redacted else ""))
+    writer.setCreator("cctv-review")
+
+    page = QRectF(0, 0, writer.width(), writer.height())
+    content = QSizeF(page.width() - MARGIN_LEFT - MARGIN_RIGHT, page.height() - MARGIN_TOP - MARGIN_BOTTOM)
+
+    doc = build_document(data, progress)
+    doc.documentLayout().setPaintDevice(writer)
+    doc.setPageSize(content)
+    pages = doc.pageCount()
+
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise ExportError("The PDF report could not be started (Qt refused to open the PDF writer).")
+    try:
+        context = QAbstractTextDocumentLayout.PaintContext()
+        palette = QPalette()
+        palette.setColor(QPalette.Text, QColor("#1a1a1a"))
+        context.palette = palette
+        produced = _when(data.generated_at)[:16]
+        for index in range(pages):
+            progress(0.6 + 0.35 * index / pages, f"Drawing page {index + 1} of {pages}")
+            if index:
+                writer.newPage()
+            painter.save()
+            painter.translate(MARGIN_LEFT, MARGIN_TOP - index * content.height())
+            clip = QRectF(0, index * content.height(), content.width(), content.height())
+            painter.setClipRect(clip)
+            context.clip = clip
+            doc.documentLayout().draw(painter, context)
+            painter.restore()
+            _draw_furniture(painter, page, index + 1, pages, produced, data.redacted)
+    finally:
+        painter.end()
+    buffer.close()
+    return bytes(buffer.data())
+
+
+def _draw_furniture(painter, page, number: int, pages: int, produced: str, redacted: bool) -> None:
+    """Header and footer: the marking top and bottom, title, date and page number."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QPen
+
+    left, right = MARGIN_LEFT, page.width() - MARGIN_RIGHT
+    width = right - left
+    header = QRectF(left, 6 * MM, width, 6 * MM)
+    footer = QRectF(left, page.height() - 13 * MM, width, 6 * MM)
+    painter.save()
+    painter.setPen(QColor("#1a1a1a"))
+    painter.setFont(_font(9, bold=True))
+    painter.drawText(header, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
+    painter.drawText(footer, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
+    painter.setFont(_font(8))
+    painter.setPen(QColor("#555555"))
+    title = REPORT_TITLE + (" (redacted)" if redacted else "")
+    painter.drawText(header, Qt.AlignLeft | Qt.AlignVCenter, title)
+    painter.drawText(header, Qt.AlignRight | Qt.AlignVCenter, produced)
+    painter.drawText(footer, Qt.AlignRight | Qt.AlignVCenter, f"Page {number} of {pages}")
+    painter.drawText(footer, Qt.AlignLeft | Qt.AlignVCenter, "cctv-review")
+    painter.setPen(QPen(QColor("#b8c2d0"), 0.75))
+    painter.drawLine(left, header.bottom() + 1.5 * MM, right, header.bottom() + 1.5 * MM)
+    painter.drawLine(left, footer.top() - 1.5 * MM, right, footer.top() - 1.5 * MM)
+    painter.restore()
+
+
+def write_pdf(data: ExportData, out: Path, progress: Callable[[float, str], None]) -> list[Path]:
+    content = render_pdf(data, progress)
+    if not content.startswith(b"%PDF") or b"%%EOF" not in content[-64:]:
+        raise ExportError("The PDF report could not be produced completely. Nothing was written.")
+    progress(0.96, "Saving the report")
+
+    def save(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+
+    write_atomically(out, save)
+    return [out]
