@@ -1,0 +1,256 @@
+"""Benchmark the video engine against FFmpeg's decode-only limit.
+
+    python benchmarks/video_bench.py            # 10-minute 1080p25 H.264, 2 s GOP
+    python benchmarks/video_bench.py --quick    # 2-minute clip, fewer seeks
+    python benchmarks/video_bench.py --minutes 20
+    python benchmarks/video_bench.py --clip my.mp4
+
+The clip is made once with the ffmpeg CLI (a mostly still 'cell' scene with
+sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
+-g 50) and cached under benchmarks/_work/.  Measured in one run:
+
+1. ffmpeg ``-f null`` decode-only frame rate with the engine's thread count;
+2. the engine's playback decode-and-convert rate (Player, unpaced, frames
+   delivered to on_frame after BGR->RGB conversion in the decoder thread);
+3. exact-seek latency, median and worst of N random targets, with accuracy
+   checked against a reference sequential decode (frame signatures);
+4. activity-scan speed as a multiple of real time (auto/packets and pixels);
+5. 16x playback for a fixed wall time: displayed-frame interval mean/stdev,
+   and lag (clock vs wall, and frame shown vs clock) at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cctv_review.video import probe  # noqa: E402
+from cctv_review.video._capture import DECODE_THREADS, open_capture  # noqa: E402
+from cctv_review.video.activity import scan_activity  # noqa: E402
+from cctv_review.video.player import Player  # noqa: E402
+from cctv_review.video.reader import FrameReader  # noqa: E402
+
+WORK = ROOT / "benchmarks" / "_work"
+
+
+def make_clip(minutes: float) -> Path:
+    WORK.mkdir(parents=True, exist_ok=True)
+    out = WORK / f"bench_1080p25_gop50_{minutes:g}min.mp4"
+    if out.exists() and out.stat().st_size > 0:
+        return out
+    secs = int(minutes * 60)
+    # Still background (first frame of testsrc2, frozen) + temporal noise, and a
+    # moving figure (a small testsrc2) during 10 s of every minute.
+    graph = (
+        f"[0:v]trim=end_frame=1,loop=loop=-1:size=1:start=0,setpts=N/25/TB,"
+        f"noise=alls=6:allf=t[bg];"
+        f"[1:v]scale=240:360[fg];"
+        f"[bg][fg]overlay=x='200+mod(t*120,1400)':y=500:enable='lt(mod(t,60),10)',"
+        f"format=yuv420p[v]"
+    )
+    cmd = ["ffmpeg", "-loglevel", "error", "-y",
+           "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
+           "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
+           "-filter_complex", graph, "-map", "[v]", "-t", str(secs),
+           "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50",
+           "-sc_threshold", "0", "-r", "25", str(out) + ".part.mp4"]
+    print(f"making {out.name} ({secs} s of 1080p) ...", flush=True)
+    t = time.monotonic()
+    subprocess.run(cmd, check=True)
+    Path(str(out) + ".part.mp4").rename(out)
+    print(f"  made in {time.monotonic() - t:.0f} s", flush=True)
+    return out
+
+
+def ffmpeg_decode_rate(path: Path, threads: int, frames: int) -> float:
+    t = time.monotonic()
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-threads", str(threads), "-i", str(path),
+                    "-frames:v", str(frames), "-f", "null", "-"], check=True)
+    return frames / (time.monotonic() - t)
+
+
+def engine_playback_rate(path: Path, info, frames: int) -> float:
+    done = threading.Event()
+    count = [0]
+
+    def on_frame(f):
+        count[0] += 1
+        if count[0] >= frames:
+            done.set()
+
+    rgb = lambda f: cv2.cvtColor(f.image, cv2.COLOR_BGR2RGB)  # noqa: E731 - what the GUI needs
+    p = Player(on_frame=on_frame, on_end=done.set, prepare=rgb, paced=False)
+    p.open(str(path), info=info)
+    p.wait_opened()
+    time.sleep(0.3)
+    count[0] = 0
+    t = time.monotonic()
+    p.play()
+    done.wait(600)
+    dt = time.monotonic() - t
+    n = count[0]
+    p.close()
+    return n / dt
+
+
+def signature(img: np.ndarray) -> np.ndarray:
+    return cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def seek_bench(path: Path, info, n: int, seed: int = 7):
+    rng = random.Random(seed)
+    targets = sorted(rng.sample(range(info.frame_count), n))
+    # Reference: sequential decode, keep signatures of the target frames.
+    ref = {}
+    cap = open_capture(path)
+    want = set(targets)
+    i = 0
+    while cap.grab():
+        if i in want:
+            ok, img = cap.retrieve()
+            ref[i] = signature(img)
+        i += 1
+    cap.release()
+    order = targets[:]
+    rng.shuffle(order)
+    lat, correct = [], 0
+    with FrameReader(str(path), info) as r:
+        r.read_at_frame(0)
+        for tg in order:
+            t = time.monotonic()
+            f = r.read_at_frame(tg)
+            lat.append(time.monotonic() - t)
+            d = np.abs(signature(f.image) - ref[tg]).mean()
+            # nearest neighbour check: must match the target better than its neighbours
+            correct += int(f.index == tg and d < 2.0)
+    return lat, correct, len(order)
+
+
+def gop_decode_time(path: Path, gop: int) -> float:
+    cap = open_capture(path)
+    t = time.monotonic()
+    for _ in range(gop):
+        cap.read()
+    dt = time.monotonic() - t
+    cap.release()
+    return dt
+
+
+def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0):
+    shown = []
+    p = Player(on_frame=lambda f: shown.append((time.monotonic(), f.position_ms)),
+               prepare=lambda f: cv2.cvtColor(f.image, cv2.COLOR_BGR2RGB))
+    p.open(str(path), info=info)
+    p.wait_opened()
+    time.sleep(0.3)
+    p.set_speed(speed)
+    shown.clear()
+    t0 = time.monotonic()
+    p.play()
+    time.sleep(seconds)
+    wall = time.monotonic() - t0
+    clock_ms = p.position_ms
+    last_pos = shown[-1][1] if shown else 0
+    p.close()
+    times = [t for t, _ in shown[3:]]
+    iv = [b - a for a, b in zip(times, times[1:])]
+    expect_ms = wall * 1000 * speed
+    # Per-quarter displayed fps to show the rate is steady across the run.
+    quarters = []
+    for q in range(4):
+        a, b = t0 + q * wall / 4, t0 + (q + 1) * wall / 4
+        quarters.append(sum(1 for t, _ in shown if a <= t < b) / (wall / 4))
+    return {
+        "frames": len(shown), "fps": len(shown) / wall,
+        "mean_ms": statistics.mean(iv) * 1000 if iv else 0.0,
+        "stdev_ms": statistics.pstdev(iv) * 1000 if iv else 0.0,
+        "clock_vs_wall_ms": clock_ms - expect_ms,
+        "shown_behind_clock_ms": clock_ms - last_pos,
+        "quarters": quarters,
+        "content_step_ms": statistics.median([b - a for (_, a), (_, b) in zip(shown, shown[1:])]) if len(shown) > 2 else 0,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clip", help="use this clip instead of making one")
+    ap.add_argument("--minutes", type=float, default=10.0, help="length of the generated clip")
+    ap.add_argument("--quick", action="store_true", help="2-minute clip, 20 seeks, short runs")
+    ap.add_argument("--seeks", type=int, default=None)
+    args = ap.parse_args()
+    minutes = 2.0 if args.quick and args.minutes == 10.0 else args.minutes
+    n_seeks = args.seeks or (20 if args.quick else 50)
+    path = Path(args.clip) if args.clip else make_clip(minutes)
+    info = probe(path)
+    threads = DECODE_THREADS
+    print(f"clip: {path.name}: {info.width}x{info.height} {info.fps:g} fps, {info.frame_count} frames, "
+          f"{info.duration_ms / 1000:.0f} s, {info.codec}; decoder threads: {threads}", flush=True)
+    rows = []
+    nframes = min(info.frame_count, 1500 if args.quick else 3000)
+
+    ff = ffmpeg_decode_rate(path, threads, nframes)
+    rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps", "1.00"))
+    print(rows[-1], flush=True)
+
+    pb = engine_playback_rate(path, info, nframes)
+    rows.append(("engine playback decode + BGR->RGB", f"{pb:.0f} fps", f"{pb / ff:.2f}"))
+    print(rows[-1], flush=True)
+
+    gop = 50
+    gop_t = gop_decode_time(path, gop)
+    lat, ok, n = seek_bench(path, info, n_seeks)
+    med, worst = statistics.median(lat), max(lat)
+    rows.append(("decode one 2 s GOP (50 frames, read)", f"{gop_t * 1000:.0f} ms", ""))
+    rows.append((f"exact seek, {n} random targets: median", f"{med * 1000:.0f} ms",
+                 f"{med / gop_t:.2f} x GOP time"))
+    rows.append(("exact seek: worst", f"{worst * 1000:.0f} ms", f"{worst / gop_t:.2f} x GOP time"))
+    rows.append(("exact seek: accuracy", f"{ok}/{n} ({100 * ok / n:.0f}%)", ""))
+    print(rows[-4:], flush=True)
+
+    dur_s = info.duration_ms / 1000
+    for method in ("auto", "pixels"):
+        res = scan_activity(path, info=info, method=method)
+        speed = dur_s / res.elapsed_s
+        rows.append((f"activity scan ({res.method}{', default' if method == 'auto' else ''})",
+                     f"{speed:.0f}x real time ({res.elapsed_s:.1f} s)",
+                     f"{speed * info.fps / ff:.2f} (content fps / limit)"))
+        print(rows[-1], flush=True)
+
+    pace = pacing_bench(path, info, 8.0 if args.quick else 20.0)
+    rows.append(("16x playback: frames shown per second", f"{pace['fps']:.1f} fps "
+                 f"(quarters {', '.join(f'{q:.1f}' for q in pace['quarters'])})",
+                 f"{pace['fps'] * pace['content_step_ms'] / 40 / ff:.2f} (content fps / limit)"))
+    rows.append(("16x playback: displayed-frame interval", f"mean {pace['mean_ms']:.1f} ms, "
+                 f"stdev {pace['stdev_ms']:.1f} ms", ""))
+    rows.append(("16x playback: content step between shown frames", f"{pace['content_step_ms']:.0f} ms (median)", ""))
+    rows.append(("16x playback: lag at end", f"clock vs wall {pace['clock_vs_wall_ms']:+.0f} ms; "
+                 f"shown frame behind clock {pace['shown_behind_clock_ms']:.0f} ms", ""))
+
+    print()
+    header = ("Measure", "Result", "Ratio to ffmpeg limit")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(3)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"
+    print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
+          f"OpenCV {cv2.__version__}; {time.strftime('%Y-%m-%d')}")
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()
