@@ -1,0 +1,248 @@
+"""Findings: the list beside the form and the small editor the F key opens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctv_review.domain import Finding, FindingLevel, format_ms
+from cctv_review.store import StoreError
+
+LEVEL_COLOURS = {
+    FindingLevel.SIGNIFICANT: QColor("#c5221f"),
+    FindingLevel.SOME: QColor("#e37400"),
+    FindingLevel.NONE: QColor("#5f6368"),
+    FindingLevel.GOOD_PRACTICE: QColor("#188038"),
+}
+
+
+def level_colour(level: FindingLevel | str) -> QColor:
+    return LEVEL_COLOURS[FindingLevel(level)]
+
+
+class ThemeCombo(QComboBox):
+    """Theme chooser: typing a theme's key letter (shown in brackets) selects it."""
+
+    def __init__(self, themes, parent=None):
+        super().__init__(parent)
+        self._keys = {}
+        for theme in themes:
+            label = f"{theme.label}  [{theme.key}]" if theme.key else theme.label
+            self.addItem(label, theme.id)
+            if theme.key:
+                self._keys[theme.key.upper()] = self.count() - 1
+
+    def keyPressEvent(self, event):  # noqa: N802
+        text = event.text().upper()
+        if len(text) == 1 and text in self._keys and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            self.setCurrentIndex(self._keys[text])
+            return
+        super().keyPressEvent(event)
+
+
+class FindingEditor(QDialog):
+    """Theme, learning level or good practice, note; optional still."""
+
+    def __init__(self, template, *, where: str, finding: Finding | None = None, can_capture: bool = False,
+                 default_theme: str = "", parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Edit finding" if finding else "Add finding")
+        self.setObjectName("findingEditor")
+        layout = QVBoxLayout(self)
+        self.where_label = QLabel(where)
+        self.where_label.setStyleSheet("font-weight:600")
+        layout.addWidget(self.where_label)
+        form = QFormLayout()
+        self.theme = ThemeCombo(template.themes)
+        self.theme.setObjectName("findingTheme")
+        form.addRow("&Theme (type its letter)", self.theme)
+        self.level = QComboBox()
+        self.level.setObjectName("findingLevel")
+        for level in FindingLevel:
+            self.level.addItem(level.label, level.value)
+        form.addRow("&Level", self.level)
+        self.note = QPlainTextEdit()
+        self.note.setObjectName("findingNote")
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("What happened, and what it teaches")
+        self.note.setMinimumHeight(90)
+        form.addRow("&Note", self.note)
+        self.capture = QCheckBox("Save a still of this frame with the finding")
+        self.capture.setObjectName("findingCapture")
+        self.capture.setEnabled(can_capture)
+        if not can_capture:
+            self.capture.setToolTip("No video frame is showing")
+        form.addRow("", self.capture)
+        layout.addLayout(form)
+        hint = QLabel("Ctrl+Enter saves, Esc cancels.")
+        hint.setStyleSheet("color:#666")
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, activated=self.accept)
+        if finding is not None:
+            self.theme.setCurrentIndex(max(0, self.theme.findData(finding.theme)))
+            self.level.setCurrentIndex(max(0, self.level.findData(finding.level.value)))
+            self.note.setPlainText(finding.note)
+        else:
+            if default_theme:
+                self.theme.setCurrentIndex(max(0, self.theme.findData(default_theme)))
+            self.level.setCurrentIndex(self.level.findData(FindingLevel.SOME.value))
+        self.theme.setFocus()
+        self.resize(460, 320)
+
+    def values(self) -> dict:
+        return {
+            "theme": self.theme.currentData(),
+            "level": FindingLevel(self.level.currentData()),
+            "note": self.note.toPlainText().strip(),
+        }
+
+
+class FindingsPanel(QWidget):
+    """The open case's findings in time order; double-click seeks the video."""
+
+    seekRequested = Signal(object, int)  # clip_id, position_ms
+    addRequested = Signal()
+    editRequested = Signal(int)
+    problem = Signal(str)
+
+    COLUMNS = ("Time", "Theme", "Level", "Note")
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.title = QLabel("Findings")
+        self.title.setStyleSheet("font-weight:600")
+        top.addWidget(self.title, 1)
+        self.add_button = QPushButton("Add (F)")
+        self.edit_button = QPushButton("Edit")
+        self.delete_button = QPushButton("Delete")
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            top.addWidget(b)
+        layout.addLayout(top)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("findingsList")
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.tree, 1)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.add_button.clicked.connect(self.addRequested)
+        self.edit_button.clicked.connect(self._edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        QShortcut(QKeySequence.Delete, self.tree, activated=self.delete_selected, context=Qt.WidgetShortcut)
+        session.caseOpened.connect(lambda _c: self.refresh())
+        session.findingsChanged.connect(self.refresh)
+        session.caseChanged.connect(lambda _c: self._update_buttons())
+        self.findings: list[Finding] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected_id()
+        self.tree.clear()
+        self.findings = self.session.findings()
+        clips = {c.id: c for c in self.session.clips()}
+        template = self.session.template
+        for finding in self.findings:
+            clip = clips.get(finding.clip_id)
+            when = format_ms(finding.position_ms, with_millis=False)
+            wall = clip.recorded_at(finding.position_ms) if clip else None
+            time_text = f"{clip.camera} {when}" if clip else when
+            if wall:
+                time_text += f" ({wall.astimezone().strftime('%H:%M:%S')})"
+            item = QTreeWidgetItem([time_text, template.theme_label(finding.theme), finding.level.label,
+                                    finding.note.replace("\n", " ")])
+            item.setData(0, Qt.UserRole, finding.id)
+            item.setForeground(2, level_colour(finding.level))
+            item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
+            self.tree.addTopLevelItem(item)
+            if finding.id == selected:
+                item.setSelected(True)
+        n = len(self.findings)
+        self.title.setText(f"Findings ({n})" if n else "Findings — none yet. Press F at a moment worth noting.")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_case = self.session.case is not None
+        editable = has_case and not self.session.locked
+        self.add_button.setEnabled(editable)
+        self.edit_button.setEnabled(editable and self.selected_id() is not None)
+        self.delete_button.setEnabled(editable and self.selected_id() is not None)
+
+    def selected_id(self) -> int | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.UserRole) if items else None
+
+    def finding(self, finding_id: int) -> Finding | None:
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def item_for(self, finding_id: int) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.UserRole) == finding_id:
+                return item
+        return None
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        finding = self.finding(item.data(0, Qt.UserRole))
+        if finding is not None:
+            self.seekRequested.emit(finding.clip_id, finding.position_ms)
+
+    def _edit_selected(self) -> None:
+        finding_id = self.selected_id()
+        if finding_id is not None:
+            self.editRequested.emit(finding_id)
+
+    def delete_selected(self, confirm: bool = True) -> bool:
+        finding = self.finding(self.selected_id()) if self.selected_id() is not None else None
+        if finding is None or self.session.locked:
+            return False
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Delete finding",
+                f"Delete the finding at {format_ms(finding.position_ms, False)} "
+                f"({self.session.template.theme_label(finding.theme)})?\n\n"
+                "The deletion is recorded in the audit trail.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No,
+            )
+            if answer != QMessageBox.Yes:
+                return False
+        try:
+            self.session.delete_finding(finding.id)
+        except StoreError as exc:
+            self.problem.emit(str(exc))
+            return False
+        return True

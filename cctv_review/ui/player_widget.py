@@ -1,0 +1,447 @@
+"""The player area: clip list, video picture, timeline and transport controls.
+
+Decoding happens in the video engine's worker threads
+(:class:`cctv_review.video.qt.QtPlayer`); this widget only paints the latest
+QImage it is handed, scaled to fit while keeping the aspect ratio.  A clip that
+cannot be opened shows the engine's plain-language message in the picture
+area; the rest of the case stays usable.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctv_review.domain import Clip, format_ms
+from cctv_review.ui.shortcuts import JUMP_SECONDS
+from cctv_review.ui.timeline import Timeline
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def make_player(parent=None):
+    """The video engine's Qt player (the GUI thread never decodes)."""
+    from cctv_review.video.qt import QtPlayer
+
+    return QtPlayer(parent)
+
+
+class VideoSurface(QWidget):
+    """Paints the latest frame scaled with its aspect ratio, or a message."""
+
+    clicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("videoSurface")
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setMinimumSize(320, 180)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.image: QImage | None = None
+        self.message = "Open a case and choose a clip."
+        self.error = False
+
+    def sizeHint(self):  # noqa: N802
+        return QSize(640, 360)
+
+    def set_image(self, image: QImage) -> None:
+        self.image = image
+        self.message = ""
+        self.error = False
+        self.update()
+
+    def set_message(self, text: str, error: bool = False) -> None:
+        self.message = text
+        self.error = error
+        if error:
+            self.image = None
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        if self.image is None or self.image.isNull():
+            return QRectF()
+        w, h = self.width(), self.height()
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(w / iw, h / ih)
+        sw, sh = iw * scale, ih * scale
+        return QRectF((w - sw) / 2, (h - sh) / 2, sw, sh)
+
+    def paintEvent(self, _event):  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#111111"))
+        if self.image is not None and not self.image.isNull():
+            p.setRenderHint(QPainter.SmoothPixmapTransform)
+            p.drawImage(self.image_rect(), self.image)
+        if self.message:
+            box = self.rect().adjusted(30, 30, -30, -30)
+            font = QFont(p.font())
+            font.setPointSizeF(font.pointSizeF() * 1.1)
+            p.setFont(font)
+            p.setPen(QColor("#ffb4ab") if self.error else QColor("#e8eaed"))
+            p.drawText(box, Qt.AlignCenter | Qt.TextWordWrap, self.message)
+        if self.hasFocus():
+            p.setPen(QPen(QColor("#8ab4f8"), 2))
+            p.drawRect(self.rect().adjusted(1, 1, -1, -1))
+        p.end()
+
+    def mousePressEvent(self, event):  # noqa: N802
+        self.setFocus(Qt.MouseFocusReason)
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+def _tool(text: str, tip: str, icon=None) -> QToolButton:
+    button = QToolButton()
+    if icon is not None:
+        button.setIcon(icon)
+    else:
+        button.setText(text)
+    button.setToolTip(tip)
+    button.setFocusPolicy(Qt.NoFocus)
+    button.setAutoRaise(True)
+    return button
+
+
+class PlayerWidget(QWidget):
+    """Clip list + picture + timeline + transport. Commands are plain methods."""
+
+    clipChanged = Signal(object)  # Clip | None
+    positionChanged = Signal(int)
+    stateChanged = Signal(bool)
+    speedChanged = Signal(float)
+    clipFailed = Signal(str)
+    savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
+
+    def __init__(self, parent=None, player=None):
+        super().__init__(parent)
+        self.setObjectName("playerArea")
+        self.player = player if player is not None else make_player(self)
+        self.clips: list[Clip] = []
+        self.clip: Clip | None = None
+        self.position_ms = 0
+        self.playing = False
+        self.speed = 1.0
+        self.failed = False
+        self.bin_ms = 0
+        self.scores: list[float] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.clip_list = QListWidget()
+        self.clip_list.setObjectName("clipList")
+        self.clip_list.setFocusPolicy(Qt.ClickFocus)
+        self.clip_list.setMaximumHeight(86)
+        self.clip_list.itemClicked.connect(self._clip_clicked)
+        layout.addWidget(self.clip_list)
+        self.surface = VideoSurface()
+        layout.addWidget(self.surface, 1)
+        self.timeline = Timeline()
+        layout.addWidget(self.timeline)
+
+        style = self.style()
+        bar = QHBoxLayout()
+        bar.setSpacing(2)
+        self.prev_activity_button = _tool("◀◆", "Previous activity (P)")
+        self.back_button = _tool(f"−{JUMP_SECONDS}s", f"Back {JUMP_SECONDS} seconds (Shift+Left)")
+        self.step_back_button = _tool("", "Previous frame (Left)", style.standardIcon(QStyle.SP_MediaSeekBackward))
+        self.play_button = _tool("", "Play / pause (Space)", style.standardIcon(QStyle.SP_MediaPlay))
+        self.play_button.setObjectName("playButton")
+        self.play_button.setIconSize(QSize(26, 26))
+        self.step_button = _tool("", "Next frame (Right)", style.standardIcon(QStyle.SP_MediaSeekForward))
+        self.forward_button = _tool(f"+{JUMP_SECONDS}s", f"Forward {JUMP_SECONDS} seconds (Shift+Right)")
+        self.next_activity_button = _tool("◆▶", "Next activity (N)")
+        for b in (self.prev_activity_button, self.back_button, self.step_back_button, self.play_button,
+                  self.step_button, self.forward_button, self.next_activity_button):
+            bar.addWidget(b)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.setFocusPolicy(Qt.NoFocus)
+        self.speed_combo.setToolTip("Playback speed (number keys 1–5, 9, 0)")
+        for s in SPEEDS:
+            self.speed_combo.addItem(f"{s:g}x", s)
+        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
+        bar.addWidget(self.speed_combo)
+        self.time_label = QLabel("0:00:00.000 / 0:00:00")
+        self.time_label.setObjectName("timeLabel")
+        self.time_label.setStyleSheet("font-family: monospace")
+        bar.addWidget(self.time_label)
+        bar.addStretch(1)
+        self.scan_label = QLabel()
+        self.scan_bar = QProgressBar()
+        self.scan_bar.setMaximumWidth(100)
+        self.scan_bar.setMaximumHeight(12)
+        self.scan_bar.setTextVisible(False)
+        self.scan_cancel = _tool("Cancel", "Stop finding activity in this clip")
+        for w in (self.scan_label, self.scan_bar, self.scan_cancel):
+            w.hide()
+            bar.addWidget(w)
+        layout.addLayout(bar)
+
+        self.prev_activity_button.clicked.connect(self.previous_activity)
+        self.back_button.clicked.connect(lambda: self.jump(-JUMP_SECONDS))
+        self.step_back_button.clicked.connect(lambda: self.step(-1))
+        self.play_button.clicked.connect(self.toggle_play)
+        self.step_button.clicked.connect(lambda: self.step(1))
+        self.forward_button.clicked.connect(lambda: self.jump(JUMP_SECONDS))
+        self.next_activity_button.clicked.connect(self.next_activity)
+        self.speed_combo.activated.connect(lambda i: self.set_speed(SPEEDS[i]))
+        self.timeline.seekRequested.connect(self.seek)
+
+        p = self.player
+        p.frameReady.connect(self._frame)
+        p.positionChanged.connect(self._position)
+        p.stateChanged.connect(self._state)
+        p.errorOccurred.connect(self._error)
+        p.endReached.connect(self._end)
+        p.opened.connect(self._opened)
+        self.opened = False
+        self._pending_seek: int | None = None
+        self._set_controls_enabled(False)
+
+    # -- clips ---------------------------------------------------------------
+    def set_clips(self, clips: list[Clip]) -> None:
+        self.clips = list(clips)
+        self.clip_list.clear()
+        for clip in self.clips:
+            start = clip.recorded_start.astimezone().strftime("%d %b %Y %H:%M:%S") if clip.recorded_start else "time not set"
+            item = QListWidgetItem(f"{clip.camera} — {start} — {format_ms(clip.duration_ms, False)}")
+            item.setData(Qt.UserRole, clip.id)
+            item.setToolTip(f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
+                            f"SHA-256 {clip.sha256}")
+            self.clip_list.addItem(item)
+        if not clips:
+            self.unload()
+            self.surface.set_message("This case has no clips yet. Use File > Add clip… to add CCTV footage.")
+        self._highlight_current()
+
+    def _highlight_current(self) -> None:
+        for i in range(self.clip_list.count()):
+            item = self.clip_list.item(i)
+            current = self.clip is not None and item.data(Qt.UserRole) == self.clip.id
+            font = item.font()
+            font.setBold(current)
+            item.setFont(font)
+            if current:
+                self.clip_list.setCurrentItem(item)
+
+    def _clip_clicked(self, item: QListWidgetItem) -> None:
+        clip_id = item.data(Qt.UserRole)
+        if self.clip is None or clip_id != self.clip.id:
+            self.load_clip(next(c for c in self.clips if c.id == clip_id))
+        self.surface.setFocus()
+
+    def load_clip(self, clip: Clip, position_ms: int = 0) -> None:
+        if self.clip is not None:
+            self.savePointReached.emit()
+        self.clip = clip
+        self.failed = False
+        self.position_ms = max(0, min(int(position_ms), clip.duration_ms or int(position_ms)))
+        self.playing = False
+        self.surface.image = None
+        self.surface.set_message(f"Opening {clip.camera}…")
+        self.timeline.set_duration(clip.duration_ms)
+        self.timeline.set_position(self.position_ms)
+        self.timeline.clear_activity()
+        self.scores, self.bin_ms = [], 0
+        self._set_controls_enabled(True)
+        self._update_time()
+        self._highlight_current()
+        self.opened = False
+        # The engine ignores a seek made before the clip is probed (it would play from 0),
+        # so the start position is applied when it reports the clip open.
+        self._pending_seek = self.position_ms
+        self.player.open(clip.path)
+        self.player.set_speed(self.speed)
+        self.clipChanged.emit(clip)
+
+    def _opened(self, _info) -> None:
+        self.opened = True
+        if self._pending_seek is not None and self.clip is not None:
+            target, self._pending_seek = self._pending_seek, None
+            self.player.seek_ms(target)
+
+    def unload(self) -> None:
+        if self.clip is not None:
+            self.savePointReached.emit()
+        self.player.close()
+        self.clip = None
+        self.playing = False
+        self.position_ms = 0
+        self.surface.image = None
+        self.surface.set_message("Open a case and choose a clip.")
+        self.timeline.set_duration(0)
+        self.timeline.set_markers([])
+        self.timeline.clear_activity()
+        self._set_controls_enabled(False)
+        self._update_time()
+        self.clipChanged.emit(None)
+
+    def _set_controls_enabled(self, on: bool) -> None:
+        for b in (self.prev_activity_button, self.back_button, self.step_back_button, self.play_button,
+                  self.step_button, self.forward_button, self.next_activity_button, self.speed_combo):
+            b.setEnabled(on)
+
+    # -- engine callbacks (GUI thread, via queued signals) ----------------------
+    def _frame(self, image: QImage, position_ms: int) -> None:
+        if self.clip is None or self.failed:
+            return
+        self.surface.set_image(image)
+        self._position(position_ms)
+
+    def _position(self, position_ms: int) -> None:
+        if self.clip is None:
+            return
+        self.position_ms = int(position_ms)
+        self.timeline.set_position(self.position_ms)
+        self._update_time()
+        self.positionChanged.emit(self.position_ms)
+
+    def _state(self, playing: bool) -> None:
+        self.playing = bool(playing)
+        icon = QStyle.SP_MediaPause if self.playing else QStyle.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.stateChanged.emit(self.playing)
+        if not self.playing:
+            self.savePointReached.emit()
+
+    def _error(self, message: str) -> None:
+        self.failed = True
+        self.playing = False
+        self.surface.set_message(message, error=True)
+        self._set_controls_enabled(False)
+        self.clipFailed.emit(message)
+
+    def _end(self) -> None:
+        self._state(False)
+
+    def _update_time(self) -> None:
+        duration = self.clip.duration_ms if self.clip else 0
+        self.time_label.setText(f"{format_ms(self.position_ms)} / {format_ms(duration, False)}")
+
+    # -- commands --------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.clip is not None and not self.failed
+
+    def play(self) -> None:
+        if self.ready:
+            self.player.play()
+            if self.clip is not None:
+                self.playing = True
+
+    def pause(self) -> None:
+        if self.ready and self.playing:
+            self.player.pause()
+            self.playing = False
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step(self, delta: int) -> None:
+        if self.ready:
+            self.player.step(int(delta))
+
+    def jump(self, seconds: float) -> None:
+        if self.ready:
+            self.seek(self.position_ms + int(seconds * 1000))
+
+    def seek(self, position_ms: int) -> None:
+        if not self.ready:
+            return
+        position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
+        if self.opened:
+            self.player.seek_ms(position_ms)
+        else:
+            self._pending_seek = position_ms
+        self._position(position_ms)
+        self.savePointReached.emit()
+
+    def set_speed(self, speed: float) -> None:
+        speed = min(16.0, max(0.25, float(speed)))
+        self.speed = speed
+        self.player.set_speed(speed)
+        index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+        self.speed_combo.setCurrentIndex(index)
+        self.speedChanged.emit(speed)
+
+    def shuttle_forward(self) -> None:
+        if not self.ready:
+            return
+        if self.playing:
+            self.set_speed(min(16.0, self.speed * 2))
+        else:
+            self.set_speed(1.0)
+            self.play()
+
+    def shuttle_stop(self) -> None:
+        self.pause()
+
+    def shuttle_back(self) -> None:
+        if not self.ready:
+            return
+        if self.playing and self.speed > 1.0:
+            self.set_speed(self.speed / 2)
+        elif self.playing:
+            self.pause()
+        else:
+            self.jump(-JUMP_SECONDS / 2)
+
+    # -- activity ----------------------------------------------------------------
+    def set_activity(self, bin_ms: int, scores: list[float]) -> None:
+        self.bin_ms, self.scores = int(bin_ms), list(scores)
+        self.timeline.set_activity(bin_ms, scores)
+
+    def show_scan_progress(self, fraction: float | None) -> None:
+        visible = fraction is not None
+        for w in (self.scan_label, self.scan_bar, self.scan_cancel):
+            w.setVisible(visible)
+        if visible:
+            self.scan_label.setText("Finding activity…")
+            self.scan_bar.setValue(int(fraction * 100))
+        self.timeline.set_scan_progress(fraction)
+
+    def _activity_target(self, forward: bool) -> int | None:
+        if not self.scores or not self.bin_ms:
+            return None
+        from cctv_review.ui import activity_nav
+
+        return activity_nav.target_ms(self.scores, self.bin_ms, self.position_ms, forward)
+
+    def next_activity(self) -> None:
+        target = self._activity_target(True)
+        if target is not None:
+            self.seek(target)
+
+    def previous_activity(self) -> None:
+        target = self._activity_target(False)
+        if target is not None:
+            self.seek(target)
+
+    def current_image(self) -> QImage | None:
+        return self.surface.image if self.ready else None
+
+    def current_frame_bgr(self):
+        """The BGR pixels of the frame on screen (for stills), or None."""
+        frame = getattr(self.player, "last_frame", None)
+        return frame.image if (frame is not None and self.ready) else None
+
+    def close_player(self) -> None:
+        self.player.close()

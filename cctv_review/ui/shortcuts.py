@@ -1,0 +1,135 @@
+"""One table of keyboard shortcuts.
+
+The same table creates the shortcuts and fills Help > Keyboard shortcuts, so
+the documentation and the behaviour cannot drift apart.
+
+Playback keys (``scope="player"``) work while the video area has focus (click
+the picture, or press Esc/F6 to put the focus there) and never take keys from a
+text box.  ``scope="window"`` keys work anywhere in the window except while
+typing in a text box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+JUMP_SECONDS = 10
+LONG_JUMP_SECONDS = 60
+
+#: Number keys and the playback speed they set.
+SPEED_KEYS = {"1": 1.0, "2": 2.0, "3": 4.0, "4": 8.0, "5": 16.0, "0": 0.5, "9": 0.25}
+
+
+@dataclass(frozen=True)
+class ShortcutSpec:
+    command: str  # method name on the main window's command handler
+    keys: tuple[str, ...]
+    description: str
+    group: str
+    scope: str = "player"  # "player" or "window"
+    argument: object = None
+
+
+SHORTCUTS: tuple[ShortcutSpec, ...] = (
+    ShortcutSpec("toggle_play", ("Space",), "Play / pause", "Playback"),
+    ShortcutSpec("step", ("Right",), "Next frame (pauses)", "Playback", argument=1),
+    ShortcutSpec("step", ("Left",), "Previous frame (pauses)", "Playback", argument=-1),
+    ShortcutSpec("jump", ("Shift+Right",), f"Forward {JUMP_SECONDS} seconds", "Playback", argument=JUMP_SECONDS),
+    ShortcutSpec("jump", ("Shift+Left",), f"Back {JUMP_SECONDS} seconds", "Playback", argument=-JUMP_SECONDS),
+    ShortcutSpec("jump", ("Ctrl+Shift+Right",), f"Forward {LONG_JUMP_SECONDS} seconds", "Playback",
+                 argument=LONG_JUMP_SECONDS),
+    ShortcutSpec("jump", ("Ctrl+Shift+Left",), f"Back {LONG_JUMP_SECONDS} seconds", "Playback",
+                 argument=-LONG_JUMP_SECONDS),
+    ShortcutSpec("shuttle_forward", ("L",), "Shuttle: play forward; press again to go faster (up to 16x)",
+                 "Shuttle"),
+    ShortcutSpec("shuttle_stop", ("K",), "Shuttle: pause", "Shuttle"),
+    ShortcutSpec("shuttle_back", ("J",),
+                 f"Shuttle: slow down while playing; when paused, back {JUMP_SECONDS // 2} seconds", "Shuttle"),
+    *(
+        ShortcutSpec("set_speed", (key,), f"Speed {speed:g}x", "Speed", argument=speed)
+        for key, speed in sorted(SPEED_KEYS.items(), key=lambda kv: kv[1])
+    ),
+    ShortcutSpec("next_activity", ("N",), "Next activity (skips still footage)", "Activity"),
+    ShortcutSpec("previous_activity", ("P",), "Previous activity", "Activity"),
+    ShortcutSpec("add_finding", ("F",), "Pause and add a finding at this moment", "Findings", scope="window"),
+    ShortcutSpec("focus_video", ("F6",), "Put the keyboard focus on the video", "Window", scope="window"),
+    ShortcutSpec("new_case", ("Ctrl+N",), "New case", "Window", scope="menu"),
+    ShortcutSpec("add_clip", ("Ctrl+O",), "Add a clip to the case", "Window", scope="menu"),
+    ShortcutSpec("complete_case", ("Ctrl+Return",), "Complete the case", "Window", scope="menu"),
+    ShortcutSpec("find_case", ("Ctrl+F",), "Search cases by reference", "Window", scope="menu"),
+    ShortcutSpec("show_summary", ("Ctrl+2",), "Show the summary", "Window", scope="menu"),
+    ShortcutSpec("show_workspace", ("Ctrl+1",), "Show the case workspace", "Window", scope="menu"),
+    ShortcutSpec("show_shortcuts", ("F1",), "This list of keyboard shortcuts", "Window", scope="menu"),
+)
+
+
+def spec_for(command: str, argument: object = None) -> ShortcutSpec:
+    for spec in SHORTCUTS:
+        if spec.command == command and (argument is None or spec.argument == argument):
+            return spec
+    raise KeyError(command)
+
+
+def install_shortcuts(handler, player_area, window) -> list[QShortcut]:
+    """Create QShortcuts for the "player" and "window" entries of the table.
+
+    ``handler`` has one method per command; player keys are limited to
+    ``player_area`` and its children, so form controls keep their own keys.
+    """
+    created = []
+    for spec in SHORTCUTS:
+        if spec.scope == "menu":
+            continue  # menu actions carry these (see MainWindow._build_actions)
+        parent = player_area if spec.scope == "player" else window
+        context = Qt.WidgetWithChildrenShortcut if spec.scope == "player" else Qt.WindowShortcut
+        for key in spec.keys:
+            shortcut = QShortcut(QKeySequence(key), parent)
+            shortcut.setContext(context)
+            shortcut.setAutoRepeat(spec.command in ("step", "jump"))
+            method = getattr(handler, spec.command)
+            if spec.argument is None:
+                shortcut.activated.connect(method)
+            else:
+                shortcut.activated.connect(lambda m=method, a=spec.argument: m(a))
+            created.append(shortcut)
+    return created
+
+
+def display_keys(spec: ShortcutSpec) -> str:
+    return ", ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in spec.keys)
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Keyboard shortcuts, generated from :data:`SHORTCUTS`."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Playback keys work while the video has the keyboard focus: click the picture or press F6. "
+            "They never take keys from a text box, so typing a note is always safe."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table = QTableWidget(len(SHORTCUTS), 3, self)
+        self.table.setHorizontalHeaderLabels(["Key", "What it does", "Group"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        for row, spec in enumerate(SHORTCUTS):
+            self.table.setItem(row, 0, QTableWidgetItem(display_keys(spec)))
+            self.table.setItem(row, 1, QTableWidgetItem(spec.description))
+            self.table.setItem(row, 2, QTableWidgetItem(spec.group))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(640, 620)

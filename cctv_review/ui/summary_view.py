@@ -1,0 +1,182 @@
+"""The summary: the headline statement, a bar chart and the breakdowns."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctv_review.domain import LearningLevel, format_percent
+from cctv_review.summary import Summary
+
+OUTCOME_COLOURS = {
+    LearningLevel.SIGNIFICANT.value: QColor("#c5221f"),
+    LearningLevel.SOME.value: QColor("#e37400"),
+    LearningLevel.NONE.value: QColor("#5f6368"),
+}
+
+
+class BarChart(QWidget):
+    """Horizontal bars painted with QPainter: [(label, value, colour)]."""
+
+    ROW_H = 26
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[tuple[str, int, QColor, str]] = []
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+
+    def set_rows(self, rows: list[tuple[str, int, QColor, str]]) -> None:
+        self.rows = rows
+        self.setFixedHeight(max(1, len(rows)) * self.ROW_H + 8)
+        self.update()
+
+    def paintEvent(self, _event):  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        metrics = p.fontMetrics()
+        label_w = max([metrics.horizontalAdvance(r[0]) for r in self.rows] + [40]) + 12
+        value_w = max([metrics.horizontalAdvance(r[3]) for r in self.rows] + [30]) + 12
+        top = max([r[1] for r in self.rows] + [1])
+        avail = max(10, self.width() - label_w - value_w - 8)
+        for i, (label, value, colour, text) in enumerate(self.rows):
+            y = 4 + i * self.ROW_H
+            p.setPen(QColor("#202124"))
+            p.drawText(QRectF(0, y, label_w - 8, self.ROW_H - 6), Qt.AlignRight | Qt.AlignVCenter, label)
+            w = avail * value / top
+            p.setPen(Qt.NoPen)
+            p.setBrush(QColor("#f1f3f4"))
+            p.drawRoundedRect(QRectF(label_w, y + 3, avail, self.ROW_H - 12), 3, 3)
+            if value:
+                p.setBrush(colour)
+                p.drawRoundedRect(QRectF(label_w, y + 3, max(3, w), self.ROW_H - 12), 3, 3)
+            p.setPen(QColor("#202124"))
+            p.drawText(QRectF(label_w + avail + 8, y, value_w, self.ROW_H - 6), Qt.AlignLeft | Qt.AlignVCenter, text)
+        p.end()
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    table.setFocusPolicy(Qt.NoFocus)
+    table.setSelectionMode(QTableWidget.NoSelection)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(str(value))
+            if c:
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            table.setItem(r, c, item)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.Stretch)
+    for c in range(1, len(headers)):
+        header.setSectionResizeMode(c, QHeaderView.ResizeToContents)
+    table.setFixedHeight(header.sizeHint().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    return table
+
+
+class SummaryView(QWidget):
+    """Refreshed by the main window whenever cases change."""
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        self.layout_ = QVBoxLayout(body)
+        self.layout_.setContentsMargins(16, 12, 16, 12)
+        self.headline = QLabel()
+        self.headline.setObjectName("summaryHeadline")
+        self.headline.setWordWrap(True)
+        font = QFont(self.headline.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.layout_.addWidget(self.headline)
+        self.note = QLabel()
+        self.note.setObjectName("summaryNote")
+        self.note.setStyleSheet("color:#555")
+        self.layout_.addWidget(self.note)
+        self.chart_title = QLabel("Completed cases by outcome")
+        self.chart_title.setStyleSheet("font-weight:600; margin-top:8px")
+        self.layout_.addWidget(self.chart_title)
+        self.chart = BarChart()
+        self.chart.setObjectName("outcomeChart")
+        self.layout_.addWidget(self.chart)
+        self.theme_chart_title = QLabel("Completed cases with significant learning, by theme")
+        self.theme_chart_title.setStyleSheet("font-weight:600; margin-top:8px")
+        self.layout_.addWidget(self.theme_chart_title)
+        self.theme_chart = BarChart()
+        self.layout_.addWidget(self.theme_chart)
+        self.tables = QVBoxLayout()
+        self.layout_.addLayout(self.tables)
+        self.layout_.addStretch(1)
+        scroll.setWidget(body)
+        self.summary: Summary | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        summary = self.session.summary()
+        self.summary = summary
+        self.headline.setText(summary.headline)
+        self.note.setText(summary.progress_note if summary.total_cases else "")
+        self.chart.set_rows([
+            (level.label, summary.by_level[level.value], OUTCOME_COLOURS[level.value],
+             f"{summary.by_level[level.value]} ({format_percent(summary.level_percent(level))})")
+            for level in LearningLevel
+        ])
+        themes = [t for t in summary.by_theme if t.cases]
+        self.theme_chart.set_rows([
+            (t.label, t.significant_cases, OUTCOME_COLOURS["significant"],
+             f"{t.significant_cases} ({format_percent(summary.theme_percent(t))})")
+            for t in themes
+        ])
+        self.theme_chart_title.setVisible(bool(themes))
+        self.theme_chart.setVisible(bool(themes))
+        while self.tables.count():
+            item = self.tables.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if not summary.completed:
+            return
+
+        def add(title: str, widget: QWidget) -> None:
+            label = QLabel(title)
+            label.setStyleSheet("font-weight:600; margin-top:10px")
+            self.tables.addWidget(label)
+            self.tables.addWidget(widget)
+
+        add("By theme (completed cases with findings in the theme)", _table(
+            ["Theme", "Any", "Significant", "Some", "Good practice", "Findings"],
+            [[t.label, t.cases, t.significant_cases, t.some_cases, t.good_practice_cases, t.findings]
+             for t in summary.by_theme]))
+        for title, rows in (("By custody suite", summary.by_suite), ("By month of detention", summary.by_month),
+                            ("Breakdowns", summary.by_flag)):
+            add(title, _table(["", "Cases", "Significant", "%", "Some", "None"],
+                              [[b.label, b.cases, b.significant, format_percent(b.significant_percent), b.some, b.none]
+                               for b in rows]))
+        uof = summary.use_of_force
+        text = QLabel(
+            f"Use of force: force was used in {uof.cases} completed case{'s' if uof.cases != 1 else ''}; "
+            f"judged justified, proportionate and necessary in {uof.justified_proportionate_necessary} "
+            f"({format_percent(uof.jpn_percent)}), not in {uof.not_jpn}, could not be judged in {uof.undetermined}."
+        )
+        text.setWordWrap(True)
+        add("Use of force", text)
