@@ -150,3 +150,12 @@ def test_neutralise_only_formula_triggers():
         assert neutralise(text) == "'" + text
     for text in ("", "Note", "5-1", "a=b", "'quoted", "é"):
         assert neutralise(text) == text
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def seeded(store, template):
+    """The store filled by :func:`seed`; returns (store, {reference: case id})."""
+    return store, seed(store, template)

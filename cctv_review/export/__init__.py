@@ -140,7 +140,15 @@ def export(
             from cctv_review.export.pdf_report import write_pdf
 
             written = write_pdf(data, target, report)
-    except BaseException:
+    except ExportError:
+        _remove_empty(created)
+        raise
+    except Exception as exc:  # a bug or an unexpected library error: no half export, a plain message
+        _remove_empty(created)
+        raise ExportError(
+            f"The export could not be finished ({type(exc).__name__}: {exc}). Nothing was written."
+        ) from exc
+    except BaseException:  # KeyboardInterrupt: the temporaries are already gone
         _remove_empty(created)
         raise
 

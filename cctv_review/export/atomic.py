@@ -12,8 +12,10 @@ folder as it was.  The renames themselves come last and cannot run out of
 space; if one is refused (for example a file held open by Excel on Windows)
 the message says which.
 
-Any failure removes the temporaries and raises :class:`ExportError` with a
-plain-language message; the original exception is chained for the log.
+Any failure removes the temporaries.  Operating-system errors become an
+:class:`ExportError` with a plain-language message (disk full, permission
+refused, read-only drive); :func:`cctv_review.export.export` words any other
+failure.  The original exception is chained for the log.
 """
 
 from __future__ import annotations
@@ -134,11 +136,7 @@ class AtomicFiles:
         if isinstance(exc, OSError):
             destination = self._last_destination or Path(getattr(exc, "filename", None) or "the export")
             raise ExportError(describe_os_error(exc, destination)) from exc
-        if isinstance(exc, Exception):
-            raise ExportError(
-                f"The export could not be finished ({type(exc).__name__}: {exc}). Nothing was written."
-            ) from exc
-        return False  # KeyboardInterrupt and the like pass through (temporaries are gone)
+        return False  # other errors pass through to export(), which words them; the temporaries are gone
 
 
 def write_atomically(destination: Path, writer: Callable[[Path], None]) -> Path:

@@ -1,0 +1,133 @@
+"""XLSX export: read back with openpyxl and checked against the summary."""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from datetime import datetime, timedelta
+
+from openpyxl import load_workbook
+from test_export_sample import (  # noqa: F401 - seeded is a fixture
+    NOTE_ACCENTS, NOTE_FORMULA, NOTE_MINUS, NOTE_PLUS, RECORDED_START, REFERENCES, seeded,
+)
+
+from cctv_review.domain import LearningLevel
+from cctv_review.export import export
+from cctv_review.summary import summarise
+
+
+def sheet_rows(ws):
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def find_block(ws, title):
+    """The rows of a Summary-sheet table, as {first cell: row values}."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    header = rows[start + 1]
+    block = {}
+    for r in rows[start + 2:]:
+        if r[0] is None:
+            break
+        block[r[0]] = dict(zip(header, r))
+    return block
+
+
+def test_workbook_sheets_header_and_headline(seeded, template, tmp_path):
+    store, _ = seeded
+    [path] = export(store, template, "xlsx", tmp_path / "review")  # extension added
+    assert path == tmp_path / "review.xlsx"
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Cases", "Findings", "Answers"]
+    summary = summarise(store, template)
+    ws = wb["Summary"]
+    assert ws["A1"].value == summary.headline
+    assert ws["A1"].font.b
+    assert ws["A2"].value == summary.progress_note
+    for name in ("Cases", "Findings", "Answers"):
+        assert wb[name].freeze_panes == "A2"
+        assert wb[name]["A1"].font.b
+        assert wb[name].column_dimensions["A"].width >= 10
+    assert wb.properties.creator == "cctv-review"
+
+
+def test_summary_sheet_figures_are_numbers_equal_to_the_summary(seeded, template, tmp_path):
+    store, _ = seeded
+    [path] = export(store, template, "xlsx", tmp_path / "r.xlsx")
+    ws = load_workbook(path)["Summary"]
+    summary = summarise(store, template)
+    outcome = find_block(ws, "Outcome of completed cases")
+    for level in LearningLevel:
+        row = outcome[level.label]
+        assert row["Cases"] == summary.by_level[level.value]
+        assert isinstance(row["Cases"], int)
+        assert abs(row["% of completed"] - summary.level_percent(level) / 100) < 1e-9
+    themes = find_block(ws, "Findings by theme (completed cases)")
+    for t in summary.by_theme:
+        assert themes[t.label]["With significant learning"] == t.significant_cases
+        assert themes[t.label]["Findings"] == t.findings
+    suites = find_block(ws, "By custody suite")
+    assert {k: v["Completed cases"] for k, v in suites.items()} == {b.label: b.cases for b in summary.by_suite}
+    flags = find_block(ws, "By case flag")
+    assert {k: v["Significant learning"] for k, v in flags.items()} == \
+        {b.label: b.significant for b in summary.by_flag}
+
+
+def test_cases_sheet_types(seeded, template, tmp_path):
+    store, _ = seeded
+    [path] = export(store, template, "xlsx", tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    rows = sheet_rows(wb["Cases"])
+    summary = summarise(store, template)
+    assert [r["Case reference"] for r in rows] == REFERENCES
+    done = Counter(r["Outcome"] for r in rows if r["Status"] == "Complete")
+    assert all(done[lvl.label] == summary.by_level[lvl.value] for lvl in LearningLevel)
+    first = rows[0]
+    assert first["Detention date"] == datetime(2026, 1, 10)  # a real date cell
+    assert first["Child"] is True and first["Mental health"] is False
+    assert first["Findings"] == 3 and isinstance(first["Findings"], int)
+    assert isinstance(first["Completed (local time)"], datetime)
+    ws = wb["Cases"]
+    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd"
+
+
+def test_findings_sheet_types_and_no_formulas(seeded, template, tmp_path):
+    store, _ = seeded
+    [path] = export(store, template, "xlsx", tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Findings"]
+    rows = sheet_rows(ws)
+    assert len(rows) == len(store.list_findings())
+    first = rows[0]
+    assert first["Clip time"] == timedelta(milliseconds=65_250)  # a real duration
+    assert ws["C2"].number_format == "[h]:mm:ss.000"
+    expected = (RECORDED_START + timedelta(milliseconds=65_250)).astimezone().replace(tzinfo=None)
+    assert first["Recorded (local time)"] == expected
+    assert first["Note"] == NOTE_ACCENTS
+    note_col = [c.value for c in ws[1]].index("Note")
+    cells = {c.value: c for c in (row[note_col] for row in ws.iter_rows(min_row=2))}
+    for text in (NOTE_FORMULA, NOTE_PLUS, NOTE_MINUS):
+        cell = cells[text]  # kept exactly as written...
+        assert cell.data_type == "s"  # ...and stored as text, not as a formula
+        assert cell.quotePrefix
+    # No formula anywhere in the workbook's XML.
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
+
+
+def test_negative_looking_numbers_stay_numeric(store, template, tmp_path):
+    """Only text is neutralised: a numeric column keeps real numbers."""
+    from cctv_review.export.tabular import Column, Table
+    from cctv_review.export.xlsx_export import write_table_sheet
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    table = Table("t", "T", [Column("n", "N", "int"), Column("s", "S")], [[-5, "-5"]])
+    write_table_sheet(wb.active, table)
+    wb.save(tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    assert ws["A2"].value == -5 and ws["A2"].data_type == "n"
+    assert ws["B2"].value == "-5" and ws["B2"].data_type == "s"
