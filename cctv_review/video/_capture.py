@@ -140,7 +140,11 @@ class Decoder:
             return target
         limit = forward_limit if forward_limit is not None else max(2, int(self.fps))
         if self.index is not None and 0 < target - self.index <= limit:
-            return self._grab_until(target)
+            got = self._grab_until(target)
+            if got is not None:
+                return got
+            # Decoding forward failed (damage, or a demuxer that lost its
+            # place): fall back to a real seek.
         if self.mode == "count" or target == 0:
             self.rewind()
             return self._grab_until(target)

@@ -592,8 +592,8 @@ class Player:
                     if action == "wait":
                         self._cv.wait(min(dt, 0.05))
                         continue
-                if action == "show":
-                    self._show(frame, still=False)
+                if action == "show" or frame.index >= info.frame_count - 1:
+                    self._show(frame, still=False)   # the last frame is always shown
                 else:
                     self.stats["dropped"] += 1
                 break

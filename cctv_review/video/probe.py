@@ -43,6 +43,10 @@ _CODEC_NAMES = {
     "mpg2": "MPEG-2", "MPG2": "MPEG-2", "mpg1": "MPEG-1",
     "vp80": "VP8", "VP80": "VP8", "vp09": "VP9", "VP90": "VP9", "av01": "AV1", "AV01": "AV1",
     "wmv3": "WMV9", "WMV3": "WMV9", "WVC1": "VC-1",
+    # Matroska codec IDs
+    "V_MPEG4/ISO/AVC": "H.264", "V_MPEGH/ISO/HEVC": "H.265/HEVC", "V_MJPEG": "MJPEG",
+    "V_MPEG4/ISO/ASP": "MPEG-4 Part 2", "V_MPEG4/ISO/SP": "MPEG-4 Part 2", "V_MPEG2": "MPEG-2",
+    "V_MPEG1": "MPEG-1", "V_VP8": "VP8", "V_VP9": "VP9", "V_AV1": "AV1", "V_MS/VFW/FOURCC": "VfW",
 }
 
 
