@@ -98,6 +98,9 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.search = ""
 
     def set_filters(self, *, status=..., suite=..., reviewer=..., flags=..., search=...) -> None:
+        begin = getattr(self, "beginFilterChange", None)
+        if begin is not None:  # Qt 6.9+
+            begin()
         if status is not ...:
             self.status = CaseStatus(status) if status else None
         if suite is not ...:
@@ -108,7 +111,10 @@ class CaseFilterProxy(QSortFilterProxyModel):
             self.required_flags = set(flags)
         if search is not ...:
             self.search = (search or "").strip().lower()
-        self.invalidateFilter()
+        if begin is not None:
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row, parent):  # noqa: N802
         case: Case = self.sourceModel().cases[row]

@@ -101,6 +101,9 @@ class FindingEditor(QDialog):
         layout.addWidget(buttons)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, activated=self.accept)
+        from cctv_review.ui.review_form import CtrlEnter
+
+        self._ctrl_enter = CtrlEnter(self.note, self.accept)
         if finding is not None:
             self.theme.setCurrentIndex(max(0, self.theme.findData(finding.theme)))
             self.level.setCurrentIndex(max(0, self.level.findData(finding.level.value)))
@@ -162,8 +165,8 @@ class FindingsPanel(QWidget):
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.add_button.clicked.connect(self.addRequested)
         self.edit_button.clicked.connect(self._edit_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
-        QShortcut(QKeySequence.Delete, self.tree, activated=self.delete_selected, context=Qt.WidgetShortcut)
+        self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
+        QShortcut(QKeySequence.Delete, self.tree, activated=lambda: self.delete_selected(), context=Qt.WidgetShortcut)
         session.caseOpened.connect(lambda _c: self.refresh())
         session.findingsChanged.connect(self.refresh)
         session.caseChanged.connect(lambda _c: self._update_buttons())

@@ -64,6 +64,24 @@ class _FocusOut(QObject):
         return False
 
 
+class CtrlEnter(QObject):
+    """Ctrl+Enter in a multi-line text box runs ``callback`` instead of adding a line."""
+
+    def __init__(self, widget, callback: Callable[[], None]):
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if (event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride)
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier):
+            if event.type() == QEvent.KeyPress:
+                self._callback()
+            event.accept()
+            return True
+        return False
+
+
 class DebouncedText(QObject):
     """Saves a text widget's content after a pause in typing and on focus-out."""
 
@@ -329,6 +347,7 @@ class ReviewForm(QWidget):
         self.rationale.setPlaceholderText("Why this outcome? Saved as you type.")
         self.rationale_debounce = DebouncedText(self.rationale, self.rationale.toPlainText, self._save_rationale)
         self.rationale.textChanged.connect(self._rationale_changed)
+        self._ctrl_enter = CtrlEnter(self.rationale, self.completeRequested.emit)
         ob.addWidget(self.rationale)
         buttons = QHBoxLayout()
         self.complete_button = QPushButton("Complete case")
