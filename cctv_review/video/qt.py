@@ -28,15 +28,18 @@ from .reader import Frame
 
 
 def bgr_to_qimage(image_bgr: np.ndarray) -> QImage:
-    """A QImage (RGB888, owning its pixels) from a BGR array, in one pass."""
+    """A QImage owning its pixels, from a BGR (or grey) array.
+
+    Qt displays BGR as it is (``Format_BGR888``), so this is one plain copy:
+    no colour conversion on top of the one OpenCV's decoder already did.
+    """
     h, w = image_bgr.shape[:2]
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
-    qimg = QImage(w, h, QImage.Format.Format_RGB888)
+    qimg = QImage(w, h, QImage.Format.Format_BGR888)
     bpl = qimg.bytesPerLine()
     buf = np.frombuffer(qimg.bits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
-    dst = buf[:, : w * 3].reshape(h, w, 3)
-    cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB, dst=dst)
+    np.copyto(buf[:, : w * 3].reshape(h, w, 3), image_bgr)
     return qimg
 
 
