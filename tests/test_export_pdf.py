@@ -94,3 +94,38 @@ def test_command_line_pdf_without_a_display(seeded, tmp_path):
     assert f"Wrote {out}" in result.stdout
     pages, text = pdf_text(out)
     assert pages > 1 and "Of 3 cases reviewed on CCTV" in text[0]
+
+
+def test_headings_are_kept_with_what_follows(qapp):
+    """A heading that would fall at the foot of a page starts the next page instead."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from cctv_review.export.pdf_report import KEEP_WITH_NEXT, keep_headings_with_next
+
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setPageSize(QSizeF(400, 300))
+    layout = doc.documentLayout()
+
+    def heading_rect():
+        block = doc.begin()
+        while block.blockFormat().headingLevel() == 0:
+            block = block.next()
+        return layout.blockBoundingRect(block)
+
+    def stranded():
+        rect = heading_rect()
+        return rect.top() % 300 > 1 and 300 - rect.bottom() % 300 < KEEP_WITH_NEXT
+
+    for lines in range(1, 40):  # find a filler length that leaves the heading at the foot of page 1
+        doc.setHtml("".join(f"<p>line {i}</p>" for i in range(lines)) + "<h3>Heading</h3><p>its text</p>"
+                    + "".join(f"<p>after {i}</p>" for i in range(30)))
+        if stranded():
+            break
+    assert stranded()
+    page = heading_rect().top() // 300
+    assert keep_headings_with_next(doc, 300) == 1
+    top = heading_rect().top()
+    assert top // 300 == page + 1 and top % 300 < 30  # now at the top of the next page
+    assert not stranded() and keep_headings_with_next(doc, 300) == 0

@@ -3,9 +3,10 @@
 Layout (A4 portrait):
 
 * **Cover**: title, scope and time of export, the headline statement in a
-  box, the progress note, the outcome breakdown table, a bar chart of the
-  outcomes and the findings-by-theme table.
-* **Breakdowns**: custody suite, month of detention, case flags, use of force.
+  box, the progress note, the redaction note when redacted, the outcome
+  breakdown table and a bar chart of the outcomes.
+* **Findings by theme and breakdowns**: custody suite, month of detention,
+  case flags, use of force.
 * **One section per case** (each on a new page): details and flags, the
   outcome with its rationale, the findings (clip time, camera, recorded
   date-time, theme, level, note and the still, scaled to fit) and the answers
@@ -204,6 +205,7 @@ table.data th { background-color: #dde4ee; font-weight: bold; font-size: 8pt; pa
                 border: 1px solid #b8c2d0; }
 table.data td { padding: 3px 5px; border: 1px solid #c8ced8; vertical-align: top; }
 td.nowrap { white-space: nowrap; }
+tr.finding td { background-color: #f6f8fb; }
 td.note { padding: 4px 5px 6px 5px; }
 td.section { background-color: #f0f3f7; font-weight: bold; }
 """
@@ -265,10 +267,6 @@ def cover_html(data: ExportData) -> str:
         "<h2>Outcome of completed cases</h2>",
         _table_html(tables["by_outcome"], "50%"),
         f"<p>{CHART_PLACEHOLDER}</p>",
-        "<h2>Findings by theme</h2>",
-        '<p class="muted small">Completed cases with at least one finding in the theme; the percentage is of all '
-        "completed cases with significant learning in the theme.</p>",
-        _table_html(tables["by_theme"], "30%"),
     ]
     return "".join(parts)
 
@@ -276,7 +274,13 @@ def cover_html(data: ExportData) -> str:
 def breakdowns_html(data: ExportData) -> str:
     tables = {t.name: t for t in data.summary_tables}
     uof = data.summary.use_of_force
-    parts = ['<h2 style="page-break-before: always;">Breakdowns</h2>']
+    parts = [
+        '<h2 style="page-break-before: always;">Findings by theme</h2>',
+        '<p class="muted small">Completed cases with at least one finding in the theme; the percentage is of all '
+        "completed cases with significant learning in the theme.</p>",
+        _table_html(tables["by_theme"], "30%"),
+        "<h2>Breakdowns</h2>",
+    ]
     for name in ("by_suite", "by_month", "by_flag"):
         parts.append(f"<h3>{_e(tables[name].title)}</h3>")
         parts.append(_table_html(tables[name], "30%"))
@@ -320,15 +324,15 @@ def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) 
         parts.append('<p class="muted">No findings were recorded.</p>')
     else:
         table = ['<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
-                 '<th align="left" width="12%">Clip time</th><th align="left" width="16%">Camera</th>'
-                 '<th align="left" width="21%">Recorded</th><th align="left" width="25%">Theme</th>'
+                 '<th align="left" width="12%">Clip time</th><th align="left" width="14%">Camera</th>'
+                 '<th align="left" width="20%">Recorded</th><th align="left" width="25%">Theme</th>'
                  '<th align="left">Level</th></tr></thead>']
         for fd in detail.findings:
             f = fd.finding
             clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
             table.append(
-                f'<tr><td class="nowrap">{_e(clip_time)}</td><td>{_e(fd.camera)}</td>'
-                f'<td class="nowrap">{_e(_when(fd.recorded_at, True))}</td>'
+                f'<tr class="finding"><td class="nowrap">{_e(clip_time)}</td><td>{_e(fd.camera)}</td>'
+                f'<td class="nowrap">{_e(_when(fd.recorded_at))}</td>'
 
                 f"<td>{_e(fd.theme_label)}</td><td>{_level_span(f.level.value, f.level.label)}</td></tr>"
             )
@@ -403,6 +407,45 @@ def build_document(data: ExportData, progress: Callable[[float, str], None]):
     return doc
 
 
+KEEP_WITH_NEXT = 28 * MM  # a heading needs this much room below it, or it starts the next page
+
+
+def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
+    """Move headings that would sit at the foot of a page, cut off from what follows, to the next page.
+
+    Qt's text layout has no "keep with next", so after pagination each heading
+    (h1-h3) with less than :data:`KEEP_WITH_NEXT` below it on its page gets a
+    page break before it.  Moving a heading shifts everything after it, so the
+    document is laid out afresh and checked again (a few passes at most).
+    Returns the number of headings moved.
+    """
+    from PySide6.QtGui import QTextCursor, QTextFormat
+
+    layout = doc.documentLayout()
+    moved = 0
+    for _ in range(passes):
+        changed = 0
+        block = doc.begin()
+        while block.isValid():
+            fmt = block.blockFormat()
+            if 0 < fmt.headingLevel() <= 3 and not (fmt.pageBreakPolicy() & QTextFormat.PageBreak_AlwaysBefore):
+                rect = layout.blockBoundingRect(block)
+                page_top = int(rect.top() // page_height) * page_height
+                room_below = page_top + page_height - rect.bottom()
+                if rect.top() > page_top + 1 and room_below < KEEP_WITH_NEXT:
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreak_AlwaysBefore)
+                    QTextCursor(block).setBlockFormat(fmt)
+                    changed += 1
+            block = block.next()
+        if not changed:
+            break
+        moved += changed
+        # Lay the whole document out afresh: the incremental relayout after a format change can
+        # leave later blocks unplaced, and the next pass must see where everything now falls.
+        doc.markContentsDirty(0, doc.characterCount())
+    return moved
+
+
 def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> bytes:
     """The whole report as PDF bytes."""
     ensure_gui_application()
@@ -431,6 +474,7 @@ def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> byte
     doc = build_document(data, progress)
     doc.documentLayout().setPaintDevice(writer)
     doc.setPageSize(content)
+    keep_headings_with_next(doc, content.height())
     pages = doc.pageCount()
 
     painter = QPainter()
