@@ -88,7 +88,8 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
         QMessageBox.critical(None, "cctv-review", str(exc))
         return 2
     if demo:
-        window.setWindowTitle(window.windowTitle() + " (demo)")
+        window.title_suffix = " (demo: a throw-away store)"
+        window.setWindowTitle(window.windowTitle() + window.title_suffix)
     window.show()
     code = app.exec()
     window.shutdown()

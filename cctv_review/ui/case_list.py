@@ -190,6 +190,8 @@ class CaseListWidget(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         layout.addWidget(self.view, 1)
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color:#555")

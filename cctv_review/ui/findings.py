@@ -155,11 +155,12 @@ class FindingsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setUniformRowHeights(True)
+        self.tree.setTextElideMode(Qt.ElideRight)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
+        for column, width in enumerate((128, 140, 140)):
+            self.tree.setColumnWidth(column, width)
         layout.addWidget(self.tree, 1)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
@@ -183,13 +184,18 @@ class FindingsPanel(QWidget):
             clip = clips.get(finding.clip_id)
             when = format_ms(finding.position_ms, with_millis=False)
             wall = clip.recorded_at(finding.position_ms) if clip else None
-            time_text = f"{clip.camera} {when}" if clip else when
+            time_text = when
             if wall:
-                time_text += f" ({wall.astimezone().strftime('%H:%M:%S')})"
+                time_text = wall.astimezone().strftime("%H:%M:%S")
+            if clip and len(clips) > 1:
+                time_text += f" {clip.camera}"
             item = QTreeWidgetItem([time_text, template.theme_label(finding.theme), finding.level.label,
                                     finding.note.replace("\n", " ")])
             item.setData(0, Qt.UserRole, finding.id)
             item.setForeground(2, level_colour(finding.level))
+            item.setToolTip(0, f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
+                               + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""))
+            item.setToolTip(1, template.theme_label(finding.theme))
             item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
             self.tree.addTopLevelItem(item)
             if finding.id == selected:

@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setWindowTitle("cctv-review")
         self.setObjectName("mainWindow")
+        self.title_suffix = ""
         self.message_box: QMessageBox | None = None
         self.finding_editor: FindingEditor | None = None
         self.scans: dict[int, object] = {}
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.position_timer.setInterval(POSITION_SAVE_MS)
         self.position_timer.timeout.connect(self.save_position)
 
-        self.resize(1500, 920)
+        self._default_size()
         self._restore_layout()
         self._update_actions()
         self._update_status()
@@ -225,6 +226,14 @@ class MainWindow(QMainWindow):
         self.add_finding_action.setEnabled(open_ and not locked)
 
     # -- layout memory ---------------------------------------------------------------
+    def _default_size(self) -> None:
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            self.resize(min(1560, available.width()), min(980, available.height()))
+        else:
+            self.resize(1500, 920)
+
     def _settings(self) -> QSettings:
         return QSettings()
 
@@ -239,9 +248,9 @@ class MainWindow(QMainWindow):
             if isinstance(state, QByteArray) and splitter.restoreState(state):
                 restored = True
         if not restored:
-            self.main_splitter.setSizes([360, 1140])
-            self.work_splitter.setSizes([700, 500])
-            self.side_splitter.setSizes([560, 220])
+            self.main_splitter.setSizes([330, 1230])
+            self.work_splitter.setSizes([620, 610])
+            self.side_splitter.setSizes([600, 260])
 
     def save_layout(self) -> None:
         s = self._settings()
@@ -297,7 +306,7 @@ class MainWindow(QMainWindow):
         case = self.session.case
         if case is None:
             self.case_header.setText("No case open — choose one from the list, or File > New case.")
-            self.setWindowTitle("cctv-review")
+            self.setWindowTitle("cctv-review" + self.title_suffix)
             return
         bits = [case.reference]
         if case.custody_suite:
@@ -313,7 +322,7 @@ class MainWindow(QMainWindow):
         if flags:
             text += "   [" + ", ".join(flags) + "]"
         self.case_header.setText(text)
-        self.setWindowTitle(f"{case.reference} — cctv-review")
+        self.setWindowTitle(f"{case.reference} — cctv-review{self.title_suffix}")
         self._update_actions()
 
     def new_case(self) -> None:

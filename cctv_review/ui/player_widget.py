@@ -145,7 +145,6 @@ class PlayerWidget(QWidget):
         self.clip_list = QListWidget()
         self.clip_list.setObjectName("clipList")
         self.clip_list.setFocusPolicy(Qt.ClickFocus)
-        self.clip_list.setMaximumHeight(86)
         self.clip_list.itemClicked.connect(self._clip_clicked)
         layout.addWidget(self.clip_list)
         self.surface = VideoSurface()
@@ -224,6 +223,8 @@ class PlayerWidget(QWidget):
             item.setToolTip(f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
                             f"SHA-256 {clip.sha256}")
             self.clip_list.addItem(item)
+        rows = max(1, min(4, len(self.clips)))
+        self.clip_list.setFixedHeight(rows * self.clip_list.fontMetrics().height() + 14 + 4 * rows)
         if not clips:
             self.unload()
             self.surface.set_message("This case has no clips yet. Use File > Add clip… to add CCTV footage.")
