@@ -109,6 +109,58 @@ def seed(store, template) -> dict[str, int]:
     return {case.reference: case.id for case in (a, b, c, d, e)}
 
 
+def seed_many(store, template, count: int = 60, random_seed: int = 1) -> None:
+    """Add ``count`` completed cases with random (but repeatable) outcomes and findings."""
+    import random
+
+    rnd = random.Random(random_seed)
+    themes = [t.id for t in template.themes]
+    notes = ["Cell checks were late and rousing was not done properly.",
+             "Rights were read quickly; the detainee did not appear to understand.",
+             "Staff de-escalated calmly before any force was needed.",
+             "Risk assessment was thorough and followed up."]
+    for i in range(count):
+        case = store.add_case(Case(f"NT/{i + 1:05d}/26", rnd.choice(["Northtown", "Southport", "Eastgate"]),
+                                   date(2026, 1, 1) + timedelta(days=rnd.randrange(150)),
+                                   child=rnd.random() < 0.1, mental_health=rnd.random() < 0.3,
+                                   use_of_force=rnd.random() < 0.2))
+        for _ in range(rnd.randrange(4)):
+            store.add_finding(Finding(case.id, rnd.choice(themes), rnd.choice(list(FindingLevel)),
+                                      note=rnd.choice(notes)))
+        fill_required(store, template, case.id, {"uof.force_used": "yes" if case.use_of_force else "no"})
+        store.set_outcome(case.id, rnd.choices(list(LearningLevel), weights=[2, 3, 5])[0],
+                          "The reviewer's rationale for the outcome.")
+        store.complete_case(case.id, template)
+
+
+def make_docs_images(folder: Path) -> None:
+    """Render the sample report's cover and a case page as PNGs (docs/report-page.png).
+
+    Run from the repository root:  python tests/test_export_sample.py docs
+    """
+    import os
+    import subprocess
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from pypdf import PdfReader
+
+    from cctv_review.export import export
+    from cctv_review.store import Store
+    from cctv_review.template import load_template
+
+    template = load_template()
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "sample.sqlite", user="reviewer1") as store:
+        seed(store, template)
+        seed_many(store, template)
+        [pdf] = export(store, template, "pdf", Path(tmp) / "sample-report.pdf")
+        pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(pdf)).pages]
+        case_page = next(i for i, text in enumerate(pages) if f"Case {REFERENCES[0]}" in text) + 1
+        for page, name in ((1, "report-page"), (case_page, "report-case-page")):
+            subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile",
+                            str(pdf), str(folder / name)], check=True)
+
+
 # -- tests of the shared row building ------------------------------------------------------
 
 
@@ -159,3 +211,9 @@ import pytest  # noqa: E402
 def seeded(store, template):
     """The store filled by :func:`seed`; returns (store, {reference: case id})."""
     return store, seed(store, template)
+
+
+if __name__ == "__main__":
+    import sys
+
+    make_docs_images(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))

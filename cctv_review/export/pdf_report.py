@@ -4,7 +4,8 @@ Layout (A4 portrait):
 
 * **Cover**: title, scope and time of export, the headline statement in a
   box, the progress note, the redaction note when redacted, the outcome
-  breakdown table and a bar chart of the outcomes.
+  breakdown table, a bar chart of the outcomes and one of significant
+  learning by theme (both as shares of completed cases).
 * **Findings by theme and breakdowns**: custody suite, month of detention,
   case flags, use of force.
 * **One section per case** (each on a new page): details and flags, the
@@ -18,8 +19,8 @@ Layout (A4 portrait):
 How: the content is HTML laid out by :class:`QTextDocument` (tables and page
 flow), paginated to the content area of the page, and each page is painted
 with :class:`QPainter` onto a :class:`QPdfWriter` together with the header and
-footer.  The chart is a custom text object (``QPyTextObject``) painted as
-vectors where it sits in the flow, so it stays sharp in print.  Stills are
+footer.  The charts are custom text objects (``QPyTextObject``) painted as
+vectors where they sit in the flow, so they stay sharp in print.  Stills are
 ``QImage`` resources (never ``QPixmap``), so the report can be made in a
 worker thread, as the Export dialog does.
 
@@ -39,11 +40,12 @@ import html
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from cctv_review.domain import CASE_FLAGS, FindingLevel, LearningLevel, format_ms, format_percent
+from cctv_review.domain import CASE_FLAGS, FindingLevel, LearningLevel, format_ms, format_percent, percent
 from cctv_review.export.atomic import write_atomically
 from cctv_review.export.errors import ExportError
 from cctv_review.export.tabular import CaseDetail, ExportData, Table, local
@@ -112,82 +114,117 @@ def _font(point_size: float, bold: bool = False):
     return font
 
 
-# -- the chart ----------------------------------------------------------------------
+# -- the charts ---------------------------------------------------------------------
 
-
-CHART_SIZE = (640, 150)  # CSS pixels
+CHART_WIDTH = 640  # CSS pixels
 CHART_OBJECT = 0x1000 + 1  # QTextFormat.UserObject + 1
-CHART_PLACEHOLDER = "[[outcome-chart]]"
+CHART_NAME = 0x100000 + 1  # QTextFormat.UserProperty + 1: which chart an object is
 
 
-def paint_outcome_chart(p, summary, width: float, height: float) -> None:
-    """Paint the bar chart of completed cases by outcome into (0, 0, width, height)."""
-    from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QPainter, QPen
+@dataclass
+class BarChart:
+    """A horizontal bar chart: each bar is a share of ``whole``."""
 
-    p.save()
-    try:
-        p.setRenderHint(QPainter.Antialiasing)
-        p.setRenderHint(QPainter.TextAntialiasing)
-        p.setPen(QColor("#222222"))
-        p.setFont(_font(10, bold=True))
-        p.drawText(QRectF(0, 0, width, 22), Qt.AlignLeft | Qt.AlignVCenter,
-                   f"Outcome of {summary.completed} completed case{'s' if summary.completed != 1 else ''}")
-        label_w, value_w = 170, 90
-        bar_x = label_w + 8
-        bar_w = width - bar_x - value_w - 8
-        top, row_h, bar_h = 30, 38, 24
-        whole = max(summary.completed, 1)  # bars show the share of completed cases
-        for i, level in enumerate(LearningLevel):
-            count = summary.by_level[level.value]
-            y = top + i * row_h
-            p.setFont(_font(9))
+    title: str
+    rows: list[tuple[str, int, str]]  # label, value, colour
+    whole: int
+    label_width: int = 170
+    row_height: int = 38
+    bar_height: int = 24
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return CHART_WIDTH, 30 + self.row_height * len(self.rows)
+
+    def paint(self, p, width: float) -> None:
+        """Paint into (0, 0, width, height) with the painter's current transform."""
+        from PySide6.QtCore import QRectF, Qt
+        from PySide6.QtGui import QColor, QFontMetricsF, QPainter
+
+        p.save()
+        try:
+            p.setRenderHint(QPainter.Antialiasing)
+            p.setRenderHint(QPainter.TextAntialiasing)
             p.setPen(QColor("#222222"))
-            p.drawText(QRectF(0, y, label_w, bar_h), Qt.AlignRight | Qt.AlignVCenter, level.label)
-            p.setPen(Qt.NoPen)
-            p.setBrush(QColor("#eeeeee"))
-            p.drawRect(QRectF(bar_x, y, bar_w, bar_h))
-            p.setBrush(QColor(LEVEL_COLOURS[level.value]))
-            p.drawRect(QRectF(bar_x, y, bar_w * count / whole, bar_h))
-            p.setPen(QPen(QColor("#222222")))
-            p.setFont(_font(9, bold=True))
-            p.drawText(QRectF(bar_x + bar_w + 8, y, value_w, bar_h), Qt.AlignLeft | Qt.AlignVCenter,
-                       f"{count} ({format_percent(summary.level_percent(level))})")
-    finally:
-        p.restore()
+            p.setFont(_font(10, bold=True))
+            p.drawText(QRectF(0, 0, width, 22), Qt.AlignLeft | Qt.AlignVCenter, self.title)
+            value_w = 90
+            bar_x = self.label_width + 8
+            bar_w = width - bar_x - value_w - 8
+            whole = max(self.whole, 1)
+            for i, (label, value, colour) in enumerate(self.rows):
+                y = 30 + i * self.row_height
+                p.setFont(_font(9))
+                p.setPen(QColor("#222222"))
+                label = QFontMetricsF(p.font()).elidedText(label, Qt.ElideRight, self.label_width)
+                p.drawText(QRectF(0, y, self.label_width, self.bar_height), Qt.AlignRight | Qt.AlignVCenter, label)
+                p.setPen(Qt.NoPen)
+                p.setBrush(QColor("#eeeeee"))
+                p.drawRect(QRectF(bar_x, y, bar_w, self.bar_height))
+                p.setBrush(QColor(colour))
+                p.drawRect(QRectF(bar_x, y, bar_w * value / whole, self.bar_height))
+                p.setPen(QColor("#222222"))
+                p.setFont(_font(9, bold=True))
+                p.drawText(QRectF(bar_x + bar_w + 8, y, value_w, self.bar_height), Qt.AlignLeft | Qt.AlignVCenter,
+                           f"{value} ({format_percent(percent(value, self.whole))})")
+        finally:
+            p.restore()
 
 
-def _chart_handler(summary):
-    """A text-object handler that paints the chart as vectors wherever it sits in the document."""
+def cover_charts(summary) -> dict[str, BarChart]:
+    """The cover's charts: outcomes, and significant learning by theme (shares of completed cases)."""
+    noun = "case" if summary.completed == 1 else "cases"
+    return {
+        "outcomes": BarChart(
+            f"Outcome of {summary.completed} completed {noun}",
+            [(lvl.label, summary.by_level[lvl.value], LEVEL_COLOURS[lvl.value]) for lvl in LearningLevel],
+            summary.completed,
+        ),
+        "themes": BarChart(
+            "Completed cases with significant learning, by theme",
+            [(t.label, t.significant_cases, LEVEL_COLOURS[LearningLevel.SIGNIFICANT.value]) for t in summary.by_theme],
+            summary.completed, label_width=250, row_height=21, bar_height=14,
+        ),
+    }
+
+
+def _chart_handler(charts: dict[str, BarChart]):
+    """A text-object handler that paints the charts as vectors wherever they sit in the document."""
     from PySide6.QtCore import QSizeF
     from PySide6.QtGui import QPyTextObject
 
     class ChartObject(QPyTextObject):
-        def intrinsicSize(self, doc, position, fmt):
-            return QSizeF(*CHART_SIZE)
+        def intrinsicSize(self, doc, position, fmt):  # noqa: N802 - Qt name
+            return QSizeF(*charts[fmt.property(CHART_NAME)].size)
 
-        def drawObject(self, painter, rect, doc, position, fmt):
+        def drawObject(self, painter, rect, doc, position, fmt):  # noqa: N802 - Qt name
             painter.save()
             painter.translate(rect.topLeft())
-            paint_outcome_chart(painter, summary, rect.width(), rect.height())
+            charts[fmt.property(CHART_NAME)].paint(painter, rect.width())
             painter.restore()
 
     return ChartObject()
 
 
-def _insert_chart(doc, summary) -> None:
-    """Replace the chart placeholder paragraph's text with the chart object."""
+def _placeholder(name: str) -> str:
+    return f"[[chart:{name}]]"
+
+
+def _insert_charts(doc, charts: dict[str, BarChart]) -> None:
+    """Replace each chart's placeholder text with the chart object."""
     from PySide6.QtGui import QTextCharFormat
 
-    handler = _chart_handler(summary)
+    handler = _chart_handler(charts)
     doc.documentLayout().registerHandler(CHART_OBJECT, handler)
     doc._chart_handler = handler  # keep the Python object alive as long as the document
-    cursor = doc.find(CHART_PLACEHOLDER)
-    if cursor.isNull():  # pragma: no cover - the cover always has it
-        return
-    fmt = QTextCharFormat()
-    fmt.setObjectType(CHART_OBJECT)
-    cursor.insertText("\ufffc", fmt)
+    for name in charts:
+        cursor = doc.find(_placeholder(name))
+        if cursor.isNull():
+            continue
+        fmt = QTextCharFormat()
+        fmt.setObjectType(CHART_OBJECT)
+        fmt.setProperty(CHART_NAME, name)
+        cursor.insertText("\ufffc", fmt)
 
 
 # -- the HTML ---------------------------------------------------------------------------
@@ -266,7 +303,8 @@ def cover_html(data: ExportData) -> str:
     parts += [
         "<h2>Outcome of completed cases</h2>",
         _table_html(tables["by_outcome"], "50%"),
-        f"<p>{CHART_PLACEHOLDER}</p>",
+        f"<p>{_placeholder('outcomes')}</p>",
+        f'<p style="margin-top: 10px;">{_placeholder("themes")}</p>',
     ]
     return "".join(parts)
 
@@ -403,7 +441,7 @@ def build_document(data: ExportData, progress: Callable[[float, str], None]):
                 still_urls[fd.finding.id] = url
         body.append(case_html(detail, data, still_urls))
     doc.setHtml("<html><body>" + "".join(body) + "</body></html>")
-    _insert_chart(doc, data.summary)
+    _insert_charts(doc, cover_charts(data.summary))
     return doc
 
 
