@@ -487,7 +487,7 @@ def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
 def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> bytes:
     """The whole report as PDF bytes."""
     ensure_gui_application()
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
+    from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSizeF
     from PySide6.QtGui import (
         QAbstractTextDocumentLayout,
         QColor,

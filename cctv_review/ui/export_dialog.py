@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cctv_review.export import FORMATS, ExportError, destination, export
+from cctv_review.export import FORMATS, destination, export
 
 FORMAT_CHOICES = [
     ("csv", "CSV files (a folder of four files)"),
