@@ -14,6 +14,7 @@ import pytest
 from cctv_review.domain import Case
 from cctv_review.store import Store
 
+from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
 from ui_helpers import wait_for_frame
 
 HELPER = Path(__file__).with_name("kill_helper.py")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from cctv_review.domain import CaseStatus, Finding, FindingLevel, LearningLevel
 from cctv_review.ui.shortcuts import SHORTCUTS, display_keys
 
+from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
 from ui_helpers import open_case_by_click, wait_for_frame
 
 

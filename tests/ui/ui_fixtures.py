@@ -1,4 +1,8 @@
-"""Fixtures for driving the real widgets offscreen: tiny clips, a case, the main window."""
+"""Fixtures for driving the real widgets offscreen: tiny clips, a case, the main window.
+
+Not a conftest.py on purpose: tests/test_store.py imports `conftest` by name, and a second
+conftest module would shadow the top-level one.  Test modules import these fixtures.
+"""
 
 from __future__ import annotations
 
