@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", type=_iso_date, help="first detention date to include")
     p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include")
     p.add_argument("--redact", action="store_true",
-                   help="replace case references with stable pseudonyms, for sharing beyond the force")
+                   help="for sharing beyond the force: case references become stable pseudonyms; reviewer "
+                   "names, file paths and stills are left out (notes are kept)")
     p.add_argument("out", type=Path, nargs="?",
                    help="where to write (csv: a folder; xlsx/pdf: a file). Default: in the current folder")
     return parser

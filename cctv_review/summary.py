@@ -99,6 +99,8 @@ class Summary:
     @property
     def headline(self) -> str:
         if self.total_cases == 0:
+            if self.scope != "all cases":
+                return f"No cases match this selection ({self.scope})."
             return "There are no cases in the store yet."
         if self.completed == 0:
             return "No cases have been completed yet, so there are no findings to report."

@@ -52,6 +52,12 @@ def answer_everything(store, template, case_id, overrides=None):
 
 
 @pytest.fixture
+def answer_all():
+    """The answer_everything helper, as a fixture (test folders have conftests of their own)."""
+    return answer_everything
+
+
+@pytest.fixture
 def complete_case(store, template):
     """Factory: a case answered, judged and completed."""
     from cctv_review.domain import Case, Finding, FindingLevel, LearningLevel

@@ -57,15 +57,13 @@ def test_answers_are_validated_and_clearing_removes_them(store, template):
     assert "arrival.risk_assessment" not in store.answers(case.id)
 
 
-def test_completion_is_refused_until_everything_is_there(store, template):
-    from conftest import answer_everything
-
+def test_completion_is_refused_until_everything_is_there(store, template, answer_all):
     case = store.add_case(Case(reference="C-1"))
     with pytest.raises(CompletionRefused) as refused:
         store.complete_case(case.id, template)
     text = str(refused.value)
     assert "C-1 cannot be completed" in text and "Was force used" in text and "overall outcome" in text
-    answer_everything(store, template, case.id, {"uof.force_used": "yes"})
+    answer_all(store, template, case.id, {"uof.force_used": "yes"})
     store.set_outcome(case.id, LearningLevel.SOME, "   ")
     with pytest.raises(CompletionRefused) as refused:
         store.complete_case(case.id, template)

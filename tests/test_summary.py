@@ -112,3 +112,8 @@ def test_cli_summary_on_empty_and_seeded_stores(tmp_path, capsys, template):
     assert main(["--db", str(db), "summary"]) == 0
     out = capsys.readouterr().out
     assert "No cases have been completed yet" in out and "1 has not been started" in out
+
+
+def test_an_empty_selection_says_so(mixed, store, template):
+    none = summarise(store, template, date_from=date(2030, 1, 1))
+    assert none.headline == "No cases match this selection (detentions 2030-01-01 to the latest)."
