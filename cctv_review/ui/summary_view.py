@@ -120,7 +120,7 @@ class SummaryView(QWidget):
         self.chart = BarChart()
         self.chart.setObjectName("outcomeChart")
         self.layout_.addWidget(self.chart)
-        self.theme_chart_title = QLabel("Completed cases with significant learning, by theme")
+        self.theme_chart_title = QLabel("Completed cases with findings, by theme")
         self.theme_chart_title.setStyleSheet("font-weight:600; margin-top:8px")
         self.layout_.addWidget(self.theme_chart_title)
         self.theme_chart = BarChart()
@@ -144,8 +144,11 @@ class SummaryView(QWidget):
         ])
         themes = [t for t in summary.by_theme if t.cases]
         self.theme_chart.set_rows([
-            (t.label, t.significant_cases, OUTCOME_COLOURS["significant"],
-             f"{t.significant_cases} ({format_percent(summary.theme_percent(t))})")
+            (t.label, t.cases,
+             OUTCOME_COLOURS["significant"] if t.significant_cases else
+             OUTCOME_COLOURS["some"] if t.some_cases else QColor("#188038"),
+             f"{t.cases} ({t.significant_cases} significant, {t.some_cases} some, "
+             f"{t.good_practice_cases} good practice)")
             for t in themes
         ])
         self.theme_chart_title.setVisible(bool(themes))

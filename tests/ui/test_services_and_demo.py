@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from cctv_review.domain import Case, CaseStatus, Clip, FindingLevel
 from cctv_review.store import CompletionRefused
 from cctv_review.ui.services import ReviewSession
-from ui_fixtures import make_window  # noqa: F401  (fixture)
+from ui_fixtures import clip_path, make_window  # noqa: F401  (fixtures)
 
 
 def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtbot, store, template):
@@ -119,3 +119,38 @@ def test_exception_hook_shows_a_message_instead_of_dying(qtbot, monkeypatch):
     except RuntimeError:
         sys.excepthook(*sys.exc_info())
     assert shown and "boom" in shown[0] and "saved as you go" in shown[0]
+
+
+def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store, template, clip_path):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from cctv_review.ui.dialogs import AddClipDialog, NewCaseDialog
+
+    dialog = NewCaseDialog(["Northgate"], "reviewer1")
+    qtbot.addWidget(dialog)
+    dialog._accept()
+    assert "needs a reference" in dialog.error.text() and dialog.result() == 0
+    qtbot.keyClicks(dialog.reference, " CR-77 ")
+    dialog.suite.setCurrentText("Northgate")
+    dialog.date.setDate(QDate(2026, 2, 3))
+    dialog.flags["strip_search"].setChecked(True)
+    dialog._accept()
+    assert dialog.result() == NewCaseDialog.Accepted
+    values = dialog.values()
+    assert values == {"reference": "CR-77", "custody_suite": "Northgate", "detention_date": date(2026, 2, 3),
+                      "reviewer": "reviewer1", "flags": ["strip_search"]}
+    case = ReviewSession(store, template).add_case(**values)
+    assert case.strip_search and case.detention_date == date(2026, 2, 3)
+
+    clip_dialog = AddClipDialog()
+    qtbot.addWidget(clip_dialog)
+    clip_dialog.path.setText(str(clip_path.parent / "missing.avi"))
+    clip_dialog._accept()
+    assert "exists" in clip_dialog.error.text()
+    clip_dialog.path.setText(str(clip_path))
+    clip_dialog._accept()
+    assert clip_dialog.values() == {"path": str(clip_path), "camera": clip_path.stem, "recorded_start": None}
+    clip_dialog.start_known.setChecked(True)
+    assert clip_dialog.values()["recorded_start"].tzinfo is not None
