@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.player.stateChanged.connect(self._state_changed)
         self.player.savePointReached.connect(self.save_position)
         self.player.clipFailed.connect(lambda m: self.statusBar().showMessage("This clip could not be played.", 8000))
+        self.player.warning.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.player.timeline.markerClicked.connect(self._marker_clicked)
         self.player.scan_cancel.clicked.connect(self._cancel_current_scan)
         session.findingsChanged.connect(self._update_markers)

@@ -124,6 +124,7 @@ class PlayerWidget(QWidget):
     stateChanged = Signal(bool)
     speedChanged = Signal(float)
     clipFailed = Signal(str)
+    warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
 
     def __init__(self, parent=None, player=None):
@@ -208,6 +209,8 @@ class PlayerWidget(QWidget):
         p.errorOccurred.connect(self._error)
         p.endReached.connect(self._end)
         p.opened.connect(self._opened)
+        if hasattr(p, "warningOccurred"):
+            p.warningOccurred.connect(self.warning)
         self.opened = False
         self._pending_seek: int | None = None
         self._set_controls_enabled(False)
@@ -299,13 +302,14 @@ class PlayerWidget(QWidget):
 
     # -- engine callbacks (GUI thread, via queued signals) ----------------------
     def _frame(self, image: QImage, position_ms: int) -> None:
-        if self.clip is None or self.failed:
+        # Frames of the previous clip may still be queued when a new one opens: ignore them.
+        if self.clip is None or self.failed or not self.opened:
             return
         self.surface.set_image(image)
         self._position(position_ms)
 
     def _position(self, position_ms: int) -> None:
-        if self.clip is None:
+        if self.clip is None or not self.opened:
             return
         self.position_ms = int(position_ms)
         self.timeline.set_position(self.position_ms)
@@ -370,9 +374,12 @@ class PlayerWidget(QWidget):
         position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
         if self.opened:
             self.player.seek_ms(position_ms)
+            self._position(position_ms)
         else:
             self._pending_seek = position_ms
-        self._position(position_ms)
+            self.position_ms = position_ms
+            self.timeline.set_position(position_ms)
+            self._update_time()
         self.savePointReached.emit()
 
     def set_speed(self, speed: float) -> None:
