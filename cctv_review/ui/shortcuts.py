@@ -119,6 +119,7 @@ class ShortcutsDialog(QDialog):
         self.table = QTableWidget(len(SHORTCUTS), 3, self)
         self.table.setHorizontalHeaderLabels(["Key", "What it does", "Group"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         for row, spec in enumerate(SHORTCUTS):
             self.table.setItem(row, 0, QTableWidgetItem(display_keys(spec)))
