@@ -247,6 +247,12 @@ class CaseListWidget(QWidget):
         if case_id is not None and case_id != self.session.case_id:
             self.caseActivated.emit(case_id)
 
+    def filtered_case_ids(self) -> list[int] | None:
+        """The ids of the cases the filters show, or None when they show every case."""
+        if self.proxy.rowCount() == self.model.rowCount():
+            return None
+        return [self.proxy.index(row, 0).data(Qt.UserRole) for row in range(self.proxy.rowCount())]
+
     def row_of_reference(self, reference: str) -> int:
         for row in range(self.proxy.rowCount()):
             if self.proxy.index(row, 0).data() == reference:

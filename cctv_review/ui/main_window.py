@@ -689,7 +689,9 @@ class MainWindow(QMainWindow):
                         "Use the command line meanwhile: cctv-review export --format csv")
             return
         self.form.flush()
-        dialog = ExportDialog(self.session.store, self.session.template, parent=self)
+        # With the case list filtered, the dialog offers "only these cases".
+        dialog = ExportDialog(self.session.store, self.session.template, parent=self,
+                              case_ids=self.case_list.filtered_case_ids())
         dialog.exec()
 
     def about(self) -> None:

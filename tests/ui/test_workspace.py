@@ -343,3 +343,32 @@ def test_splitter_sizes_are_remembered(qtbot, make_window, store, template):
     window.shutdown()
     again = make_window(store, template)
     assert again.work_splitter.sizes() == sizes
+
+
+def test_file_export_offers_the_cases_the_list_shows(qtbot, make_window, store, template, monkeypatch, tmp_path):
+    import csv
+
+    from cctv_review.domain import Case
+    from cctv_review.ui.export_dialog import ExportDialog
+
+    for ref, suite in (("CR-100", "Northgate"), ("CR-200", "Riverside"), ("CR-300", "Riverside")):
+        store.add_case(Case(reference=ref, custody_suite=suite))
+    window = make_window(store, template)
+    opened = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(self) or 0)
+
+    window.export()  # unfiltered: every case, no "selected" choice
+    assert opened[-1].case_ids is None and not opened[-1].selected_check.isVisibleTo(opened[-1])
+
+    cl = window.case_list
+    cl.suite.setCurrentIndex(cl.suite.findData("Riverside"))
+    window.export()
+    dialog = opened[-1]
+    qtbot.addWidget(dialog)
+    assert dialog.selected_check.isChecked() and "2 selected cases" in dialog.selected_check.text()
+    dialog.set_format("csv")
+    dialog.set_destination(tmp_path / "riverside")
+    qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running and bool(dialog.written), timeout=30_000)
+    with open(tmp_path / "riverside" / "cases.csv", encoding="utf-8-sig", newline="") as handle:
+        assert sorted(r["reference"] for r in csv.DictReader(handle)) == ["CR-200", "CR-300"]
