@@ -9,6 +9,8 @@ area; the rest of the case stays usable.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -136,6 +138,10 @@ class PlayerWidget(QWidget):
         self.position_ms = 0
         self.playing = False
         self.speed = 1.0
+        self.reverse_speed = 0.0  # > 0 while J plays backwards
+        self._reverse_timer = QTimer(self)
+        self._reverse_timer.timeout.connect(self._reverse_tick)
+        self._reverse_origin_ms = self._reverse_target_ms = self._reverse_t0 = 0.0
         self.failed = False
         self.bin_ms = 0
         self.scores: list[float] = []
@@ -250,6 +256,7 @@ class PlayerWidget(QWidget):
         self.surface.setFocus()
 
     def load_clip(self, clip: Clip, position_ms: int = 0) -> None:
+        self.stop_reverse()
         if self.clip is not None:
             self.savePointReached.emit()
         self.clip = clip
@@ -280,6 +287,7 @@ class PlayerWidget(QWidget):
             self.player.seek_ms(target)
 
     def unload(self) -> None:
+        self.stop_reverse()
         if self.clip is not None:
             self.savePointReached.emit()
         self.player.close()
@@ -344,23 +352,28 @@ class PlayerWidget(QWidget):
         return self.clip is not None and not self.failed
 
     def play(self) -> None:
+        self.stop_reverse()
         if self.ready:
             self.player.play()
             if self.clip is not None:
                 self.playing = True
 
     def pause(self) -> None:
+        self.stop_reverse()
         if self.ready and self.playing:
             self.player.pause()
             self.playing = False
 
     def toggle_play(self) -> None:
-        if self.playing:
+        if self.reverse_speed:
+            self.pause()
+        elif self.playing:
             self.pause()
         else:
             self.play()
 
     def step(self, delta: int) -> None:
+        self.stop_reverse()
         if self.ready:
             self.player.step(int(delta))
 
@@ -369,6 +382,7 @@ class PlayerWidget(QWidget):
             self.seek(self.position_ms + int(seconds * 1000))
 
     def seek(self, position_ms: int) -> None:
+        self.stop_reverse()
         if not self.ready:
             return
         position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
@@ -403,14 +417,47 @@ class PlayerWidget(QWidget):
         self.pause()
 
     def shuttle_back(self) -> None:
-        if not self.ready:
+        """J: play backwards at 1x; each further press doubles the speed (up to 16x)."""
+        if not self.ready or not self.opened:
             return
-        if self.playing and self.speed > 1.0:
-            self.set_speed(self.speed / 2)
-        elif self.playing:
-            self.pause()
+        speed = min(16.0, self.reverse_speed * 2) if self.reverse_speed else 1.0
+        if self.playing:
+            self.player.pause()
+            self.playing = False
+        self.reverse_speed = speed
+        self._reverse_origin_ms = self._reverse_target_ms = float(self.position_ms)
+        self._reverse_t0 = time.monotonic()
+        # Slow reverse steps frame by frame through the engine's back-step cache;
+        # fast reverse shows exact frames at a steady rate, like fast forward.
+        self._reverse_timer.setInterval(40 if speed <= 2 else 120)
+        self._reverse_timer.start()
+        self.speedChanged.emit(-speed)
+
+    def stop_reverse(self) -> None:
+        if self.reverse_speed:
+            self._reverse_timer.stop()
+            self.reverse_speed = 0.0
+            self.speedChanged.emit(self.speed)
+            self.savePointReached.emit()
+
+    def _reverse_tick(self) -> None:
+        """Follow wall time backwards: where reverse play should be now, never drifting."""
+        if not self.ready or not self.reverse_speed:
+            self._reverse_timer.stop()
+            return
+        elapsed = time.monotonic() - self._reverse_t0
+        target = max(0.0, self._reverse_origin_ms - self.reverse_speed * elapsed * 1000.0)
+        fps = self.clip.fps or 25.0
+        if self.reverse_speed <= 2:
+            frames = int((self._reverse_target_ms - target) * fps / 1000.0)
+            if frames >= 1:
+                self.player.step(-frames)  # steps merge in the engine if it falls behind
+                self._reverse_target_ms -= frames * 1000.0 / fps
         else:
-            self.jump(-JUMP_SECONDS / 2)
+            self.player.seek_ms(int(target))
+            self._reverse_target_ms = target
+        if target <= 0.0:
+            self.stop_reverse()
 
     # -- activity ----------------------------------------------------------------
     def set_activity(self, bin_ms: int, scores: list[float]) -> None:

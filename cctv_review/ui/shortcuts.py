@@ -38,6 +38,8 @@ SHORTCUTS: tuple[ShortcutSpec, ...] = (
     ShortcutSpec("toggle_play", ("Space",), "Play / pause", "Playback"),
     ShortcutSpec("step", ("Right",), "Next frame (pauses)", "Playback", argument=1),
     ShortcutSpec("step", ("Left",), "Previous frame (pauses)", "Playback", argument=-1),
+    ShortcutSpec("jump", ("Ctrl+Right",), "Forward 1 second", "Playback", argument=1),
+    ShortcutSpec("jump", ("Ctrl+Left",), "Back 1 second", "Playback", argument=-1),
     ShortcutSpec("jump", ("Shift+Right",), f"Forward {JUMP_SECONDS} seconds", "Playback", argument=JUMP_SECONDS),
     ShortcutSpec("jump", ("Shift+Left",), f"Back {JUMP_SECONDS} seconds", "Playback", argument=-JUMP_SECONDS),
     ShortcutSpec("jump", ("Ctrl+Shift+Right",), f"Forward {LONG_JUMP_SECONDS} seconds", "Playback",
@@ -47,8 +49,8 @@ SHORTCUTS: tuple[ShortcutSpec, ...] = (
     ShortcutSpec("shuttle_forward", ("L",), "Shuttle: play forward; press again to go faster (up to 16x)",
                  "Shuttle"),
     ShortcutSpec("shuttle_stop", ("K",), "Shuttle: pause", "Shuttle"),
-    ShortcutSpec("shuttle_back", ("J",),
-                 f"Shuttle: slow down while playing; when paused, back {JUMP_SECONDS // 2} seconds", "Shuttle"),
+    ShortcutSpec("shuttle_back", ("J",), "Shuttle: play backwards; press again to go faster (up to 16x)",
+                 "Shuttle"),
     *(
         ShortcutSpec("set_speed", (key,), f"Speed {speed:g}x", "Speed", argument=speed)
         for key, speed in sorted(SPEED_KEYS.items(), key=lambda kv: kv[1])

@@ -372,3 +372,46 @@ def test_file_export_offers_the_cases_the_list_shows(qtbot, make_window, store, 
     qtbot.waitUntil(lambda: not dialog.running and bool(dialog.written), timeout=30_000)
     with open(tmp_path / "riverside" / "cases.csv", encoding="utf-8-sig", newline="") as handle:
         assert sorted(r["reference"] for r in csv.DictReader(handle)) == ["CR-200", "CR-300"]
+
+
+def test_one_second_jumps_and_j_plays_backwards(qtbot, make_window, store, template, case_with_clip):
+    window = make_window(store, template)
+    open_case_by_click(qtbot, window, "CR-001")
+    wait_for_frame(qtbot, window, 0)
+    surface = window.player.surface
+    surface.setFocus()
+    window.player.seek(8000)
+    wait_for_frame(qtbot, window, 8000)
+    qtbot.keyClick(surface, Qt.Key_Right, Qt.ControlModifier)
+    wait_for_frame(qtbot, window, 9000)
+    qtbot.keyClick(surface, Qt.Key_Left, Qt.ControlModifier)
+    wait_for_frame(qtbot, window, 8000)
+
+    # J: backwards at 1x, shown frame by frame from the engine, wall-clock paced.
+    qtbot.keyClick(surface, Qt.Key_J)
+    assert window.player.reverse_speed == 1.0 and "-1x" in window.speed_label.text()
+    seen = []
+    qtbot.waitUntil(lambda: seen.append(window.player.player.last_frame.position_ms) or seen[-1] <= 7000,
+                    timeout=10_000)
+    assert not window.player.playing
+    assert len(set(seen)) >= 5 and seen == sorted(seen, reverse=True)  # several frames, only going back
+    qtbot.keyClick(surface, Qt.Key_J)
+    assert window.player.reverse_speed == 2.0 and "-2x" in window.speed_label.text()
+    qtbot.keyClick(surface, Qt.Key_K)
+    assert window.player.reverse_speed == 0.0 and "1x" in window.speed_label.text()
+    stopped = window.player.position_ms
+    qtbot.wait(300)
+    assert abs(window.player.position_ms - stopped) <= 100
+
+    # Fast reverse runs into the start of the clip and stops there.
+    window.player.seek(1500)
+    wait_for_frame(qtbot, window, 1500)
+    for _ in range(5):
+        qtbot.keyClick(surface, Qt.Key_J)
+    assert window.player.reverse_speed == 16.0
+    qtbot.waitUntil(lambda: window.player.reverse_speed == 0.0, timeout=10_000)
+    wait_for_frame(qtbot, window, 0)
+    # L after J plays forward again.
+    qtbot.keyClick(surface, Qt.Key_L)
+    qtbot.waitUntil(lambda: window.player.playing, timeout=5_000)
+    qtbot.keyClick(surface, Qt.Key_K)
