@@ -415,3 +415,12 @@ def test_one_second_jumps_and_j_plays_backwards(qtbot, make_window, store, templ
     qtbot.keyClick(surface, Qt.Key_L)
     qtbot.waitUntil(lambda: window.player.playing, timeout=5_000)
     qtbot.keyClick(surface, Qt.Key_K)
+
+
+def test_readme_documents_every_shortcut():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for spec in SHORTCUTS:
+        keys = ", ".join(f"`{k}`" for k in spec.keys)
+        assert f"| {keys} | {spec.description} |" in readme, spec
