@@ -324,8 +324,14 @@ class Store:
         search: str = "",
         date_from: date | None = None,
         date_to: date | None = None,
+        case_ids: Iterable[int] | None = None,
     ) -> list[Case]:
+        """Cases matching every filter given; ``case_ids`` limits them to a selection."""
         where, params = [], []
+        if case_ids is not None:
+            ids = [int(i) for i in case_ids]
+            where.append(f"id IN ({', '.join('?' * len(ids))})" if ids else "0")
+            params.extend(ids)
         if status:
             where.append("status = ?")
             params.append(CaseStatus(status).value)

@@ -163,10 +163,8 @@ def summarise(
     case_ids: Iterable[int] | None = None,
 ) -> Summary:
     """Build the summary over the store's cases (optionally a date range or a selection)."""
-    cases = store.list_cases(date_from=date_from, date_to=date_to)
-    if case_ids is not None:
-        wanted = set(case_ids)
-        cases = [c for c in cases if c.id in wanted]
+    case_ids = list(case_ids) if case_ids is not None else None
+    cases = store.list_cases(date_from=date_from, date_to=date_to, case_ids=case_ids)
     done = [c for c in cases if c.status == CaseStatus.COMPLETE]
     done_ids = {c.id for c in done}
     status_counts = Counter(c.status for c in cases)

@@ -131,3 +131,10 @@ def test_full_disk_gives_a_plain_message_and_keeps_earlier_work(store, template)
     store.db.execute("PRAGMA max_page_count = 1000000")
     assert store.answers(case.id) == {"footage.gaps": "kept"}
     assert [c.reference for c in store.list_cases()] == ["DISK"]
+
+
+def test_list_cases_by_selection(store):
+    ids = [store.add_case(Case(reference=f"S-{i}", detention_date=date(2026, 1, i + 1))).id for i in range(4)]
+    assert [c.reference for c in store.list_cases(case_ids=[ids[3], ids[1]])] == ["S-1", "S-3"]
+    assert store.list_cases(case_ids=[]) == []
+    assert [c.reference for c in store.list_cases(case_ids=ids, date_from=date(2026, 1, 3))] == ["S-2", "S-3"]

@@ -166,14 +166,6 @@ def resolve_still(store, still_path: str) -> Path | None:
     return None
 
 
-def select_cases(store, date_from=None, date_to=None, case_ids: Iterable[int] | None = None) -> list[Case]:
-    cases = store.list_cases(date_from=date_from, date_to=date_to)
-    if case_ids is not None:
-        wanted = set(case_ids)
-        cases = [c for c in cases if c.id in wanted]
-    return cases
-
-
 def build(
     store,
     template: Template,
@@ -185,7 +177,7 @@ def build(
 ) -> ExportData:
     """Read the selection from the store and build everything the writers need."""
     case_ids = list(case_ids) if case_ids is not None else None
-    cases = select_cases(store, date_from, date_to, case_ids)
+    cases = store.list_cases(date_from=date_from, date_to=date_to, case_ids=case_ids)
     summary = summarise(store, template, date_from=date_from, date_to=date_to, case_ids=case_ids)
 
     if redact:
