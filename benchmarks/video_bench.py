@@ -9,12 +9,15 @@ The clip is made once with the ffmpeg CLI (a mostly still 'cell' scene with
 sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
 -g 50) and cached under benchmarks/_work/.  Measured in one run:
 
-1. ffmpeg ``-f null`` decode-only frame rate with the engine's thread count;
+1. ffmpeg ``-f null`` decode-only frame rate with the engine's thread count
+   (measured before and after the engine runs; ratios use the mean of the two);
 2. the engine's playback decode-and-convert rate (Player, unpaced, frames
    delivered to on_frame as a display-ready QImage built in the decoder thread,
-   exactly as the GUI's QtPlayer does);
+   exactly as the GUI's QtPlayer does), once with each decoder backend
+   (PyAV and OpenCV, forced with ``CCTV_REVIEW_DECODER``);
 3. exact-seek latency, median and worst of N random targets, with accuracy
-   checked against a reference sequential decode (frame signatures);
+   checked against a reference sequential decode (frame signatures), with the
+   default backend;
 4. activity-scan speed as a multiple of real time (auto/packets and pixels);
 5. 16x playback for a fixed wall time: displayed-frame interval mean/stdev,
    and lag (clock vs wall, and frame shown vs clock) at the end.
@@ -23,6 +26,7 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import statistics
@@ -39,7 +43,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from cctv_review.video import probe  # noqa: E402
-from cctv_review.video._capture import DECODE_THREADS, open_capture  # noqa: E402
+from cctv_review.video._capture import (DECODE_THREADS, DECODER_ENV, decoder_backend,  # noqa: E402
+                                        open_capture, pyav_available)
 from cctv_review.video.activity import scan_activity  # noqa: E402
 from cctv_review.video.player import Player  # noqa: E402
 from cctv_review.video.qt import bgr_to_qimage  # noqa: E402
@@ -89,7 +94,31 @@ def ffmpeg_decode_rate(path: Path, threads: int, frames: int) -> float:
     return frames / (time.monotonic() - t)
 
 
-def engine_playback_rate(path: Path, info, frames: int) -> float:
+class forced_backend:
+    """Context manager: force the decoder backend via the environment."""
+
+    def __init__(self, backend: str | None) -> None:
+        self.backend = backend
+
+    def __enter__(self):
+        self.old = os.environ.get(DECODER_ENV)
+        if self.backend:
+            os.environ[DECODER_ENV] = self.backend
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop(DECODER_ENV, None)
+        else:
+            os.environ[DECODER_ENV] = self.old
+
+
+def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None) -> float:
+    with forced_backend(backend):
+        return _engine_playback_rate(path, info, frames)
+
+
+def _engine_playback_rate(path: Path, info, frames: int) -> float:
     done = threading.Event()
     count = [0]
 
@@ -207,20 +236,31 @@ def main() -> None:
     rows = []
     nframes = min(info.frame_count, 1500 if args.quick else 3000)
 
-    ff = ffmpeg_decode_rate(path, threads, nframes)
-    rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps", "1.00"))
-    print(rows[-1], flush=True)
-
-    pb = engine_playback_rate(path, info, nframes)
-    rows.append(("engine playback decode + QImage for display", f"{pb:.0f} fps", f"{pb / ff:.2f}"))
-    print(rows[-1], flush=True)
+    default = decoder_backend()
+    ff1 = ffmpeg_decode_rate(path, threads, nframes)
+    print("ffmpeg (before)", f"{ff1:.0f} fps", flush=True)
+    backends = (["pyav"] if pyav_available() else []) + ["opencv"]
+    rates = {}
+    for b in backends:
+        rates[b] = engine_playback_rate(path, info, nframes, b)
+        print(b, f"{rates[b]:.0f} fps", flush=True)
+    ff2 = ffmpeg_decode_rate(path, threads, nframes)
+    ff = (ff1 + ff2) / 2
+    rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps (before {ff1:.0f}, after {ff2:.0f})",
+                 "1.00"))
+    names = {"pyav": "PyAV", "opencv": "OpenCV"}
+    for b in backends:
+        rows.append((f"engine playback (decode + QImage), {names[b]} decoder"
+                     f"{' [default]' if b == default else ''}",
+                     f"{rates[b]:.0f} fps", f"{rates[b] / ff:.2f}"))
+        print(rows[-1], flush=True)
 
     gop = 50
     gop_t = gop_decode_time(path, gop)
     lat, ok, n = seek_bench(path, info, n_seeks)
     med, worst = statistics.median(lat), max(lat)
     rows.append(("decode one 2 s GOP (50 frames, read)", f"{gop_t * 1000:.0f} ms", ""))
-    rows.append((f"exact seek, {n} random targets: median", f"{med * 1000:.0f} ms",
+    rows.append((f"exact seek ({names[default]} decoder), {n} random targets: median", f"{med * 1000:.0f} ms",
                  f"{med / gop_t:.2f} x GOP time"))
     rows.append(("exact seek: worst", f"{worst * 1000:.0f} ms", f"{worst / gop_t:.2f} x GOP time"))
     rows.append(("exact seek: accuracy", f"{ok}/{n} ({100 * ok / n:.0f}%)", ""))
@@ -251,11 +291,20 @@ def main() -> None:
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"
     print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
-          f"OpenCV {cv2.__version__}; {time.strftime('%Y-%m-%d')}")
+          f"OpenCV {cv2.__version__}; PyAV {_pyav_version()}; default decoder {default}; "
+          f"{time.strftime('%Y-%m-%d')}")
     print(line)
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+def _pyav_version() -> str:
+    try:
+        import av
+    except Exception:
+        return "not installed"
+    return f"{av.__version__} (FFmpeg {'.'.join(map(str, av.library_versions['libavcodec']))} libavcodec)"
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._capture import Decoder
+from ._capture import open_decoder
 from .errors import CorruptVideo
 from .probe import VideoInfo, probe
 
@@ -56,8 +56,8 @@ class FrameReader:
         self.info = info if info is not None else probe(path)
         self.path = os.fspath(path)
         try:
-            self._dec = Decoder(self.path, self.info.fps, mode=self.info.timing,
-                                threads=threads, start_ms=self.info.start_ms)
+            self._dec = open_decoder(self.path, self.info.fps, mode=self.info.timing,
+                                     threads=threads, start_ms=self.info.start_ms)
         except OSError as exc:
             raise CorruptVideo(self.path, "could not be opened again for reading") from exc
 
@@ -80,6 +80,11 @@ class FrameReader:
     @property
     def seeks(self) -> int:
         return self._dec.seeks
+
+    @property
+    def backend(self) -> str:
+        """Decoder in use: ``"pyav"`` or ``"opencv"`` (see ``CCTV_REVIEW_DECODER``)."""
+        return self._dec.backend
 
     @property
     def position_index(self) -> int | None:

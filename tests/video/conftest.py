@@ -51,3 +51,20 @@ def activity_clip(make_clip):
 @pytest.fixture
 def frame_number():
     return vc.read_frame_number
+
+
+def _pyav_importable() -> bool:
+    try:
+        import av  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(params=["opencv", "pyav"])
+def decoder_backend(request, monkeypatch):
+    """Run a test with each decoder backend (CCTV_REVIEW_DECODER); yields its name."""
+    if request.param == "pyav" and not _pyav_importable():
+        pytest.skip("PyAV (the 'av' package) is not installed")
+    monkeypatch.setenv("CCTV_REVIEW_DECODER", request.param)
+    return request.param

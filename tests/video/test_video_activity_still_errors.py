@@ -76,7 +76,7 @@ def test_next_previous_helpers_pure():
 
 # -- stills ---------------------------------------------------------------------
 
-def test_save_still_captioned_png(numbered, tmp_path):
+def test_save_still_captioned_png(numbered, tmp_path, decoder_backend):
     with FrameReader(numbered("h264_gop50")) as r:
         frame = r.read_at_frame(75)
     original = frame.image.copy()
@@ -156,7 +156,7 @@ def test_truncated_mp4(numbered, tmp_path):
     _check(e.value, path, "incomplete")
 
 
-def test_truncated_mkv_plays_what_is_there(numbered, tmp_path, frame_number):
+def test_truncated_mkv_plays_what_is_there(numbered, tmp_path, frame_number, decoder_backend):
     src = numbered("h264_bframes_mkv").read_bytes()
     path = tmp_path / "cut.mkv"
     path.write_bytes(src[: len(src) // 2])
@@ -189,7 +189,7 @@ def test_dahua_dav_is_unsupported(tmp_path):
     _check(e.value, path, "dahua")
 
 
-def test_corrupt_middle_mjpeg_plays_past_damage(numbered, tmp_path, frame_number):
+def test_corrupt_middle_mjpeg_plays_past_damage(numbered, tmp_path, frame_number, decoder_backend):
     data = bytearray(numbered("mjpeg").read_bytes())
     mid = len(data) // 2
     data[mid:mid + 60_000] = os.urandom(60_000)      # ~10 frames destroyed
@@ -215,7 +215,8 @@ def test_corrupt_middle_mjpeg_plays_past_damage(numbered, tmp_path, frame_number
     assert min(shown) < 120 and max(shown) == 299
 
 
-def test_corrupt_middle_h264_ts_plays_past_damage(numbered, tmp_path, frame_number):
+def test_corrupt_middle_h264_ts_plays_past_damage(numbered, tmp_path, frame_number,
+                                                   decoder_backend):
     data = bytearray(numbered("h264_ts").read_bytes())
     mid = len(data) // 2
     data[mid:mid + 8000] = os.urandom(8000)

@@ -129,7 +129,7 @@ class Recorder:
 
 
 @pytest.fixture
-def player_rec(frame_number):
+def player_rec(frame_number, decoder_backend):
     rec = Recorder(frame_number)
     ends = threading.Event()
     p = Player(on_frame=rec.on_frame, on_end=ends.set, on_error=rec.errors.append,
@@ -226,7 +226,7 @@ def test_sixteen_x_keeps_wall_time(numbered, player_rec):
     assert min(gaps) >= 1 and all(a == b for a, b, _ in shown)
 
 
-def test_close_stops_threads_promptly(numbered, frame_number):
+def test_close_stops_threads_promptly(numbered, frame_number, decoder_backend):
     p = Player(on_frame=lambda f: None)
     p.open(str(numbered("h264_gop50")))
     p.wait_opened()

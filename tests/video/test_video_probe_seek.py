@@ -39,8 +39,9 @@ def _targets(n: int, gop: int, seed: int) -> list[int]:
 
 @pytest.mark.parametrize("codec,gop", [("h264_gop50", 50), ("h264_gop250", 250), ("mjpeg", 1),
                                        ("mpeg4", 50), ("h264_bframes_mkv", 50), ("h264_ts", 50)])
-def test_exact_seek_returns_that_frame(numbered, frame_number, codec, gop):
+def test_exact_seek_returns_that_frame(numbered, frame_number, codec, gop, decoder_backend):
     with FrameReader(numbered(codec)) as reader:
+        assert reader.backend == decoder_backend
         n = reader.info.frame_count
         for target in _targets(n, max(gop, 25), seed=hash(codec) & 0xFFFF):
             frame = reader.read_at_frame(target)
@@ -49,7 +50,7 @@ def test_exact_seek_returns_that_frame(numbered, frame_number, codec, gop):
             assert frame.position_ms == round(target * 40)
 
 
-def test_read_at_ms_and_clamping(numbered, frame_number):
+def test_read_at_ms_and_clamping(numbered, frame_number, decoder_backend):
     with FrameReader(numbered("h264_gop50")) as reader:
         assert frame_number(reader.read_at_ms(2039).image) == 50      # 2.039 s -> frame 50 (2.000-2.039)
         assert frame_number(reader.read_at_ms(2040).image) == 51
@@ -57,7 +58,7 @@ def test_read_at_ms_and_clamping(numbered, frame_number):
         assert reader.read_at_frame(-5).index == 0
 
 
-def test_sequential_read_does_not_seek(numbered, frame_number):
+def test_sequential_read_does_not_seek(numbered, frame_number, decoder_backend):
     with FrameReader(numbered("h264_gop250")) as reader:
         reader.read_at_frame(100)
         seeks = reader.seeks
@@ -68,7 +69,7 @@ def test_sequential_read_does_not_seek(numbered, frame_number):
         assert reader.seeks == seeks
 
 
-def test_raw_h264_stream_without_timestamps(make_clip, frame_number):
+def test_raw_h264_stream_without_timestamps(make_clip, frame_number, decoder_backend):
     path = make_clip("raw", "h264_raw", 6)
     info = probe(path)
     assert info.frame_count == 150
@@ -89,7 +90,8 @@ def _patch_avi_frame_count(path, wrong):
 
 
 @pytest.mark.parametrize("wrong", [100, 900])
-def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number, wrong):
+def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number, wrong,
+                                                 decoder_backend):
     path = tmp_path / "nvr.avi"
     shutil.copy(numbered("mjpeg"), path)
     _patch_avi_frame_count(path, wrong)
@@ -104,7 +106,7 @@ def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number
         assert frame_number(reader.read_at_frame(150).image) == 150
 
 
-def test_variable_frame_rate_detected(tmp_path, clip_dir, frame_number):
+def test_variable_frame_rate_detected(tmp_path, clip_dir, frame_number, decoder_backend):
     import video_clipmaker as vc
     # Frames at irregular times: encode with explicit timestamps (VFR mkv).
     import subprocess

@@ -1,0 +1,294 @@
+"""PyAV implementation of the internal decoder (internal).
+
+:class:`PyAVDecoder` has the same interface and semantics as
+:class:`cctv_review.video._capture.Decoder` (the OpenCV one): ``grab()``
+decodes the next frame and returns its index, ``retrieve()`` converts the last
+grabbed frame to BGR, ``seek_exact()`` leaves the decoder on exactly the
+requested frame, ``rewind()``, ``next_index``, ``close()``, and the counters
+``grabs``/``seeks``.  Frame numbering follows :func:`~cctv_review.video.probe`
+(``fps``, ``start_ms``, ``timing``), exactly as the OpenCV decoder does:
+
+* ``"pts"`` mode: ``pts_ms = (pts - stream.start_time) * time_base * 1000 -
+  start_ms`` (this is what OpenCV's ``CAP_PROP_POS_MSEC`` reports, minus the
+  probe's first-frame time) and ``index = round(pts_ms * fps / 1000)``.
+* ``"count"`` mode (no timestamps, e.g. raw ``.h264``): frames are counted
+  from the start; seeking rewinds and decodes forward.
+
+Why it exists: OpenCV converts every retrieved frame YUV->BGR with a
+single-threaded ``sws_scale`` and cannot hand over the YUV planes.  Here the
+planes are taken as they are and converted with OpenCV's SIMD, multi-threaded
+``cv2.cvtColor(..., COLOR_YUV2BGR_I420)`` (limited-range yuv420p, the usual
+H.264/MPEG-4 CCTV format).  Other pixel formats (full-range MJPEG ``yuvj*``,
+4:2:2, odd sizes, ...) are converted by FFmpeg to ``bgr24``, as OpenCV does.
+Frames that are skipped are decoded but never converted.
+
+Damage: packets the demuxer or decoder rejects are skipped (like OpenCV's
+backend does) and decoding continues with the next packet; only after a long
+run of failures with no picture does ``grab()`` give up (returns ``None``).
+
+Not thread-safe: each thread owns its own decoder.  ``close()`` closes the
+container at once (also on ``rewind()``).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+from fractions import Fraction
+
+import av
+import av.error
+import cv2
+import numpy as np
+
+# Consecutive demux/decode failures without a picture before giving up.
+_MAX_BAD_PACKETS = 512
+_MAX_DEMUX_ERRORS = 64
+
+#: Pixel formats converted by cvtColor from the I420 planes (limited range).
+_I420_FORMATS = ("yuv420p",)
+#: av.error.FFmpegError is the base of PyAV's errors (InvalidDataError, ...).
+_AVError = getattr(av.error, "FFmpegError", Exception)
+
+
+class PyAVDecoder:
+    """One PyAV container plus the index of the last grabbed frame."""
+
+    backend = "pyav"
+
+    def __init__(self, path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
+                 threads: int | None = None, start_ms: float = 0.0) -> None:
+        from ._capture import DECODE_THREADS
+        self.path = os.fspath(path)
+        self.fps = float(fps)
+        self.mode = mode
+        self.threads = int(threads or DECODE_THREADS)
+        self.start_ms = float(start_ms)
+        self.grabs = 0          # frames decoded (for tests and statistics)
+        self.seeks = 0          # container seeks issued
+        self.index: int | None = None   # index of the frame last grabbed
+        self.pts_ms: float = 0.0
+        self._container = None
+        self._frame = None
+        self._open()
+
+    # -- opening / closing -------------------------------------------------
+    def _open(self) -> None:
+        try:
+            container = av.open(self.path, mode="r", timeout=20.0)
+        except (_AVError, OSError, ValueError) as exc:
+            raise OSError(f"cannot open {self.path}: {exc}") from exc
+        try:
+            streams = [s for s in container.streams.video
+                       if not (getattr(s, "disposition", 0) & getattr(av.stream.Disposition, "attached_pic", 0))]
+            if not streams:
+                raise OSError(f"no video stream in {self.path}")
+            vs = streams[0]
+            vs.thread_type = "AUTO"
+            vs.thread_count = self.threads
+            ctx = vs.codec_context
+        except BaseException:
+            container.close()
+            raise
+        self._container = container
+        self._stream = vs
+        self._ctx = ctx
+        tb = vs.time_base
+        self._tb_ms = float(tb) * 1000.0 if tb else 0.0
+        self._tb = tb if tb else Fraction(1, 90000)
+        self._st0 = vs.start_time if vs.start_time is not None else 0
+        self._demux = container.demux(vs)
+        self._pending: collections.deque = collections.deque()
+        self._flushed = False       # decoder drained at the end of the file
+        self._count = -1            # frames grabbed since (re)open/seek, count mode
+        self._frame = None
+        self.index = None
+
+    def close(self) -> None:
+        container, self._container = self._container, None
+        self._frame = None
+        if container is not None:
+            self._pending.clear()
+            demux, self._demux = self._demux, None
+            try:
+                if demux is not None:
+                    demux.close()
+            finally:
+                container.close()
+
+    def rewind(self) -> None:
+        """Reopen the file: the next grab returns the first frame."""
+        self.close()
+        self._open()
+
+    # -- decoding ------------------------------------------------------------
+    def _decode_more(self) -> bool:
+        """Read packets until at least one frame is pending; False at the end."""
+        bad = 0
+        demux_errors = 0
+        while not self._pending:
+            if self._flushed or self._container is None:
+                return False
+            try:
+                packet = next(self._demux)
+            except StopIteration:
+                # Demuxer finished; its flush packet has been decoded already
+                # (or the generator died): drain whatever the decoder holds.
+                self._drain()
+                continue
+            except (_AVError, OSError) as exc:  # unreadable data in the container
+                demux_errors += 1
+                if demux_errors > _MAX_DEMUX_ERRORS or isinstance(exc, av.error.EOFError):
+                    self._drain()
+                    continue
+                self._demux = self._container.demux(self._stream)
+                continue
+            try:
+                frames = self._ctx.decode(packet)
+            except av.error.EOFError:
+                self._flushed = True
+                continue
+            except (_AVError, OSError):  # a damaged packet: skip it, as FFmpeg does
+                bad += 1
+                if bad > _MAX_BAD_PACKETS:
+                    self._drain()
+                continue
+            if packet.size == 0:      # the demuxer's final flush packet
+                self._flushed = True
+            self._pending.extend(frames)
+        return True
+
+    def _drain(self) -> None:
+        if self._flushed:
+            return
+        try:
+            self._pending.extend(self._ctx.decode(None))
+        except (_AVError, OSError):
+            pass
+        self._flushed = True
+
+    def grab(self) -> int | None:
+        """Decode the next frame; return its index, or None at the end/failure."""
+        if self._container is None or (not self._pending and not self._decode_more()):
+            self.index = None
+            self._frame = None
+            return None
+        frame = self._pending.popleft()
+        self._frame = frame
+        self.grabs += 1
+        self._count += 1
+        if self.mode == "count":
+            self.index = self._count
+            self.pts_ms = self._count * 1000.0 / self.fps
+        else:
+            ts = frame.pts if frame.pts is not None else frame.dts
+            if ts is None:
+                # No timestamp on this frame: assume it follows the previous one.
+                self.pts_ms = (self.pts_ms + 1000.0 / self.fps) if self.index is not None else 0.0
+            else:
+                self.pts_ms = max(0.0, (ts - self._st0) * self._tb_ms - self.start_ms)
+            self.index = int(round(self.pts_ms * self.fps / 1000.0))
+        return self.index
+
+    def retrieve(self) -> np.ndarray | None:
+        """Convert the last grabbed frame to a BGR image."""
+        frame = self._frame
+        if frame is None:
+            return None
+        try:
+            return to_bgr(frame)
+        except (_AVError, ValueError, AssertionError, cv2.error):
+            return None
+
+    @property
+    def next_index(self) -> int | None:
+        """Index the next sequential grab is expected to return."""
+        return None if self.index is None else self.index + 1
+
+    # -- exact seek ------------------------------------------------------------
+    def _seek(self, frame_index: int) -> bool:
+        """Seek the container to the keyframe at or before ``frame_index``."""
+        seconds = frame_index / self.fps + self.start_ms / 1000.0
+        offset = int(self._st0 + int(seconds / self._tb))
+        self.seeks += 1
+        try:
+            self._container.seek(offset, stream=self._stream, backward=True, any_frame=False)
+        except (_AVError, OSError):
+            return False
+        # container.seek() flushed the decoder; forget what was queued.
+        self._pending.clear()
+        self._demux = self._container.demux(self._stream)
+        self._flushed = False
+        self._count = -1
+        self._frame = None
+        self.index = None
+        return True
+
+    def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
+        """Leave the decoder with frame ``target`` grabbed; return its index.
+
+        Same contract as :meth:`cctv_review.video._capture.Decoder.seek_exact`:
+        if ``target`` does not exist (a gap in the timestamps) the first frame
+        after it is returned; ``None`` if nothing at or after it decodes.
+        """
+        target = max(0, int(target))
+        if self.index is not None and self.index == target:
+            return target
+        limit = forward_limit if forward_limit is not None else max(2, int(self.fps))
+        if self.index is not None and 0 < target - self.index <= limit:
+            got = self._grab_until(target)
+            if got is not None:
+                return got
+        if self.mode == "count" or target == 0:
+            self.rewind()
+            return self._grab_until(target)
+        # Land on the keyframe before the target; if the container put us after
+        # it (or seeking failed), go further back; at the start, reopen.
+        margin = 0
+        for _ in range(8):
+            start = max(0, target - margin)
+            if start == 0:
+                break
+            if self._seek(start):
+                idx = self.grab()
+                if idx is not None and idx <= target:
+                    return self._grab_until(target)
+            margin = max(2 * margin, int(self.fps) or 25)
+        self.rewind()
+        return self._grab_until(target)
+
+    def _grab_until(self, target: int) -> int | None:
+        idx = self.index
+        if idx is None:
+            idx = self.grab()
+        while idx is not None and idx < target:
+            idx = self.grab()
+        return idx
+
+
+def to_bgr(frame) -> np.ndarray:
+    """A BGR ``uint8`` array (h, w, 3) from a decoded :class:`av.VideoFrame`."""
+    w, h = frame.width, frame.height
+    if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
+        i420 = _i420(frame, w, h)
+        if i420 is not None:
+            return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+    return frame.to_ndarray(format="bgr24")
+
+
+def _i420(frame, w: int, h: int) -> np.ndarray | None:
+    """Copy the Y, U, V planes (without line padding) into one (h*3/2, w) array."""
+    out = np.empty((h * 3 // 2, w), dtype=np.uint8)
+    flat = out.reshape(-1)
+    pos = 0
+    for plane, pw, ph in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2)):
+        ls = plane.line_size
+        if ls < pw:  # negative (bottom-up) or unexpected layout
+            return None
+        src = np.frombuffer(plane, dtype=np.uint8)
+        if src.size < ls * (ph - 1) + pw:
+            return None
+        rows = np.lib.stride_tricks.as_strided(src, shape=(ph, pw), strides=(ls, 1))
+        flat[pos:pos + pw * ph].reshape(ph, pw)[...] = rows
+        pos += pw * ph
+    return out
