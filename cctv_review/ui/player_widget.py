@@ -218,7 +218,6 @@ class PlayerWidget(QWidget):
         if hasattr(p, "warningOccurred"):
             p.warningOccurred.connect(self.warning)
         self.opened = False
-        self._pending_seek: int | None = None
         self._set_controls_enabled(False)
 
     # -- clips ---------------------------------------------------------------
@@ -273,18 +272,13 @@ class PlayerWidget(QWidget):
         self._update_time()
         self._highlight_current()
         self.opened = False
-        # The engine ignores a seek made before the clip is probed (it would play from 0),
-        # so the start position is applied when it reports the clip open.
-        self._pending_seek = self.position_ms
         self.player.open(clip.path)
+        self.player.seek_ms(self.position_ms)  # the engine starts there once the clip is probed
         self.player.set_speed(self.speed)
         self.clipChanged.emit(clip)
 
     def _opened(self, _info) -> None:
         self.opened = True
-        if self._pending_seek is not None and self.clip is not None:
-            target, self._pending_seek = self._pending_seek, None
-            self.player.seek_ms(target)
 
     def unload(self) -> None:
         self.stop_reverse()
@@ -386,11 +380,10 @@ class PlayerWidget(QWidget):
         if not self.ready:
             return
         position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
+        self.player.seek_ms(position_ms)
         if self.opened:
-            self.player.seek_ms(position_ms)
             self._position(position_ms)
-        else:
-            self._pending_seek = position_ms
+        else:  # still opening: show where it will start
             self.position_ms = position_ms
             self.timeline.set_position(position_ms)
             self._update_time()

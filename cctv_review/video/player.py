@@ -402,6 +402,12 @@ class Player:
                     if c[0] == "seek" else c for c in self._cmds)
                 if not any(c[0] in ("seek", "step") for c in self._cmds):
                     self._cmds.appendleft(("seek", 0, self._gen, None))
+                # The cursor and the clock follow the last seek, so position_ms and
+                # play() start where a seek made during opening asked for.
+                last_seek = next((c for c in reversed(self._cmds) if c[0] == "seek"), None)
+                if last_seek is not None:
+                    self._cursor = max(0, min(info.frame_count - 1, int(last_seek[1])))
+                    self._clock.seek(info.ms_of_frame(self._cursor))
             self._decode_loop(sess, reader)
         except VideoError as exc:
             sess.opened.set()

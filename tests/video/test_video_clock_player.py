@@ -195,6 +195,22 @@ def test_jump_and_seek(numbered, player_rec):
     assert rec.frames[-1][1] == 299
 
 
+def test_seek_made_while_opening_sets_position_and_play_start(numbered, player_rec):
+    """A seek before the clip is probed is where position_ms reports and play() starts."""
+    p, rec = player_rec
+    p.open(str(numbered("h264_gop50")))
+    p.seek_ms(8000)                                     # at once, before wait_opened()
+    p.wait_opened()
+    rec.wait_for(lambda: rec.frames and rec.frames[-1][0] == 200)
+    assert p.position_ms == 8000
+    p.play()
+    rec.wait_for(lambda: len(rec.frames) > 5)
+    p.pause()
+    shown = [f[0] for f in rec.frames[1:]]
+    assert shown and min(shown) > 200 and all(a == b for a, b, _ in rec.frames)
+    assert p.position_ms > 8000
+
+
 def test_play_to_end_reports_end(numbered, player_rec):
     p, rec = player_rec
     p.open(str(numbered("mjpeg")))
