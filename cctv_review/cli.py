@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -103,13 +104,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cctv_review.errors import user_facing_errors
 
     try:
-        return _run(args, db_path)
+        code = _run(args, db_path)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
     except user_facing_errors() as exc:
         print(f"cctv-review: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cctv-review: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (e.g. `cctv-review summary | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEMS
 
 
 def _run(args: argparse.Namespace, db_path: Path) -> int:

@@ -117,3 +117,17 @@ def test_cli_summary_on_empty_and_seeded_stores(tmp_path, capsys, template):
 def test_an_empty_selection_says_so(mixed, store, template):
     none = summarise(store, template, date_from=date(2030, 1, 1))
     assert none.headline == "No cases match this selection (detentions 2030-01-01 to the latest)."
+
+
+def test_cli_output_into_a_closed_pipe_ends_quietly(mixed, store, tmp_path):
+    """`cctv-review summary | head` must not end in a traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "cctv_review", "--db", str(store.path), "summary"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader goes away before anything is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+    assert proc.returncode == 1
