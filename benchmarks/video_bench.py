@@ -12,9 +12,12 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
 1. ffmpeg ``-f null`` decode-only frame rate with the engine's thread count
    (measured before and after the engine runs; ratios use the mean of the two);
 2. the engine's playback decode-and-convert rate (Player, unpaced, frames
-   delivered to on_frame as a display-ready QImage built in the decoder thread,
-   exactly as the GUI's QtPlayer does), once with each decoder backend
-   (PyAV and OpenCV, forced with ``CCTV_REVIEW_DECODER``);
+   delivered to on_frame as a display-ready QImage written by the decoder
+   thread, exactly as the GUI's QtPlayer does: same ``alloc``/``prepare``
+   hooks, display size set as the GUI sets it from its picture area) for a
+   full-size 1920x1080 area and the workspace's typical 960x540 and 530x300
+   areas (default backend), and full size with the OpenCV backend
+   (``CCTV_REVIEW_DECODER``);
 3. exact-seek latency, median and worst of N random targets, with accuracy
    checked against a reference sequential decode (frame signatures), with the
    default backend;
@@ -47,13 +50,17 @@ from cctv_review.video._capture import (DECODE_THREADS, DECODER_ENV, decoder_bac
                                         open_capture, pyav_available)
 from cctv_review.video.activity import scan_activity  # noqa: E402
 from cctv_review.video.player import Player  # noqa: E402
-from cctv_review.video.qt import bgr_to_qimage  # noqa: E402
+from cctv_review.video.qt import display_qimage, qimage_alloc  # noqa: E402
 from cctv_review.video.reader import FrameReader  # noqa: E402
 
+#: Picture-area sizes (device pixels) for the playback rows: full HD, and the
+#: workspace with the form beside the video (docs/workspace.png is ~530x300).
+DISPLAY_SIZES = ((1920, 1080), (960, 540), (530, 300))
 
-def display_image(frame):
-    """What the GUI needs per shown frame: the QImage QtPlayer builds off the GUI thread."""
-    return bgr_to_qimage(frame.image)
+
+def gui_player(**kw) -> Player:
+    """A Player with the GUI's (QtPlayer's) display hooks: QImage written by the decoder."""
+    return Player(prepare=display_qimage, alloc=qimage_alloc, **kw)
 
 WORK = ROOT / "benchmarks" / "_work"
 
@@ -113,12 +120,13 @@ class forced_backend:
             os.environ[DECODER_ENV] = self.old
 
 
-def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None) -> float:
+def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None,
+                         display=None) -> float:
     with forced_backend(backend):
-        return _engine_playback_rate(path, info, frames)
+        return _engine_playback_rate(path, info, frames, display)
 
 
-def _engine_playback_rate(path: Path, info, frames: int) -> float:
+def _engine_playback_rate(path: Path, info, frames: int, display) -> float:
     done = threading.Event()
     count = [0]
 
@@ -127,7 +135,9 @@ def _engine_playback_rate(path: Path, info, frames: int) -> float:
         if count[0] >= frames:
             done.set()
 
-    p = Player(on_frame=on_frame, on_end=done.set, prepare=display_image, paced=False)
+    p = gui_player(on_frame=on_frame, on_end=done.set, paced=False)
+    if display:
+        p.set_display_size(*display)
     p.open(str(path), info=info)
     p.wait_opened()
     time.sleep(0.3)
@@ -139,6 +149,11 @@ def _engine_playback_rate(path: Path, info, frames: int) -> float:
     n = count[0]
     p.close()
     return n / dt
+
+
+def probe_scale(info, size) -> int:
+    from cctv_review.video._display import scale_for
+    return scale_for(info.width, info.height, size)
 
 
 def signature(img: np.ndarray) -> np.ndarray:
@@ -186,8 +201,8 @@ def gop_decode_time(path: Path, gop: int) -> float:
 
 def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0):
     shown = []
-    p = Player(on_frame=lambda f: shown.append((time.monotonic(), f.position_ms)),
-               prepare=display_image)
+    p = gui_player(on_frame=lambda f: shown.append((time.monotonic(), f.position_ms)))
+    p.set_display_size(960, 540)
     p.open(str(path), info=info)
     p.wait_opened()
     time.sleep(0.3)
@@ -239,20 +254,23 @@ def main() -> None:
     default = decoder_backend()
     ff1 = ffmpeg_decode_rate(path, threads, nframes)
     print("ffmpeg (before)", f"{ff1:.0f} fps", flush=True)
-    backends = (["pyav"] if pyav_available() else []) + ["opencv"]
+    runs = [(default, size) for size in DISPLAY_SIZES]
+    if default != "opencv":
+        runs.append(("opencv", DISPLAY_SIZES[0]))
     rates = {}
-    for b in backends:
-        rates[b] = engine_playback_rate(path, info, nframes, b)
-        print(b, f"{rates[b]:.0f} fps", flush=True)
+    for b, size in runs:
+        rates[b, size] = engine_playback_rate(path, info, nframes, b, size)
+        print(b, size, f"{rates[b, size]:.0f} fps", flush=True)
     ff2 = ffmpeg_decode_rate(path, threads, nframes)
     ff = (ff1 + ff2) / 2
     rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps (before {ff1:.0f}, after {ff2:.0f})",
                  "1.00"))
     names = {"pyav": "PyAV", "opencv": "OpenCV"}
-    for b in backends:
-        rows.append((f"engine playback (decode + QImage), {names[b]} decoder"
-                     f"{' [default]' if b == default else ''}",
-                     f"{rates[b]:.0f} fps", f"{rates[b] / ff:.2f}"))
+    for b, size in runs:
+        scale = {1: "full", 2: "half", 4: "quarter"}[probe_scale(info, size)]
+        rows.append((f"playback (decode + QImage), {size[0]}x{size[1]} area ({scale}-size frames), "
+                     f"{names[b]}{' [default]' if b == default else ''}",
+                     f"{rates[b, size]:.0f} fps", f"{rates[b, size] / ff:.2f}"))
         print(rows[-1], flush=True)
 
     gop = 50

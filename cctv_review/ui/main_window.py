@@ -612,9 +612,9 @@ class MainWindow(QMainWindow):
         self.player.pause()
         clip = self.player.clip if self.player.ready else None
         position = self.player.position_ms if clip else 0
-        image = self.player.current_frame_bgr()
+        frame_index = self.player.current_frame_index()
         editor = FindingEditor(self.session.template, where=self._where(clip, position),
-                               can_capture=image is not None, parent=self)
+                               can_capture=frame_index is not None, parent=self)
         self.finding_editor = editor
 
         def finished(result: int) -> None:
@@ -624,8 +624,8 @@ class MainWindow(QMainWindow):
                 return
             values = editor.values()
             still = ""
-            if editor.capture.isChecked() and image is not None:
-                still = self._save_still(image, clip, position)
+            if editor.capture.isChecked() and frame_index is not None:
+                still = self._save_still(frame_index, clip, position)
             try:
                 self.session.add_finding(values["theme"], values["level"], values["note"],
                                          clip.id if clip else None, position, still)
@@ -636,9 +636,20 @@ class MainWindow(QMainWindow):
         editor.finished.connect(finished)
         editor.open()
 
-    def _save_still(self, image, clip, position_ms: int) -> str:
+    def _save_still(self, frame_index: int, clip, position_ms: int) -> str:
+        """Save frame ``frame_index`` at full resolution (decoded again, not the
+        possibly reduced display image) as the finding's still; its path or ""."""
         from cctv_review.paths import stills_dir
+        from cctv_review.video.errors import VideoError
         from cctv_review.video.still import save_still
+
+        try:
+            image = self.player.full_frame_bgr(frame_index, clip)
+        except (VideoError, OSError) as exc:
+            self.show_problem(f"The still could not be made: {exc}. The finding is saved without it.")
+            return ""
+        if image is None:
+            return ""
 
         case = self.session.case
         folder = self.session.stills_dir or stills_dir(self.session.store.path)

@@ -2,7 +2,11 @@
 
 Decoding happens in the video engine's worker threads
 (:class:`cctv_review.video.qt.QtPlayer`); this widget only paints the latest
-QImage it is handed, scaled to fit while keeping the aspect ratio.  A clip that
+QImage it is handed, scaled to fit while keeping the aspect ratio.  It tells
+the engine the picture area's size in device pixels (on resize and on open) so
+that the engine converts frames at the size they are shown (half or quarter
+size in a small area); stills are decoded again at full resolution
+(:meth:`PlayerWidget.full_frame_bgr`).  A clip that
 cannot be opened shows the engine's plain-language message in the picture
 area; the rest of the case stays usable.
 """
@@ -45,6 +49,7 @@ class VideoSurface(QWidget):
     """Paints the latest frame scaled with its aspect ratio, or a message."""
 
     clicked = Signal()
+    resized = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -59,6 +64,15 @@ class VideoSurface(QWidget):
 
     def sizeHint(self):  # noqa: N802
         return QSize(640, 360)
+
+    def device_size(self) -> tuple[int, int]:
+        """The picture area's size in device pixels."""
+        dpr = self.devicePixelRatioF()
+        return int(round(self.width() * dpr)), int(round(self.height() * dpr))
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def set_image(self, image: QImage) -> None:
         self.image = image
@@ -155,6 +169,7 @@ class PlayerWidget(QWidget):
         self.clip_list.itemClicked.connect(self._clip_clicked)
         layout.addWidget(self.clip_list)
         self.surface = VideoSurface()
+        self.surface.resized.connect(self._tell_display_size)
         layout.addWidget(self.surface, 1)
         self.timeline = Timeline()
         layout.addWidget(self.timeline)
@@ -272,6 +287,7 @@ class PlayerWidget(QWidget):
         self._update_time()
         self._highlight_current()
         self.opened = False
+        self._tell_display_size()
         self.player.open(clip.path)
         self.player.seek_ms(self.position_ms)  # the engine starts there once the clip is probed
         self.player.set_speed(self.speed)
@@ -279,6 +295,12 @@ class PlayerWidget(QWidget):
 
     def _opened(self, _info) -> None:
         self.opened = True
+
+    def _tell_display_size(self) -> None:
+        """Let the engine convert frames at the size they are shown."""
+        setter = getattr(self.player, "set_display_size", None)
+        if setter is not None:
+            setter(*self.surface.device_size())
 
     def unload(self) -> None:
         self.stop_reverse()
@@ -487,9 +509,37 @@ class PlayerWidget(QWidget):
         return self.surface.image if self.ready else None
 
     def current_frame_bgr(self):
-        """The BGR pixels of the frame on screen (for stills), or None."""
+        """The BGR pixels of the frame on screen *as displayed*, or None.
+
+        This may be a reduced display frame; for stills use
+        :meth:`full_frame_bgr` (full resolution).
+        """
         frame = getattr(self.player, "last_frame", None)
-        return frame.image if (frame is not None and self.ready) else None
+        if frame is None or not self.ready:
+            return None
+        image = frame.image
+        return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
+
+    def current_frame_index(self) -> int | None:
+        """Index of the frame on screen, or None."""
+        frame = getattr(self.player, "last_frame", None)
+        return int(frame.index) if (frame is not None and self.ready) else None
+
+    def full_frame_bgr(self, index: int, clip: Clip | None = None):
+        """Frame ``index`` of ``clip`` (default: the current one) at full resolution (BGR).
+
+        Decoded synchronously by a separate reader (one exact seek, tens of
+        ms), never taken from the display frames, which may be reduced.
+        Raises :class:`~cctv_review.video.errors.VideoError` if it cannot be read.
+        """
+        from cctv_review.video.reader import FrameReader
+
+        clip = clip if clip is not None else self.clip
+        if clip is None:
+            return None
+        info = getattr(self.player, "info", None) if clip is self.clip else None
+        with FrameReader(clip.path, info) as reader:
+            return reader.read_at_frame(int(index)).image
 
     def close_player(self) -> None:
         self.player.close()

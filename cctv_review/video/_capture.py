@@ -182,6 +182,21 @@ class Decoder:
         ok, img = self._cap.retrieve()
         return img if ok and img is not None and img.size else None
 
+    def retrieve_display(self, scale: int = 1, alloc=None):
+        """The last grabbed frame for display: ``(array, owner)`` or ``None``.
+
+        OpenCV only hands out full-size BGR, so this converts in full and then
+        reduces/copies (:func:`cctv_review.video._display.from_bgr`).
+        """
+        from . import _display
+        img = self.retrieve()
+        if img is None:
+            return None
+        try:
+            return _display.from_bgr(img, scale, alloc)
+        except (ValueError, cv2.error):
+            return None
+
     @property
     def next_index(self) -> int | None:
         """Index the next sequential grab is expected to return."""

@@ -41,6 +41,8 @@ import av.error
 import cv2
 import numpy as np
 
+from . import _display
+
 # Consecutive demux/decode failures without a picture before giving up.
 _MAX_BAD_PACKETS = 512
 _MAX_DEMUX_ERRORS = 64
@@ -200,6 +202,20 @@ class PyAVDecoder:
         except (_AVError, ValueError, AssertionError, cv2.error):
             return None
 
+    def retrieve_display(self, scale: int = 1, alloc=None):
+        """The last grabbed frame for display: ``(array, owner)`` or ``None``.
+
+        At 1/``scale`` size, written into ``alloc``'s buffer when given (see
+        :mod:`cctv_review.video._display`).
+        """
+        frame = self._frame
+        if frame is None:
+            return None
+        try:
+            return to_display(frame, scale, alloc)
+        except (_AVError, ValueError, AssertionError, cv2.error):
+            return None
+
     @property
     def next_index(self) -> int | None:
         """Index the next sequential grab is expected to return."""
@@ -274,6 +290,53 @@ def to_bgr(frame) -> np.ndarray:
         if i420 is not None:
             return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
     return frame.to_ndarray(format="bgr24")
+
+
+def to_display(frame, scale: int = 1, alloc=None):
+    """``(array, owner)``: ``frame`` converted for display at 1/``scale`` size.
+
+    For yuv420p the planes are reduced first (Y, U and V each by pixel
+    averaging into one reduced I420 buffer) and converted once at the reduced
+    size, straight into the ``alloc`` buffer (BGR or BGRA): about a quarter of
+    the work of a full-size conversion at half size.  Other formats: FFmpeg
+    converts to BGR at full size, then :func:`~cctv_review.video._display.from_bgr`.
+    """
+    w, h = frame.width, frame.height
+    if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
+        ow, oh = _display.reduced_size(w, h, scale)
+        i420 = _i420(frame, w, h) if (ow, oh) == (w, h) else _i420_reduced(frame, w, h, ow, oh)
+        if i420 is not None:
+            if alloc is None:
+                return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420), None
+            dst, owner = _display.target(oh, ow, alloc)
+            _display.into(dst, cv2.COLOR_YUV2BGRA_I420 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_I420, i420)
+            return dst, owner
+    return _display.from_bgr(frame.to_ndarray(format="bgr24"), scale, alloc)
+
+
+def _plane_rows(plane, pw: int, ph: int) -> np.ndarray | None:
+    ls = plane.line_size
+    if ls < pw:  # negative (bottom-up) or unexpected layout
+        return None
+    src = np.frombuffer(plane, dtype=np.uint8)
+    if src.size < ls * (ph - 1) + pw:
+        return None
+    return np.lib.stride_tricks.as_strided(src, shape=(ph, pw), strides=(ls, 1))
+
+
+def _i420_reduced(frame, w: int, h: int, ow: int, oh: int) -> np.ndarray | None:
+    """One (oh*3/2, ow) I420 array: each plane of ``frame`` reduced by pixel averaging."""
+    out = np.empty((oh * 3 // 2, ow), dtype=np.uint8)
+    flat = out.reshape(-1)
+    pos = 0
+    for plane, pw, ph, qw, qh in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2),
+                                     (ow, ow // 2, ow // 2), (oh, oh // 2, oh // 2)):
+        rows = _plane_rows(plane, pw, ph)
+        if rows is None:
+            return None
+        _display.shrink(rows, qw, qh, dst=flat[pos:pos + qw * qh].reshape(qh, qw))
+        pos += qw * qh
+    return out
 
 
 def _i420(frame, w: int, h: int) -> np.ndarray | None:

@@ -30,6 +30,19 @@ Callbacks (all called from worker threads; keep them short and thread-safe):
   (opening failed, or the rest of the clip cannot be decoded);
 * ``on_warning(text)`` - non-fatal, e.g. a damaged section was skipped.
 
+Display size
+------------
+``set_display_size(width, height)`` (device pixels of the picture area; 0 or
+None = full size) lets the decoder thread produce shown frames at half or
+quarter size when the picture will be shown at no more than 1/2 or 1/4 of the
+frame's size (see :mod:`cctv_review.video._display`): index and time are
+unchanged, only ``frame.image`` is smaller (``frame.scale`` says by how much).
+The optional ``alloc(height, width) -> (view, owner)`` hook lets the caller
+supply the memory the converted pixels are written into (the Qt adapter
+passes a QImage's buffer, so the display image needs no further copy).  For
+full-resolution pixels (stills, analysis) use a
+:class:`~cctv_review.video.reader.FrameReader`, not the shown frames.
+
 Frame stepping keeps recently decoded frames in a cache bounded both in
 frames and bytes (``cache_frames``, ``cache_bytes``).  Stepping back to a
 frame not in the cache decodes the stretch before it once (seek + forward
@@ -52,6 +65,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from . import _display
 from ._capture import DECODE_THREADS
 from .clock import PlaybackClock, display_step, late_tolerance, next_target
 from .errors import CorruptVideo, VideoError
@@ -146,6 +160,7 @@ class Player:
                  on_opened: Callable[[VideoInfo], None] | None = None,
                  on_warning: Callable[[str], None] | None = None,
                  prepare: Callable[[Frame], Any] | None = None,
+                 alloc: Callable[[int, int], tuple[Any, Any]] | None = None,
                  paced: bool = True, queue_frames: int = 4, cache_frames: int = 64,
                  cache_bytes: int = 192 * 1024 * 1024, threads: int | None = None,
                  time_fn: Callable[[], float] = time.monotonic) -> None:
@@ -156,6 +171,8 @@ class Player:
         self.on_opened = on_opened
         self.on_warning = on_warning
         self.prepare = prepare
+        self.alloc = alloc
+        self._display: tuple[int, int] | None = None
         self.paced = paced
         self.queue_frames = max(1, int(queue_frames))
         self.threads = threads or DECODE_THREADS
@@ -226,6 +243,38 @@ class Player:
                 if t.is_alive():  # pragma: no cover - a decoder stuck in FFmpeg
                     log.warning("video thread %s did not stop within %.1fs", t.name, timeout)
         self._cache.clear()
+
+    def set_display_size(self, width: int | None, height: int | None = None) -> None:
+        """The picture area's size in device pixels (0/None: show full size).
+
+        Frames decoded from now on are produced at half or quarter size when
+        they will be shown that small.  When paused, the frame on screen is
+        decoded again if the reduction changes (e.g. the window was enlarged).
+        """
+        disp = None
+        if width and height and int(width) > 0 and int(height) > 0:
+            disp = (int(width), int(height))
+        with self._cv:
+            self._display = disp
+            sess = self._session
+            info = sess.info if sess is not None and sess.opened.is_set() else None
+            shown = self._shown
+            if info is None or shown is None or self._playing or self._cmds or sess.stop:
+                return
+            if _display.scale_for(info.width, info.height, disp) != getattr(shown, "scale", 1):
+                self._cmds.append(("seek", shown.index, self._gen, None))
+                self._cv.notify_all()
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        return self._display
+
+    def display_scale(self, info: VideoInfo | None = None) -> int:
+        """The reduction (1, 2 or 4) frames of the open clip are produced at now."""
+        info = info if info is not None else self.info
+        if info is None:
+            return 1
+        return _display.scale_for(info.width, info.height, self._display)
 
     @property
     def info(self) -> VideoInfo | None:
@@ -470,6 +519,8 @@ class Player:
         target = max(0, min(info.frame_count - 1, int(target)))
         sess.eof_sent = False
         frame = self._cache.get(target)
+        if frame is not None and getattr(frame, "scale", 1) != self.display_scale(info):
+            frame = None   # cached at another display size (the window was resized)
         if frame is None:
             if kind == "step" and (reader.position_index is None or target <= reader.position_index):
                 frame = self._refill_back(sess, reader, target)
@@ -499,6 +550,7 @@ class Player:
               forward_limit: int | None = None) -> Frame | None:
         """Read ``target`` exactly; skip forward past damage; None at the end."""
         info = reader.info
+        reader.set_output(self.display_scale(info), self.alloc)
         try:
             try:
                 return reader.read_at_frame(target, forward_limit=forward_limit)
@@ -532,7 +584,8 @@ class Player:
                     prepared = self.prepare(frame)
                 except Exception:
                     log.exception("prepare hook failed")
-            frame = PlayerFrame(frame.index, frame.position_ms, frame.image, prepared)
+            frame = PlayerFrame(frame.index, frame.position_ms, frame.image, scale=frame.scale,
+                                owner=frame.owner, prepared=prepared)
         item = (gen, kind, frame)
         while True:
             if sess.stop or gen != self._gen:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +31,20 @@ from .probe import VideoInfo, probe
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One decoded picture: its number, its time (ms from clip start), BGR pixels."""
+    """One decoded picture: its number, its time (ms from clip start), pixels.
+
+    ``image`` is BGR (h, w, 3) unless the reader was given an ``alloc`` hook
+    that hands out BGRA buffers (h, w, 4).  ``scale`` is 1 for a full-size
+    frame, 2 or 4 for a display frame reduced to half or quarter size (same
+    index and time).  ``owner`` keeps alive whatever owns ``image``'s memory
+    (e.g. the QImage it was written into).
+    """
 
     index: int
     position_ms: int
     image: np.ndarray
+    scale: int = 1
+    owner: Any = None
 
     @property
     def nbytes(self) -> int:
@@ -60,6 +70,17 @@ class FrameReader:
                                      threads=threads, start_ms=self.info.start_ms)
         except OSError as exc:
             raise CorruptVideo(self.path, "could not be opened again for reading") from exc
+        self.scale = 1
+        self.alloc = None
+
+    def set_output(self, scale: int = 1, alloc=None) -> None:
+        """Produce frames at 1/``scale`` size (1, 2, 4), written via ``alloc``.
+
+        See :mod:`cctv_review.video._display`.  The default (1, None) gives
+        full-size BGR arrays.
+        """
+        self.scale = int(scale) if int(scale) in (1, 2, 4) else 1
+        self.alloc = alloc
 
     # -- context manager -----------------------------------------------
     def __enter__(self) -> "FrameReader":
@@ -124,7 +145,12 @@ class FrameReader:
         return self._current()
 
     def _current(self) -> Frame:
-        img = self._dec.retrieve()
+        owner = None
+        if self.scale == 1 and self.alloc is None:
+            img = self._dec.retrieve()
+        else:
+            got = self._dec.retrieve_display(self.scale, self.alloc)
+            img, owner = got if got is not None else (None, None)
         if img is None:
             raise CorruptVideo(self.path, f"returned an unreadable picture at frame {self._dec.index}")
-        return Frame(int(self._dec.index), int(round(self._dec.pts_ms)), img)
+        return Frame(int(self._dec.index), int(round(self._dec.pts_ms)), img, self.scale, owner)

@@ -94,3 +94,34 @@ def test_activity_scan_cancel(qtbot, activity_clip):
     assert scan.result is None
     scan.deleteLater()
     qtbot.wait(20)
+
+
+def test_qtplayer_writes_display_frames_into_the_qimage_at_display_size(qtbot, numbered, frame_number):
+    from cctv_review.video.qt import DISPLAY_FORMAT, qimage_alloc
+
+    view, owner = qimage_alloc(7, 5)
+    assert isinstance(owner, QImage) and view.shape[:2] == (7, 5)
+    view[...] = 200
+    assert owner.pixelColor(4, 6).green() == 200                 # the view is the image's memory
+
+    qp = QtPlayer()
+    got = []
+    qp.frameReady.connect(lambda img, pos: got.append((img, pos)))
+    try:
+        qp.set_display_size(160, 120)                            # 320x240 clip shown at half size
+        with qtbot.waitSignal(qp.frameReady, timeout=10_000):
+            qp.open(str(numbered("h264_gop50")))
+        img, pos = got[-1]
+        frame = qp.last_frame
+        assert (img.width(), img.height()) == (160, 120) and img.format() == DISPLAY_FORMAT
+        assert frame.scale == 2 and frame.owner.cacheKey() == img.cacheKey()   # no copy
+        qp.set_display_size(0, 0)                                # paused: redrawn at full size
+        qtbot.waitUntil(lambda: got[-1][0].width() == 320, timeout=10_000)
+        img = got[-1][0].convertToFormat(QImage.Format.Format_RGB888)
+        arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+        rgb = arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3)
+        assert frame_number(rgb[..., ::-1].copy()) == 0 and got[-1][1] == 0
+    finally:
+        qp.close()
+        qp.deleteLater()
+        qtbot.wait(20)
