@@ -22,7 +22,7 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
    checked against a reference sequential decode (frame signatures), with the
    default backend;
 4. activity-scan speed as a multiple of real time (auto/packets and pixels);
-5. 16x playback for a fixed wall time: displayed-frame interval mean/stdev,
+5. 16x playback (960x540 picture area) for a fixed wall time: displayed-frame interval mean/stdev,
    and lag (clock vs wall, and frame shown vs clock) at the end.
 """
 
