@@ -315,6 +315,7 @@ def to_display(frame, scale: int = 1, alloc=None):
 
 
 def _plane_rows(plane, pw: int, ph: int) -> np.ndarray | None:
+    """A plane's (ph, pw) pixels as a strided view without line padding (None if laid out oddly)."""
     ls = plane.line_size
     if ls < pw:  # negative (bottom-up) or unexpected layout
         return None
@@ -345,13 +346,9 @@ def _i420(frame, w: int, h: int) -> np.ndarray | None:
     flat = out.reshape(-1)
     pos = 0
     for plane, pw, ph in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2)):
-        ls = plane.line_size
-        if ls < pw:  # negative (bottom-up) or unexpected layout
+        rows = _plane_rows(plane, pw, ph)
+        if rows is None:
             return None
-        src = np.frombuffer(plane, dtype=np.uint8)
-        if src.size < ls * (ph - 1) + pw:
-            return None
-        rows = np.lib.stride_tricks.as_strided(src, shape=(ph, pw), strides=(ls, 1))
         flat[pos:pos + pw * ph].reshape(ph, pw)[...] = rows
         pos += pw * ph
     return out
