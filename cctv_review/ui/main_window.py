@@ -623,44 +623,53 @@ class MainWindow(QMainWindow):
                 self.player.surface.setFocus()
                 return
             values = editor.values()
-            still = ""
-            if editor.capture.isChecked() and frame_index is not None:
-                still = self._save_still(frame_index, clip, position)
             try:
-                self.session.add_finding(values["theme"], values["level"], values["note"],
-                                         clip.id if clip else None, position, still)
+                # Saved at once: what the reviewer typed never waits on the video.
+                finding = self.session.add_finding(values["theme"], values["level"], values["note"],
+                                                   clip.id if clip else None, position)
             except (StoreError, CaseLocked) as exc:
                 self.show_problem(str(exc))
+            else:
+                if editor.capture.isChecked() and frame_index is not None and clip is not None:
+                    self._capture_still(finding.id, frame_index, clip, position)
             self.player.surface.setFocus()
 
         editor.finished.connect(finished)
         editor.open()
 
-    def _save_still(self, frame_index: int, clip, position_ms: int) -> str:
-        """Save frame ``frame_index`` at full resolution (decoded again, not the
-        possibly reduced display image) as the finding's still; its path or ""."""
+    def _capture_still(self, finding_id: int, frame_index: int, clip, position_ms: int) -> None:
+        """Decode frame ``frame_index`` again at full resolution (not the possibly
+        reduced display image) in a worker, save it as a captioned PNG and attach
+        it to the finding.  The GUI thread never decodes."""
         from cctv_review.paths import stills_dir
-        from cctv_review.video.errors import VideoError
+        from cctv_review.ui import workers
+        from cctv_review.video.reader import FrameReader
         from cctv_review.video.still import save_still
-
-        try:
-            image = self.player.full_frame_bgr(frame_index, clip)
-        except (VideoError, OSError) as exc:
-            self.show_problem(f"The still could not be made: {exc}. The finding is saved without it.")
-            return ""
-        if image is None:
-            return ""
 
         case = self.session.case
         folder = self.session.stills_dir or stills_dir(self.session.store.path)
         safe_ref = re.sub(r"[^A-Za-z0-9._-]+", "_", case.reference)
         out = Path(folder) / f"{safe_ref}-clip{clip.id}-{position_ms:09d}.png"
-        try:
-            return str(save_still(image, out, case_reference=case.reference, camera=clip.camera,
-                                  clip_ms=position_ms, recorded_at=clip.recorded_at(position_ms)))
-        except OSError as exc:
-            self.show_problem(f"The still could not be saved to {out}: {exc}. The finding is saved without it.")
-            return ""
+        info = self.player.player.info if clip is self.player.clip else None
+        reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
+
+        def work(_progress, _cancel) -> str:  # worker thread
+            with FrameReader(clip.path, info) as reader:
+                image = reader.read_at_frame(int(frame_index)).image
+            return str(save_still(image, out, case_reference=reference, camera=camera,
+                                  clip_ms=position_ms, recorded_at=recorded_at))
+
+        def attach(path: str) -> None:
+            try:
+                self.session.update_finding(finding_id, still_path=path)
+            except (StoreError, CaseLocked) as exc:
+                self.show_problem(f"The still was saved to {path} but could not be attached: {exc}")
+
+        task = workers.Task(work)
+        task.signals.finished.connect(attach)
+        task.signals.failed.connect(lambda message: self.show_problem(
+            f"The still could not be made: {message} The finding is saved without it."))
+        self.still_task = workers.start(task)
 
     def edit_finding(self, finding_id: int) -> None:
         finding = self.findings.finding(finding_id)

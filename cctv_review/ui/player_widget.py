@@ -5,8 +5,8 @@ Decoding happens in the video engine's worker threads
 QImage it is handed, scaled to fit while keeping the aspect ratio.  It tells
 the engine the picture area's size in device pixels (on resize and on open) so
 that the engine converts frames at the size they are shown (half or quarter
-size in a small area); stills are decoded again at full resolution
-(:meth:`PlayerWidget.full_frame_bgr`).  A clip that
+size in a small area); stills for findings are decoded again at full
+resolution in a worker (``MainWindow._capture_still``).  A clip that
 cannot be opened shows the engine's plain-language message in the picture
 area; the rest of the case stays usable.
 """
@@ -511,8 +511,8 @@ class PlayerWidget(QWidget):
     def current_frame_bgr(self):
         """The BGR pixels of the frame on screen *as displayed*, or None.
 
-        This may be a reduced display frame; for stills use
-        :meth:`full_frame_bgr` (full resolution).
+        This may be a reduced display frame; stills are decoded again at full
+        resolution from :meth:`current_frame_index`.
         """
         frame = getattr(self.player, "last_frame", None)
         if frame is None or not self.ready:
@@ -524,22 +524,6 @@ class PlayerWidget(QWidget):
         """Index of the frame on screen, or None."""
         frame = getattr(self.player, "last_frame", None)
         return int(frame.index) if (frame is not None and self.ready) else None
-
-    def full_frame_bgr(self, index: int, clip: Clip | None = None):
-        """Frame ``index`` of ``clip`` (default: the current one) at full resolution (BGR).
-
-        Decoded synchronously by a separate reader (one exact seek, tens of
-        ms), never taken from the display frames, which may be reduced.
-        Raises :class:`~cctv_review.video.errors.VideoError` if it cannot be read.
-        """
-        from cctv_review.video.reader import FrameReader
-
-        clip = clip if clip is not None else self.clip
-        if clip is None:
-            return None
-        info = getattr(self.player, "info", None) if clip is self.clip else None
-        with FrameReader(clip.path, info) as reader:
-            return reader.read_at_frame(int(index)).image
 
     def close_player(self) -> None:
         self.player.close()

@@ -64,6 +64,7 @@ def test_small_picture_area_gets_reduced_frames_but_full_resolution_stills(
     editor.capture.setChecked(True)
     qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: len(store.list_findings(case.id)) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: store.list_findings(case.id)[0].still_path != "", timeout=15_000)
     (finding,) = store.list_findings(case.id)
     assert finding.position_ms == 2000
     png = cv2.imread(finding.still_path)

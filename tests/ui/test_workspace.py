@@ -133,6 +133,8 @@ def test_add_finding_with_the_keyboard(qtbot, make_window, store, template, case
     editor.capture.setChecked(True)
     qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: len(store.list_findings(case.id)) == 1, timeout=5_000)
+    # The still is decoded at full size in a worker and attached when ready.
+    qtbot.waitUntil(lambda: store.list_findings(case.id)[0].still_path != "", timeout=15_000)
 
     (finding,) = store.list_findings(case.id)
     assert (finding.theme, finding.level, finding.note) == ("use_of_force", FindingLevel.SIGNIFICANT,
@@ -424,3 +426,36 @@ def test_readme_documents_every_shortcut():
     for spec in SHORTCUTS:
         keys = ", ".join(f"`{k}`" for k in spec.keys)
         assert f"| {keys} | {spec.description} |" in readme, spec
+
+
+def test_a_still_that_cannot_be_made_keeps_the_finding_and_says_why(qtbot, make_window, store, template,
+                                                                    tmp_path):
+    import shutil
+
+    from ui_fixtures import write_clip
+
+    from cctv_review.clips import add_clip_file
+    from cctv_review.domain import Case
+
+    path = write_clip(tmp_path / "doomed.avi", seconds=4)
+    case = store.add_case(Case(reference="CR-404"))
+    add_clip_file(store, case.id, path, "Cell 9")
+    window = make_window(store, template)
+    open_case_by_click(qtbot, window, "CR-404")
+    wait_for_frame(qtbot, window, 0)
+    shutil.move(str(path), str(tmp_path / "moved-away.avi"))  # the footage goes missing mid-review
+
+    surface = window.player.surface
+    surface.setFocus()
+    qtbot.keyClick(surface, Qt.Key_F)
+    qtbot.waitUntil(lambda: window.finding_editor is not None and window.finding_editor.isVisible(), timeout=5_000)
+    editor = window.finding_editor
+    editor.note.setFocus()
+    qtbot.keyClicks(editor.note, "Hatch check only")
+    editor.capture.setChecked(True)
+    qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.message_box is not None and window.message_box.isVisible(), timeout=15_000)
+    assert "The still could not be made" in window.message_box.text()
+    assert "doomed.avi" in window.message_box.text()
+    (finding,) = store.list_findings(case.id)
+    assert finding.note == "Hatch check only" and finding.still_path == ""
