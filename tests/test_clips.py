@@ -75,3 +75,19 @@ def test_verify_detects_changed_and_missing_clips(tmp_path, db_with_case, capsys
     with Store(db_with_case) as s:
         last = s.audit_rows()[-1]
         assert last["action"] == "clips.verified" and '"status": "missing"' in last["detail"]
+
+
+def test_hashing_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
+    from cctv_review import hashing
+
+    data = bytes(range(256)) * 4096  # 1 MiB
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    monkeypatch.setattr(hashing, "CHUNK", 64 * 1024)
+    seen = []
+    assert hashing.sha256_file(path, progress=seen.append) == hashlib.sha256(data).hexdigest()
+    assert len(seen) == 16 and seen == sorted(seen) and seen[-1] == 1.0
+    calls = []
+    with pytest.raises(hashing.HashCancelled):
+        hashing.sha256_file(path, cancel=lambda: calls.append(1) or len(calls) >= 3)
+    assert len(calls) == 3  # stopped at the third chunk, not at the end

@@ -5,7 +5,8 @@ reports back through Qt signals (delivered on the GUI thread):
 ``progress(float 0..1)``, ``finished(result)``, ``failed(message)`` and
 ``cancelled()``.  ``fn`` calls ``progress(fraction)`` now and then and stops
 when ``cancel()`` returns True (raising any exception; the task then reports
-``cancelled`` rather than ``failed``).
+``cancelled`` rather than ``failed``).  Work that completes is reported as
+``finished`` even if Cancel was pressed too late to stop it.
 """
 
 from __future__ import annotations
@@ -56,10 +57,9 @@ class Task(QRunnable):
                     message = f"Something went wrong: {exc}"
                 self.signals.failed.emit(message)
         else:
-            if self._cancel.is_set():
-                self.signals.cancelled.emit()
-            else:
-                self.signals.finished.emit(result)
+            # The work completed: report it, even if Cancel came too late to stop it
+            # (saying "cancelled, nothing was stored" would then be untrue).
+            self.signals.finished.emit(result)
         finally:
             self.done.set()
 

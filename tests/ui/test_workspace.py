@@ -459,3 +459,38 @@ def test_a_still_that_cannot_be_made_keeps_the_finding_and_says_why(qtbot, make_
     assert "doomed.avi" in window.message_box.text()
     (finding,) = store.list_findings(case.id)
     assert finding.note == "Hatch check only" and finding.still_path == ""
+
+
+def test_cancelling_add_clip_stores_nothing(qtbot, make_window, store, template, clip_path, monkeypatch):
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    from cctv_review import clips, hashing
+    from cctv_review.domain import Case
+
+    def slow_hash(path, progress=None, cancel=None):  # a long file, fingerprinted slowly
+        for i in range(400):
+            if cancel is not None and cancel():
+                raise hashing.HashCancelled(str(path))
+            if progress is not None:
+                progress(i / 400)
+            time.sleep(0.01)
+        return "0" * 64
+
+    monkeypatch.setattr(clips, "sha256_file", slow_hash)
+    store.add_case(Case(reference="CR-NEW"))
+    window = make_window(store, template)
+    open_case_by_click(qtbot, window, "CR-NEW")
+    task = window.start_add_clip(str(clip_path), "Booking desk")
+    qtbot.waitUntil(lambda: window.findChild(QProgressDialog) is not None
+                    and window.findChild(QProgressDialog).value() > 0, timeout=10_000)
+    from PySide6.QtWidgets import QPushButton
+
+    dialog = window.findChild(QProgressDialog)
+    cancel_button = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel")
+    qtbot.mouseClick(cancel_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: task.done.is_set(), timeout=10_000)
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=5_000)
+    assert store.list_clips() == []
+    assert not any(r["action"] == "clip.added" for r in store.audit_rows())
