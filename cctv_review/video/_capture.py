@@ -124,7 +124,60 @@ def open_capture(path: str | os.PathLike[str], threads: int | None = None,
     return cap
 
 
-class Decoder:
+class ExactSeek:
+    """Exact seeking, shared by both decoders.
+
+    A decoder provides ``index``, ``fps``, ``mode``, ``grab()``, ``rewind()``
+    and ``_seek(frame_index) -> bool`` (jump to a keyframe at or before the
+    index; False if the container refused).
+    """
+
+    def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
+        """Leave the decoder with frame ``target`` grabbed; return its index.
+
+        If ``target`` does not exist (a gap in the timestamps) the first frame
+        after it is returned; ``None`` if nothing at or after it decodes.
+        ``forward_limit``: if the current position is at most this many frames
+        before the target, decode forward instead of seeking.
+        """
+        target = max(0, int(target))
+        if self.index is not None and self.index == target:
+            return target
+        limit = forward_limit if forward_limit is not None else max(2, int(self.fps))
+        if self.index is not None and 0 < target - self.index <= limit:
+            got = self._grab_until(target)
+            if got is not None:
+                return got
+            # Decoding forward failed (damage, or a demuxer that lost its
+            # place): fall back to a real seek.
+        if self.mode == "count" or target == 0:
+            self.rewind()
+            return self._grab_until(target)
+        # Land on the keyframe before the target; if the container put us after
+        # it (or seeking failed), go further back; at the start, reopen.
+        margin = 0
+        for _ in range(8):
+            start = max(0, target - margin)
+            if start == 0:
+                break
+            if self._seek(start):
+                idx = self.grab()
+                if idx is not None and idx <= target:
+                    return self._grab_until(target)
+            margin = max(2 * margin, int(self.fps) or 25)
+        self.rewind()
+        return self._grab_until(target)
+
+    def _grab_until(self, target: int) -> int | None:
+        idx = self.index
+        if idx is None:
+            idx = self.grab()
+        while idx is not None and idx < target:
+            idx = self.grab()
+        return idx
+
+
+class Decoder(ExactSeek):
     """One capture plus the index of the last grabbed frame."""
 
     backend = "opencv"
@@ -202,52 +255,14 @@ class Decoder:
         """Index the next sequential grab is expected to return."""
         return None if self.index is None else self.index + 1
 
-    # -- exact seek --------------------------------------------------------
-    def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
-        """Leave the capture with frame ``target`` grabbed; return its index.
-
-        If ``target`` does not exist (a gap in the timestamps) the first frame
-        after it is returned; ``None`` if nothing at or after it decodes.
-        ``forward_limit``: if the current position is at most this many frames
-        before the target, decode forward instead of seeking.
-        """
-        target = max(0, int(target))
-        if self.index is not None and self.index == target:
-            return target
-        limit = forward_limit if forward_limit is not None else max(2, int(self.fps))
-        if self.index is not None and 0 < target - self.index <= limit:
-            got = self._grab_until(target)
-            if got is not None:
-                return got
-            # Decoding forward failed (damage, or a demuxer that lost its
-            # place): fall back to a real seek.
-        if self.mode == "count" or target == 0:
-            self.rewind()
-            return self._grab_until(target)
-        margin = 0
-        for _ in range(8):
-            start = max(0, target - margin)
-            if start == 0:
-                self.rewind()
-                return self._grab_until(target)
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-            self.seeks += 1
-            self._count = -1
-            idx = self.grab()
-            if idx is not None and idx <= target:
-                return self._grab_until(target)
-            # Overshot (or failed): go further back.
-            margin = max(2 * margin, int(self.fps) or 25)
-        self.rewind()
-        return self._grab_until(target)
-
-    def _grab_until(self, target: int) -> int | None:
-        idx = self.index
-        if idx is None:
-            idx = self.grab()
-        while idx is not None and idx < target:
-            idx = self.grab()
-        return idx
+    # -- exact seek (the algorithm is ExactSeek's) ----------------------------
+    def _seek(self, frame_index: int) -> bool:
+        """Ask OpenCV to seek near ``frame_index`` (it lands on a keyframe and
+        decodes forward); the next grab tells where it really is."""
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
+        self.seeks += 1
+        self._count = -1
+        return True
 
 
 def sniff_container(path: str | os.PathLike[str]) -> str | None:

@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 
 from . import _display
+from ._capture import ExactSeek
 
 # Consecutive demux/decode failures without a picture before giving up.
 _MAX_BAD_PACKETS = 512
@@ -53,7 +54,7 @@ _I420_FORMATS = ("yuv420p",)
 _AVError = getattr(av.error, "FFmpegError", Exception)
 
 
-class PyAVDecoder:
+class PyAVDecoder(ExactSeek):
     """One PyAV container plus the index of the last grabbed frame."""
 
     backend = "pyav"
@@ -239,47 +240,6 @@ class PyAVDecoder:
         self._frame = None
         self.index = None
         return True
-
-    def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
-        """Leave the decoder with frame ``target`` grabbed; return its index.
-
-        Same contract as :meth:`cctv_review.video._capture.Decoder.seek_exact`:
-        if ``target`` does not exist (a gap in the timestamps) the first frame
-        after it is returned; ``None`` if nothing at or after it decodes.
-        """
-        target = max(0, int(target))
-        if self.index is not None and self.index == target:
-            return target
-        limit = forward_limit if forward_limit is not None else max(2, int(self.fps))
-        if self.index is not None and 0 < target - self.index <= limit:
-            got = self._grab_until(target)
-            if got is not None:
-                return got
-        if self.mode == "count" or target == 0:
-            self.rewind()
-            return self._grab_until(target)
-        # Land on the keyframe before the target; if the container put us after
-        # it (or seeking failed), go further back; at the start, reopen.
-        margin = 0
-        for _ in range(8):
-            start = max(0, target - margin)
-            if start == 0:
-                break
-            if self._seek(start):
-                idx = self.grab()
-                if idx is not None and idx <= target:
-                    return self._grab_until(target)
-            margin = max(2 * margin, int(self.fps) or 25)
-        self.rewind()
-        return self._grab_until(target)
-
-    def _grab_until(self, target: int) -> int | None:
-        idx = self.index
-        if idx is None:
-            idx = self.grab()
-        while idx is not None and idx < target:
-            idx = self.grab()
-        return idx
 
 
 def to_bgr(frame) -> np.ndarray:
