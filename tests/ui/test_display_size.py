@@ -12,7 +12,7 @@ from cctv_review.clips import add_clip_file
 from cctv_review.domain import Case
 
 from ui_fixtures import make_window, write_clip  # noqa: F401  (fixtures)
-from ui_helpers import open_case_by_click, wait_for_frame
+from ui_helpers import add_finding_with_still, open_case_by_click, wait_for_frame
 
 BIG = (1280, 960)
 
@@ -53,16 +53,7 @@ def test_small_picture_area_gets_reduced_frames_but_full_resolution_stills(
     assert abs(rect.width() / rect.height() - 4 / 3) < 0.02
 
     # F, fill in, capture a still: the PNG is the full 1280x960 frame (+ caption band).
-    surface.setFocus()
-    qtbot.keyClick(surface, Qt.Key_F)
-    qtbot.waitUntil(lambda: window.finding_editor is not None and window.finding_editor.isVisible(),
-                    timeout=5_000)
-    editor = window.finding_editor
-    qtbot.keyClick(editor.theme, Qt.Key_U)
-    editor.note.setFocus()
-    qtbot.keyClicks(editor.note, "Still at full resolution")
-    editor.capture.setChecked(True)
-    qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
+    add_finding_with_still(qtbot, window, "Still at full resolution", theme_key=Qt.Key_U)
     qtbot.waitUntil(lambda: len(store.list_findings(case.id)) == 1, timeout=5_000)
     qtbot.waitUntil(lambda: store.list_findings(case.id)[0].still_path != "", timeout=15_000)
     (finding,) = store.list_findings(case.id)

@@ -9,7 +9,7 @@ from cctv_review.domain import CaseStatus, Finding, FindingLevel, LearningLevel
 from cctv_review.ui.shortcuts import SHORTCUTS, display_keys
 
 from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
-from ui_helpers import open_case_by_click, wait_for_frame
+from ui_helpers import add_finding_with_still, open_case_by_click, wait_for_frame
 
 
 def test_open_case_shows_first_frame_status_and_clip_list(qtbot, make_window, store, template, case_with_clip):
@@ -445,15 +445,7 @@ def test_a_still_that_cannot_be_made_keeps_the_finding_and_says_why(qtbot, make_
     wait_for_frame(qtbot, window, 0)
     shutil.move(str(path), str(tmp_path / "moved-away.avi"))  # the footage goes missing mid-review
 
-    surface = window.player.surface
-    surface.setFocus()
-    qtbot.keyClick(surface, Qt.Key_F)
-    qtbot.waitUntil(lambda: window.finding_editor is not None and window.finding_editor.isVisible(), timeout=5_000)
-    editor = window.finding_editor
-    editor.note.setFocus()
-    qtbot.keyClicks(editor.note, "Hatch check only")
-    editor.capture.setChecked(True)
-    qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
+    add_finding_with_still(qtbot, window, "Hatch check only")
     qtbot.waitUntil(lambda: window.message_box is not None and window.message_box.isVisible(), timeout=15_000)
     assert "The still could not be made" in window.message_box.text()
     assert "doomed.avi" in window.message_box.text()

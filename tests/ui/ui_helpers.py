@@ -27,3 +27,20 @@ def wait_for_frame(qtbot, window, position_ms: int | None = None, timeout: int =
                                        and player.position_ms == position_ms)
 
     qtbot.waitUntil(ok, timeout=timeout)
+
+
+def add_finding_with_still(qtbot, window, note: str, theme_key=None) -> None:
+    """From the video, as a reviewer does: F, (a theme's key letter,) the note, tick 'still', Ctrl+Enter."""
+    from PySide6.QtCore import Qt
+
+    surface = window.player.surface
+    surface.setFocus()
+    qtbot.keyClick(surface, Qt.Key_F)
+    qtbot.waitUntil(lambda: window.finding_editor is not None and window.finding_editor.isVisible(), timeout=5_000)
+    editor = window.finding_editor
+    if theme_key is not None:
+        qtbot.keyClick(editor.theme, theme_key)
+    editor.note.setFocus()
+    qtbot.keyClicks(editor.note, note)
+    editor.capture.setChecked(True)
+    qtbot.keyClick(editor.note, Qt.Key_Return, Qt.ControlModifier)
