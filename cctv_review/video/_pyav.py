@@ -17,8 +17,9 @@ requested frame, ``rewind()``, ``next_index``, ``close()``, and the counters
 Why it exists: OpenCV converts every retrieved frame YUV->BGR with a
 single-threaded ``sws_scale`` and cannot hand over the YUV planes.  Here the
 planes are taken as they are and converted with OpenCV's SIMD, multi-threaded
-``cv2.cvtColor(..., COLOR_YUV2BGR_I420)`` (limited-range yuv420p, the usual
-H.264/MPEG-4 CCTV format).  Other pixel formats (full-range MJPEG ``yuvj*``,
+colour conversion (limited-range yuv420p, the usual H.264/MPEG-4 CCTV format):
+at full size ``cv2.cvtColorTwoPlane`` reads the Y plane in place, at reduced
+sizes the reduced planes are converted with ``COLOR_YUV2BGR_I420``.  Other pixel formats (full-range MJPEG ``yuvj*``,
 4:2:2, odd sizes, ...) are converted by FFmpeg to ``bgr24``, as OpenCV does.
 Frames that are skipped are decoded but never converted.
 
@@ -246,9 +247,9 @@ def to_bgr(frame) -> np.ndarray:
     """A BGR ``uint8`` array (h, w, 3) from a decoded :class:`av.VideoFrame`."""
     w, h = frame.width, frame.height
     if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
-        i420 = _i420(frame, w, h)
-        if i420 is not None:
-            return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+        planes = _nv12_planes(frame, w, h)
+        if planes is not None:
+            return cv2.cvtColorTwoPlane(*planes, cv2.COLOR_YUV2BGR_NV12)
     return frame.to_ndarray(format="bgr24")
 
 
@@ -258,19 +259,32 @@ def to_display(frame, scale: int = 1, alloc=None):
     For yuv420p the planes are reduced first (Y, U and V each by pixel
     averaging into one reduced I420 buffer) and converted once at the reduced
     size, straight into the ``alloc`` buffer (BGR or BGRA): about a quarter of
-    the work of a full-size conversion at half size.  Other formats: FFmpeg
+    the work of a full-size conversion at half size.  At full size the Y plane
+    is read where the decoder left it (:func:`_nv12_planes`).  Other formats: FFmpeg
     converts to BGR at full size, then :func:`~cctv_review.video._display.from_bgr`.
     """
     w, h = frame.width, frame.height
     if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
         ow, oh = _display.reduced_size(w, h, scale)
-        i420 = _i420(frame, w, h) if (ow, oh) == (w, h) else _i420_reduced(frame, w, h, ow, oh)
-        if i420 is not None:
-            if alloc is None:
-                return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420), None
-            dst, owner = _display.target(oh, ow, alloc)
-            _display.into(dst, cv2.COLOR_YUV2BGRA_I420 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_I420, i420)
-            return dst, owner
+        if (ow, oh) == (w, h):
+            planes = _nv12_planes(frame, w, h)
+            if planes is not None:
+                if alloc is None:
+                    return cv2.cvtColorTwoPlane(*planes, cv2.COLOR_YUV2BGR_NV12), None
+                dst, owner = _display.target(oh, ow, alloc)
+                code = cv2.COLOR_YUV2BGRA_NV12 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_NV12
+                out = cv2.cvtColorTwoPlane(*planes, code, dst=dst)
+                if out is not dst and not np.shares_memory(out, dst):  # pragma: no cover - defensive
+                    np.copyto(dst, out)
+                return dst, owner
+        else:
+            i420 = _i420_reduced(frame, w, h, ow, oh)
+            if i420 is not None:
+                if alloc is None:
+                    return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420), None
+                dst, owner = _display.target(oh, ow, alloc)
+                _display.into(dst, cv2.COLOR_YUV2BGRA_I420 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_I420, i420)
+                return dst, owner
     return _display.from_bgr(frame.to_ndarray(format="bgr24"), scale, alloc)
 
 
@@ -280,6 +294,8 @@ def _plane_rows(plane, pw: int, ph: int) -> np.ndarray | None:
     if ls < pw:  # negative (bottom-up) or unexpected layout
         return None
     src = np.frombuffer(plane, dtype=np.uint8)
+    if src.size >= ls * ph:   # the usual layout: every row padded to line_size
+        return src[:ls * ph].reshape(ph, ls)[:, :pw]
     if src.size < ls * (ph - 1) + pw:
         return None
     return np.lib.stride_tricks.as_strided(src, shape=(ph, pw), strides=(ls, 1))
@@ -300,15 +316,17 @@ def _i420_reduced(frame, w: int, h: int, ow: int, oh: int) -> np.ndarray | None:
     return out
 
 
-def _i420(frame, w: int, h: int) -> np.ndarray | None:
-    """Copy the Y, U, V planes (without line padding) into one (h*3/2, w) array."""
-    out = np.empty((h * 3 // 2, w), dtype=np.uint8)
-    flat = out.reshape(-1)
-    pos = 0
-    for plane, pw, ph in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2)):
-        rows = _plane_rows(plane, pw, ph)
-        if rows is None:
-            return None
-        flat[pos:pos + pw * ph].reshape(ph, pw)[...] = rows
-        pos += pw * ph
-    return out
+def _nv12_planes(frame, w: int, h: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(Y, interleaved UV) of a full-size yuv420p ``frame``, for ``cv2.cvtColorTwoPlane``.
+
+    Y is a view of the decoder's plane (no copy); only the two quarter-size
+    chroma planes are interleaved.  This is cheaper than assembling one
+    contiguous I420 buffer for ``cvtColor`` (a copy of the whole picture) and
+    gives identical pixels.
+    """
+    y = _plane_rows(frame.planes[0], w, h)
+    u = _plane_rows(frame.planes[1], w // 2, h // 2)
+    v = _plane_rows(frame.planes[2], w // 2, h // 2)
+    if y is None or u is None or v is None:
+        return None
+    return y, cv2.merge([u, v])

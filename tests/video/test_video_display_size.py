@@ -169,3 +169,23 @@ def test_player_display_size_switching_keeps_the_index(wide_h264, small_player, 
     f = shown.wait(lambda f: f.scale == 4)
     p.pause()
     assert f.image.shape[:2] == (90, 160) and number_of(f.image, frame_number) == f.index
+
+
+@pytest.mark.parametrize("width", [640, 1000, 322])
+def test_full_size_yuv420p_conversion_is_exactly_opencvs_i420(width):
+    """The full-size PyAV path (Y view + interleaved UV, cvtColorTwoPlane) gives the
+    same pixels as cv2's I420 conversion of the planes, whatever the line padding."""
+    av = pytest.importorskip("av")
+    from cctv_review.video._pyav import to_bgr, to_display
+
+    height = 180
+    rng = np.random.default_rng(width)
+    i420 = rng.integers(16, 236, size=(height * 3 // 2, width), dtype=np.uint8)
+    frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+    assert frame.format.name == "yuv420p"
+    np.testing.assert_array_equal(to_bgr(frame), cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420))
+    img, owner = to_display(frame, 1, bgra_alloc)
+    assert np.shares_memory(img, owner)
+    np.testing.assert_array_equal(img, cv2.cvtColor(i420, cv2.COLOR_YUV2BGRA_I420))
+    img, _ = to_display(frame, 1, None)
+    np.testing.assert_array_equal(img, cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420))
