@@ -22,8 +22,11 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
    checked against a reference sequential decode (frame signatures), with the
    default backend;
 4. activity-scan speed as a multiple of real time (auto/packets and pixels);
-5. 16x playback (960x540 picture area) for a fixed wall time: displayed-frame interval mean/stdev,
-   and lag (clock vs wall, and frame shown vs clock) at the end.
+5. 16x playback (960x540 and 1920x1080 picture areas) for a fixed wall time:
+   displayed-frame interval mean/stdev, lag (clock vs wall, and frame shown
+   vs clock) at the end, and the CPU time (all threads) per decoded frame
+   against ffmpeg's CPU time per frame decoding alone: what real playback,
+   which converts only the frames it shows, costs on top of decoding.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import numpy as np  # noqa: E402
 
 from cctv_review.video import probe  # noqa: E402
 from cctv_review.video._capture import (DECODE_THREADS, DECODER_ENV, decoder_backend,  # noqa: E402
-                                        open_capture, pyav_available)
+                                        open_capture)
 from cctv_review.video.activity import scan_activity  # noqa: E402
 from cctv_review.video.player import Player  # noqa: E402
 from cctv_review.video.qt import display_qimage, qimage_alloc  # noqa: E402
@@ -56,11 +59,15 @@ from cctv_review.video.reader import FrameReader  # noqa: E402
 #: Picture-area sizes (device pixels) for the playback rows: full HD, and the
 #: workspace with the form beside the video (docs/workspace.png is ~530x300).
 DISPLAY_SIZES = ((1920, 1080), (960, 540), (530, 300))
+#: Picture areas for the 16x pacing runs: the workspace, and a maximised 1080p picture.
+PACING_SIZES = ((960, 540), (1920, 1080))
+#: Decoder threads for the engine and the ffmpeg reference (``--threads``).
+THREADS = DECODE_THREADS
 
 
 def gui_player(**kw) -> Player:
     """A Player with the GUI's (QtPlayer's) display hooks: QImage written by the decoder."""
-    return Player(prepare=display_qimage, alloc=qimage_alloc, **kw)
+    return Player(prepare=display_qimage, alloc=qimage_alloc, threads=THREADS, **kw)
 
 WORK = ROOT / "benchmarks" / "_work"
 
@@ -74,11 +81,11 @@ def make_clip(minutes: float) -> Path:
     # Still background (first frame of testsrc2, frozen) + temporal noise, and a
     # moving figure (a small testsrc2) during 10 s of every minute.
     graph = (
-        f"[0:v]trim=end_frame=1,loop=loop=-1:size=1:start=0,setpts=N/25/TB,"
-        f"noise=alls=6:allf=t[bg];"
-        f"[1:v]scale=240:360[fg];"
-        f"[bg][fg]overlay=x='200+mod(t*120,1400)':y=500:enable='lt(mod(t,60),10)',"
-        f"format=yuv420p[v]"
+        "[0:v]trim=end_frame=1,loop=loop=-1:size=1:start=0,setpts=N/25/TB,"
+        "noise=alls=6:allf=t[bg];"
+        "[1:v]scale=240:360[fg];"
+        "[bg][fg]overlay=x='200+mod(t*120,1400)':y=500:enable='lt(mod(t,60),10)',"
+        "format=yuv420p[v]"
     )
     cmd = ["ffmpeg", "-loglevel", "error", "-y",
            "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
@@ -94,11 +101,22 @@ def make_clip(minutes: float) -> Path:
     return out
 
 
-def ffmpeg_decode_rate(path: Path, threads: int, frames: int) -> float:
+def cpu_seconds(children: bool = False) -> float:
+    """CPU seconds (user + system, all threads) used by this process or its finished children."""
+    t = os.times()
+    return t.children_user + t.children_system if children else t.user + t.system
+
+
+def ffmpeg_decode_rate(path: Path, threads: int, frames: int, cpu: list | None = None) -> float:
+    """Decode-only frames per second; appends CPU seconds per frame to ``cpu``."""
+    c0 = cpu_seconds(children=True)
     t = time.monotonic()
     subprocess.run(["ffmpeg", "-loglevel", "error", "-threads", str(threads), "-i", str(path),
                     "-frames:v", str(frames), "-f", "null", "-"], check=True)
-    return frames / (time.monotonic() - t)
+    dt = time.monotonic() - t
+    if cpu is not None:
+        cpu.append((cpu_seconds(children=True) - c0) / frames)
+    return frames / dt
 
 
 class forced_backend:
@@ -177,7 +195,7 @@ def seek_bench(path: Path, info, n: int, seed: int = 7):
     order = targets[:]
     rng.shuffle(order)
     lat, correct = [], 0
-    with FrameReader(str(path), info) as r:
+    with FrameReader(str(path), info, threads=THREADS) as r:
         r.read_at_frame(0)
         for tg in order:
             t = time.monotonic()
@@ -199,21 +217,25 @@ def gop_decode_time(path: Path, gop: int) -> float:
     return dt
 
 
-def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0):
+def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0, display=(960, 540)):
     # Stay clear of the end of the clip, where the clock rightly stops.
     seconds = min(seconds, 0.8 * info.duration_ms / 1000.0 / speed)
     shown = []
     p = gui_player(on_frame=lambda f: shown.append((time.monotonic(), f.position_ms)))
-    p.set_display_size(960, 540)
+    p.set_display_size(*display)
     p.open(str(path), info=info)
     p.wait_opened()
     time.sleep(0.3)
     p.set_speed(speed)
     shown.clear()
+    decoded0 = p.stats["decoded"]
+    c0 = cpu_seconds()
     t0 = time.monotonic()
     p.play()
     time.sleep(seconds)
     wall = time.monotonic() - t0
+    cpu = cpu_seconds() - c0
+    decoded = p.stats["decoded"] - decoded0
     clock_ms = p.position_ms
     last_pos = shown[-1][1] if shown else 0
     p.close()
@@ -232,6 +254,7 @@ def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0):
         "clock_vs_wall_ms": clock_ms - expect_ms,
         "shown_behind_clock_ms": clock_ms - last_pos,
         "quarters": quarters,
+        "decoded": decoded, "cpu_s": cpu, "cpu_per_decoded_ms": 1000 * cpu / max(1, decoded),
         "content_step_ms": statistics.median([b - a for (_, a), (_, b) in zip(shown, shown[1:])]) if len(shown) > 2 else 0,
     }
 
@@ -242,19 +265,24 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the generated clip")
     ap.add_argument("--quick", action="store_true", help="2-minute clip, 20 seeks, short runs")
     ap.add_argument("--seeks", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
+                    help=f"decoder threads for the engine and for ffmpeg (default {DECODE_THREADS})")
     args = ap.parse_args()
+    global THREADS
+    THREADS = max(1, args.threads)
     minutes = 2.0 if args.quick and args.minutes == 10.0 else args.minutes
     n_seeks = args.seeks or (20 if args.quick else 50)
     path = Path(args.clip) if args.clip else make_clip(minutes)
     info = probe(path)
-    threads = DECODE_THREADS
+    threads = THREADS
     print(f"clip: {path.name}: {info.width}x{info.height} {info.fps:g} fps, {info.frame_count} frames, "
           f"{info.duration_ms / 1000:.0f} s, {info.codec}; decoder threads: {threads}", flush=True)
     rows = []
     nframes = min(info.frame_count, 1500 if args.quick else 3000)
 
     default = decoder_backend()
-    ff1 = ffmpeg_decode_rate(path, threads, nframes)
+    ff_cpu: list[float] = []
+    ff1 = ffmpeg_decode_rate(path, threads, nframes, ff_cpu)
     print("ffmpeg (before)", f"{ff1:.0f} fps", flush=True)
     runs = [(default, size) for size in DISPLAY_SIZES]
     if default != "opencv":
@@ -263,7 +291,7 @@ def main() -> None:
     for b, size in runs:
         rates[b, size] = engine_playback_rate(path, info, nframes, b, size)
         print(b, size, f"{rates[b, size]:.0f} fps", flush=True)
-    ff2 = ffmpeg_decode_rate(path, threads, nframes)
+    ff2 = ffmpeg_decode_rate(path, threads, nframes, ff_cpu)
     ff = (ff1 + ff2) / 2
     rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps (before {ff1:.0f}, after {ff2:.0f})",
                  "1.00"))
@@ -295,15 +323,25 @@ def main() -> None:
                      f"{speed * info.fps / ff:.2f} (content fps / limit)"))
         print(rows[-1], flush=True)
 
-    pace = pacing_bench(path, info, 8.0 if args.quick else 20.0)
-    rows.append(("16x playback: frames shown per second", f"{pace['fps']:.1f} fps "
-                 f"(quarters {', '.join(f'{q:.1f}' for q in pace['quarters'])})",
-                 f"{pace['fps'] * pace['content_step_ms'] / 40 / ff:.2f} (content fps / limit)"))
-    rows.append(("16x playback: displayed-frame interval", f"mean {pace['mean_ms']:.1f} ms, "
-                 f"stdev {pace['stdev_ms']:.1f} ms", ""))
-    rows.append(("16x playback: content step between shown frames", f"{pace['content_step_ms']:.0f} ms (median)", ""))
-    rows.append(("16x playback: lag at end", f"clock vs wall {pace['clock_vs_wall_ms']:+.0f} ms; "
-                 f"shown frame behind clock {pace['shown_behind_clock_ms']:.0f} ms", ""))
+    ff_cpu_ms = 1000 * statistics.mean(ff_cpu)
+    rows.append(("ffmpeg decode-only: CPU time per frame", f"{ff_cpu_ms:.2f} ms", ""))
+    for size in PACING_SIZES:
+        pace = pacing_bench(path, info, 8.0 if args.quick else 20.0, display=size)
+        area = f"{size[0]}x{size[1]} area"
+        rows.append((f"16x playback, {area}: frames shown per second", f"{pace['fps']:.1f} fps "
+                     f"(quarters {', '.join(f'{q:.1f}' for q in pace['quarters'])})",
+                     f"{pace['fps'] * pace['content_step_ms'] / 40 / ff:.2f} (content fps / limit)"))
+        rows.append((f"16x playback, {area}: displayed-frame interval", f"mean {pace['mean_ms']:.1f} ms, "
+                     f"stdev {pace['stdev_ms']:.1f} ms", ""))
+        rows.append((f"16x playback, {area}: content step between shown frames",
+                     f"{pace['content_step_ms']:.0f} ms (median)", ""))
+        rows.append((f"16x playback, {area}: lag at end", f"clock vs wall {pace['clock_vs_wall_ms']:+.0f} ms; "
+                     f"shown frame behind clock {pace['shown_behind_clock_ms']:.0f} ms", ""))
+        rows.append((f"16x playback, {area}: CPU time per decoded frame (all threads)",
+                     f"{pace['cpu_per_decoded_ms']:.2f} ms ({pace['decoded']} decoded, "
+                     f"{pace['frames']} shown, {pace['cpu_s'] / (pace['frames'] / pace['fps']):.2f} cores busy)",
+                     f"{ff_cpu_ms / pace['cpu_per_decoded_ms']:.2f} (ffmpeg CPU / engine CPU per frame)"))
+        print(rows[-5:], flush=True)
 
     print()
     header = ("Measure", "Result", "Ratio to ffmpeg limit")
@@ -312,6 +350,7 @@ def main() -> None:
     print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
           f"OpenCV {cv2.__version__}; PyAV {_pyav_version()}; default decoder {default}; "
+          f"decoder threads {threads} (engine and ffmpeg); "
           f"{time.strftime('%Y-%m-%d')}")
     print(line)
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
