@@ -92,9 +92,16 @@ def target(height: int, width: int, alloc: Allocator | None) -> tuple[np.ndarray
     return view, owner
 
 
-def into(dst: np.ndarray, code: int, src: np.ndarray) -> None:
-    """``cv2.cvtColor(src, code)`` written into ``dst`` (copying if OpenCV would not)."""
-    out = cv2.cvtColor(src, code, dst=dst)
+def convert(code: int, *src: np.ndarray, dst: np.ndarray | None = None) -> np.ndarray:
+    """``cv2.cvtColor(src, code)``; with two planes (Y, UV) ``cv2.cvtColorTwoPlane``."""
+    if len(src) == 2:
+        return cv2.cvtColorTwoPlane(src[0], src[1], code, dst=dst)
+    return cv2.cvtColor(src[0], code, dst=dst)
+
+
+def into(dst: np.ndarray, code: int, *src: np.ndarray) -> None:
+    """:func:`convert` written into ``dst`` (copying if OpenCV would not)."""
+    out = convert(code, *src, dst=dst)
     if out is not dst and not np.shares_memory(out, dst):  # pragma: no cover - defensive
         np.copyto(dst, out)
 

@@ -249,7 +249,7 @@ def to_bgr(frame) -> np.ndarray:
     if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
         planes = _nv12_planes(frame, w, h)
         if planes is not None:
-            return cv2.cvtColorTwoPlane(*planes, cv2.COLOR_YUV2BGR_NV12)
+            return _display.convert(cv2.COLOR_YUV2BGR_NV12, *planes)
     return frame.to_ndarray(format="bgr24")
 
 
@@ -267,24 +267,16 @@ def to_display(frame, scale: int = 1, alloc=None):
     if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
         ow, oh = _display.reduced_size(w, h, scale)
         if (ow, oh) == (w, h):
-            planes = _nv12_planes(frame, w, h)
-            if planes is not None:
-                if alloc is None:
-                    return cv2.cvtColorTwoPlane(*planes, cv2.COLOR_YUV2BGR_NV12), None
-                dst, owner = _display.target(oh, ow, alloc)
-                code = cv2.COLOR_YUV2BGRA_NV12 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_NV12
-                out = cv2.cvtColorTwoPlane(*planes, code, dst=dst)
-                if out is not dst and not np.shares_memory(out, dst):  # pragma: no cover - defensive
-                    np.copyto(dst, out)
-                return dst, owner
+            src, codes = _nv12_planes(frame, w, h), (cv2.COLOR_YUV2BGR_NV12, cv2.COLOR_YUV2BGRA_NV12)
         else:
             i420 = _i420_reduced(frame, w, h, ow, oh)
-            if i420 is not None:
-                if alloc is None:
-                    return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420), None
-                dst, owner = _display.target(oh, ow, alloc)
-                _display.into(dst, cv2.COLOR_YUV2BGRA_I420 if dst.shape[2] == 4 else cv2.COLOR_YUV2BGR_I420, i420)
-                return dst, owner
+            src, codes = (None if i420 is None else (i420,)), (cv2.COLOR_YUV2BGR_I420, cv2.COLOR_YUV2BGRA_I420)
+        if src is not None:
+            if alloc is None:
+                return _display.convert(codes[0], *src), None
+            dst, owner = _display.target(oh, ow, alloc)
+            _display.into(dst, codes[dst.shape[2] == 4], *src)
+            return dst, owner
     return _display.from_bgr(frame.to_ndarray(format="bgr24"), scale, alloc)
 
 
