@@ -129,8 +129,24 @@ class ExactSeek:
 
     A decoder provides ``index``, ``fps``, ``mode``, ``grab()``, ``rewind()``
     and ``_seek(frame_index) -> bool`` (jump to a keyframe at or before the
-    index; False if the container refused).
+    index; False if the container refused).  ``__init__`` sets the state
+    both decoders share.
     """
+
+    def __init__(self, path: str | os.PathLike[str], fps: float, mode: str, start_ms: float) -> None:
+        self.path = os.fspath(path)
+        self.fps = float(fps)
+        self.mode = mode
+        self.start_ms = float(start_ms)
+        self.grabs = 0          # frames decoded (for tests and statistics)
+        self.seeks = 0          # container seeks issued
+        self.index: int | None = None   # index of the frame last grabbed
+        self.pts_ms: float = 0.0
+
+    @property
+    def next_index(self) -> int | None:
+        """Index the next sequential grab is expected to return."""
+        return None if self.index is None else self.index + 1
 
     def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
         """Leave the decoder with frame ``target`` grabbed; return its index.
@@ -184,19 +200,12 @@ class Decoder(ExactSeek):
 
     def __init__(self, path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
                  threads: int | None = None, start_ms: float = 0.0) -> None:
-        self.path = os.fspath(path)
-        self.fps = float(fps)
-        self.mode = mode
+        super().__init__(path, fps, mode, start_ms)
         self.threads = threads
-        self.start_ms = float(start_ms)
-        self.grabs = 0          # frames decoded (for tests and statistics)
-        self.seeks = 0          # container seeks issued
         self._cap = open_capture(self.path, threads)
         if not self._cap.isOpened():
             raise OSError(f"cannot open {self.path}")
         self._count = -1        # frames grabbed since (re)open, count mode
-        self.index: int | None = None   # index of the frame last grabbed
-        self.pts_ms: float = 0.0
 
     # -- basic operations ------------------------------------------------
     def close(self) -> None:
@@ -249,11 +258,6 @@ class Decoder(ExactSeek):
             return _display.from_bgr(img, scale, alloc)
         except (ValueError, cv2.error):
             return None
-
-    @property
-    def next_index(self) -> int | None:
-        """Index the next sequential grab is expected to return."""
-        return None if self.index is None else self.index + 1
 
     # -- exact seek (the algorithm is ExactSeek's) ----------------------------
     def _seek(self, frame_index: int) -> bool:

@@ -63,15 +63,8 @@ class PyAVDecoder(ExactSeek):
     def __init__(self, path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
                  threads: int | None = None, start_ms: float = 0.0) -> None:
         from ._capture import DECODE_THREADS
-        self.path = os.fspath(path)
-        self.fps = float(fps)
-        self.mode = mode
+        super().__init__(path, fps, mode, start_ms)
         self.threads = int(threads or DECODE_THREADS)
-        self.start_ms = float(start_ms)
-        self.grabs = 0          # frames decoded (for tests and statistics)
-        self.seeks = 0          # container seeks issued
-        self.index: int | None = None   # index of the frame last grabbed
-        self.pts_ms: float = 0.0
         self._container = None
         self._frame = None
         self._open()
@@ -217,11 +210,6 @@ class PyAVDecoder(ExactSeek):
             return to_display(frame, scale, alloc)
         except (_AVError, ValueError, AssertionError, cv2.error):
             return None
-
-    @property
-    def next_index(self) -> int | None:
-        """Index the next sequential grab is expected to return."""
-        return None if self.index is None else self.index + 1
 
     # -- exact seek ------------------------------------------------------------
     def _seek(self, frame_index: int) -> bool:
