@@ -32,6 +32,7 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import random
@@ -45,16 +46,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from cctv_review.video import probe  # noqa: E402
-from cctv_review.video._capture import (DECODE_THREADS, DECODER_ENV, decoder_backend,  # noqa: E402
-                                        open_capture)
-from cctv_review.video.activity import scan_activity  # noqa: E402
-from cctv_review.video.player import Player  # noqa: E402
-from cctv_review.video.qt import display_qimage, qimage_alloc  # noqa: E402
-from cctv_review.video.reader import FrameReader  # noqa: E402
+from cctv_review.video import probe
+from cctv_review.video._capture import DECODE_THREADS, DECODER_ENV, decoder_backend, open_capture
+from cctv_review.video.activity import scan_activity
+from cctv_review.video.player import Player
+from cctv_review.video.qt import display_qimage, qimage_alloc
+from cctv_review.video.reader import FrameReader
 
 #: Picture-area sizes (device pixels) for the playback rows: full HD, and the
 #: workspace with the form beside the video (docs/workspace.png is ~530x300).
@@ -68,6 +68,7 @@ THREADS = DECODE_THREADS
 def gui_player(**kw) -> Player:
     """A Player with the GUI's (QtPlayer's) display hooks: QImage written by the decoder."""
     return Player(prepare=display_qimage, alloc=qimage_alloc, threads=THREADS, **kw)
+
 
 WORK = ROOT / "benchmarks" / "_work"
 
@@ -87,12 +88,39 @@ def make_clip(minutes: float) -> Path:
         "[bg][fg]overlay=x='200+mod(t*120,1400)':y=500:enable='lt(mod(t,60),10)',"
         "format=yuv420p[v]"
     )
-    cmd = ["ffmpeg", "-loglevel", "error", "-y",
-           "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
-           "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
-           "-filter_complex", graph, "-map", "[v]", "-t", str(secs),
-           "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50",
-           "-sc_threshold", "0", "-r", "25", str(out) + ".part.mp4"]
+    cmd = [
+        "ffmpeg",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1920x1080:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-t",
+        str(secs),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "50",
+        "-keyint_min",
+        "50",
+        "-sc_threshold",
+        "0",
+        "-r",
+        "25",
+        str(out) + ".part.mp4",
+    ]
     print(f"making {out.name} ({secs} s of 1080p) ...", flush=True)
     t = time.monotonic()
     subprocess.run(cmd, check=True)
@@ -111,8 +139,23 @@ def ffmpeg_decode_rate(path: Path, threads: int, frames: int, cpu: list | None =
     """Decode-only frames per second; appends CPU seconds per frame to ``cpu``."""
     c0 = cpu_seconds(children=True)
     t = time.monotonic()
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-threads", str(threads), "-i", str(path),
-                    "-frames:v", str(frames), "-f", "null", "-"], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-threads",
+            str(threads),
+            "-i",
+            str(path),
+            "-frames:v",
+            str(frames),
+            "-f",
+            "null",
+            "-",
+        ],
+        check=True,
+    )
     dt = time.monotonic() - t
     if cpu is not None:
         cpu.append((cpu_seconds(children=True) - c0) / frames)
@@ -138,8 +181,7 @@ class forced_backend:
             os.environ[DECODER_ENV] = self.old
 
 
-def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None,
-                         display=None) -> float:
+def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None, display=None) -> float:
     with forced_backend(backend):
         return _engine_playback_rate(path, info, frames, display)
 
@@ -171,11 +213,14 @@ def _engine_playback_rate(path: Path, info, frames: int, display) -> float:
 
 def probe_scale(info, size) -> int:
     from cctv_review.video._display import scale_for
+
     return scale_for(info.width, info.height, size)
 
 
 def signature(img: np.ndarray) -> np.ndarray:
-    return cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+    return cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(
+        np.int16
+    )
 
 
 def seek_bench(path: Path, info, n: int, seed: int = 7):
@@ -188,7 +233,7 @@ def seek_bench(path: Path, info, n: int, seed: int = 7):
     i = 0
     while cap.grab():
         if i in want:
-            ok, img = cap.retrieve()
+            _ok, img = cap.retrieve()
             ref[i] = signature(img)
         i += 1
     cap.release()
@@ -240,7 +285,7 @@ def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0, display=
     last_pos = shown[-1][1] if shown else 0
     p.close()
     times = [t for t, _ in shown[3:]]
-    iv = [b - a for a, b in zip(times, times[1:])]
+    iv = [b - a for a, b in itertools.pairwise(times)]
     expect_ms = wall * 1000 * speed
     # Per-quarter displayed fps to show the rate is steady across the run.
     quarters = []
@@ -248,14 +293,19 @@ def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0, display=
         a, b = t0 + q * wall / 4, t0 + (q + 1) * wall / 4
         quarters.append(sum(1 for t, _ in shown if a <= t < b) / (wall / 4))
     return {
-        "frames": len(shown), "fps": len(shown) / wall,
+        "frames": len(shown),
+        "fps": len(shown) / wall,
         "mean_ms": statistics.mean(iv) * 1000 if iv else 0.0,
         "stdev_ms": statistics.pstdev(iv) * 1000 if iv else 0.0,
         "clock_vs_wall_ms": clock_ms - expect_ms,
         "shown_behind_clock_ms": clock_ms - last_pos,
         "quarters": quarters,
-        "decoded": decoded, "cpu_s": cpu, "cpu_per_decoded_ms": 1000 * cpu / max(1, decoded),
-        "content_step_ms": statistics.median([b - a for (_, a), (_, b) in zip(shown, shown[1:])]) if len(shown) > 2 else 0,
+        "decoded": decoded,
+        "cpu_s": cpu,
+        "cpu_per_decoded_ms": 1000 * cpu / max(1, decoded),
+        "content_step_ms": statistics.median([b - a for (_, a), (_, b) in itertools.pairwise(shown)])
+        if len(shown) > 2
+        else 0,
     }
 
 
@@ -265,8 +315,12 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the generated clip")
     ap.add_argument("--quick", action="store_true", help="2-minute clip, 20 seeks, short runs")
     ap.add_argument("--seeks", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
-                    help=f"decoder threads for the engine and for ffmpeg (default {DECODE_THREADS})")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=DECODE_THREADS,
+        help=f"decoder threads for the engine and for ffmpeg (default {DECODE_THREADS})",
+    )
     args = ap.parse_args()
     global THREADS
     THREADS = max(1, args.threads)
@@ -275,8 +329,11 @@ def main() -> None:
     path = Path(args.clip) if args.clip else make_clip(minutes)
     info = probe(path)
     threads = THREADS
-    print(f"clip: {path.name}: {info.width}x{info.height} {info.fps:g} fps, {info.frame_count} frames, "
-          f"{info.duration_ms / 1000:.0f} s, {info.codec}; decoder threads: {threads}", flush=True)
+    print(
+        f"clip: {path.name}: {info.width}x{info.height} {info.fps:g} fps, {info.frame_count} frames, "
+        f"{info.duration_ms / 1000:.0f} s, {info.codec}; decoder threads: {threads}",
+        flush=True,
+    )
     rows = []
     nframes = min(info.frame_count, 1500 if args.quick else 3000)
 
@@ -293,14 +350,20 @@ def main() -> None:
         print(b, size, f"{rates[b, size]:.0f} fps", flush=True)
     ff2 = ffmpeg_decode_rate(path, threads, nframes, ff_cpu)
     ff = (ff1 + ff2) / 2
-    rows.append(("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps (before {ff1:.0f}, after {ff2:.0f})",
-                 "1.00"))
+    rows.append(
+        ("ffmpeg -f null decode-only (limit)", f"{ff:.0f} fps (before {ff1:.0f}, after {ff2:.0f})", "1.00")
+    )
     names = {"pyav": "PyAV", "opencv": "OpenCV"}
     for b, size in runs:
         scale = {1: "full", 2: "half", 4: "quarter"}[probe_scale(info, size)]
-        rows.append((f"playback (decode + QImage), {size[0]}x{size[1]} area ({scale}-size frames), "
-                     f"{names[b]}{' [default]' if b == default else ''}",
-                     f"{rates[b, size]:.0f} fps", f"{rates[b, size] / ff:.2f}"))
+        rows.append(
+            (
+                f"playback (decode + QImage), {size[0]}x{size[1]} area ({scale}-size frames), "
+                f"{names[b]}{' [default]' if b == default else ''}",
+                f"{rates[b, size]:.0f} fps",
+                f"{rates[b, size] / ff:.2f}",
+            )
+        )
         print(rows[-1], flush=True)
 
     gop = 50
@@ -308,8 +371,13 @@ def main() -> None:
     lat, ok, n = seek_bench(path, info, n_seeks)
     med, worst = statistics.median(lat), max(lat)
     rows.append(("decode one 2 s GOP (50 frames, read)", f"{gop_t * 1000:.0f} ms", ""))
-    rows.append((f"exact seek ({names[default]} decoder), {n} random targets: median", f"{med * 1000:.0f} ms",
-                 f"{med / gop_t:.2f} x GOP time"))
+    rows.append(
+        (
+            f"exact seek ({names[default]} decoder), {n} random targets: median",
+            f"{med * 1000:.0f} ms",
+            f"{med / gop_t:.2f} x GOP time",
+        )
+    )
     rows.append(("exact seek: worst", f"{worst * 1000:.0f} ms", f"{worst / gop_t:.2f} x GOP time"))
     rows.append(("exact seek: accuracy", f"{ok}/{n} ({100 * ok / n:.0f}%)", ""))
     print(rows[-4:], flush=True)
@@ -318,9 +386,13 @@ def main() -> None:
     for method in ("auto", "pixels"):
         res = scan_activity(path, info=info, method=method)
         speed = dur_s / res.elapsed_s
-        rows.append((f"activity scan ({res.method}{', default' if method == 'auto' else ''})",
-                     f"{speed:.0f}x real time ({res.elapsed_s:.1f} s)",
-                     f"{speed * info.fps / ff:.2f} (content fps / limit)"))
+        rows.append(
+            (
+                f"activity scan ({res.method}{', default' if method == 'auto' else ''})",
+                f"{speed:.0f}x real time ({res.elapsed_s:.1f} s)",
+                f"{speed * info.fps / ff:.2f} (content fps / limit)",
+            )
+        )
         print(rows[-1], flush=True)
 
     ff_cpu_ms = 1000 * statistics.mean(ff_cpu)
@@ -328,34 +400,60 @@ def main() -> None:
     for size in PACING_SIZES:
         pace = pacing_bench(path, info, 8.0 if args.quick else 20.0, display=size)
         area = f"{size[0]}x{size[1]} area"
-        rows.append((f"16x playback, {area}: frames shown per second", f"{pace['fps']:.1f} fps "
-                     f"(quarters {', '.join(f'{q:.1f}' for q in pace['quarters'])})",
-                     f"{pace['fps'] * pace['content_step_ms'] / 40 / ff:.2f} (content fps / limit)"))
-        rows.append((f"16x playback, {area}: displayed-frame interval", f"mean {pace['mean_ms']:.1f} ms, "
-                     f"stdev {pace['stdev_ms']:.1f} ms", ""))
-        rows.append((f"16x playback, {area}: content step between shown frames",
-                     f"{pace['content_step_ms']:.0f} ms (median)", ""))
-        rows.append((f"16x playback, {area}: lag at end", f"clock vs wall {pace['clock_vs_wall_ms']:+.0f} ms; "
-                     f"shown frame behind clock {pace['shown_behind_clock_ms']:.0f} ms", ""))
-        rows.append((f"16x playback, {area}: CPU time per decoded frame (all threads)",
-                     f"{pace['cpu_per_decoded_ms']:.2f} ms ({pace['decoded']} decoded, "
-                     f"{pace['frames']} shown, {pace['cpu_s'] / (pace['frames'] / pace['fps']):.2f} cores busy)",
-                     f"{ff_cpu_ms / pace['cpu_per_decoded_ms']:.2f} (ffmpeg CPU / engine CPU per frame)"))
+        rows.append(
+            (
+                f"16x playback, {area}: frames shown per second",
+                f"{pace['fps']:.1f} fps (quarters {', '.join(f'{q:.1f}' for q in pace['quarters'])})",
+                f"{pace['fps'] * pace['content_step_ms'] / 40 / ff:.2f} (content fps / limit)",
+            )
+        )
+        rows.append(
+            (
+                f"16x playback, {area}: displayed-frame interval",
+                f"mean {pace['mean_ms']:.1f} ms, stdev {pace['stdev_ms']:.1f} ms",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"16x playback, {area}: content step between shown frames",
+                f"{pace['content_step_ms']:.0f} ms (median)",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"16x playback, {area}: lag at end",
+                f"clock vs wall {pace['clock_vs_wall_ms']:+.0f} ms; "
+                f"shown frame behind clock {pace['shown_behind_clock_ms']:.0f} ms",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"16x playback, {area}: CPU time per decoded frame (all threads)",
+                f"{pace['cpu_per_decoded_ms']:.2f} ms ({pace['decoded']} decoded, "
+                f"{pace['frames']} shown, {pace['cpu_s'] / (pace['frames'] / pace['fps']):.2f} cores busy)",
+                f"{ff_cpu_ms / pace['cpu_per_decoded_ms']:.2f} (ffmpeg CPU / engine CPU per frame)",
+            )
+        )
         print(rows[-5:], flush=True)
 
     print()
     header = ("Measure", "Result", "Ratio to ffmpeg limit")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(3)]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"
-    print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
-          f"OpenCV {cv2.__version__}; PyAV {_pyav_version()}; default decoder {default}; "
-          f"decoder threads {threads} (engine and ffmpeg); "
-          f"{time.strftime('%Y-%m-%d')}")
+    widths = [max(len(str(r[i])) for r in [*rows, header]) for i in range(3)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + " |"
+    print(
+        f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
+        f"OpenCV {cv2.__version__}; PyAV {_pyav_version()}; default decoder {default}; "
+        f"decoder threads {threads} (engine and ffmpeg); "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
     print(line)
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) + " |")
 
 
 def _pyav_version() -> str:

@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Sequence
 
 from cctv_review import __version__
 from cctv_review.paths import default_db_path
@@ -38,8 +38,12 @@ def _iso_datetime(text: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
-                        help=f"review database to use (default: {default_db_path()})")
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"review database to use (default: {default_db_path()})",
+    )
 
     parser = argparse.ArgumentParser(
         prog="cctv-review",
@@ -48,13 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"cctv-review {__version__}")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the application on a throw-away store with two sample cases")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the application on a throw-away store with two sample cases"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("summary", parents=[common], help="how many cases had significant learning, and breakdowns")
+    p = sub.add_parser(
+        "summary", parents=[common], help="how many cases had significant learning, and breakdowns"
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.add_argument("--from", dest="date_from", type=_iso_date, help="first detention date to include (YYYY-MM-DD)")
+    p.add_argument(
+        "--from", dest="date_from", type=_iso_date, help="first detention date to include (YYYY-MM-DD)"
+    )
     p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include (YYYY-MM-DD)")
 
     p = sub.add_parser("cases", parents=[common], help="list the cases")
@@ -63,14 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-cases", parents=[common], help="add cases from a spreadsheet saved as CSV")
     p.add_argument("file", type=Path)
 
-    p = sub.add_parser("add-clip", parents=[common], help="add a CCTV file to a case (probed and hashed, never copied)")
+    p = sub.add_parser(
+        "add-clip", parents=[common], help="add a CCTV file to a case (probed and hashed, never copied)"
+    )
     p.add_argument("case", help="the case reference")
     p.add_argument("file", type=Path)
     p.add_argument("--camera", required=True, help="camera name, e.g. 'Booking-in desk'")
-    p.add_argument("--recorded-start", type=_iso_datetime,
-                   help="when the clip starts, from the recorder (e.g. 2026-03-31T14:05:00)")
+    p.add_argument(
+        "--recorded-start",
+        type=_iso_datetime,
+        help="when the clip starts, from the recorder (e.g. 2026-03-31T14:05:00)",
+    )
 
-    p = sub.add_parser("verify", parents=[common], help="re-hash clips and report any that changed or went missing")
+    p = sub.add_parser(
+        "verify", parents=[common], help="re-hash clips and report any that changed or went missing"
+    )
     p.add_argument("case", nargs="?", help="only this case (reference)")
 
     p = sub.add_parser("audit", parents=[common], help="the audit trail")
@@ -83,11 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
     p.add_argument("--from", dest="date_from", type=_iso_date, help="first detention date to include")
     p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include")
-    p.add_argument("--redact", action="store_true",
-                   help="for sharing beyond the force: case references become stable pseudonyms; reviewer "
-                   "names, file paths and stills are left out (notes are kept)")
-    p.add_argument("out", type=Path, nargs="?",
-                   help="where to write (csv: a folder; xlsx/pdf: a file). Default: in the current folder")
+    p.add_argument(
+        "--redact",
+        action="store_true",
+        help="for sharing beyond the force: case references become stable pseudonyms; reviewer "
+        "names, file paths and stills are left out (notes are kept)",
+    )
+    p.add_argument(
+        "out",
+        type=Path,
+        nargs="?",
+        help="where to write (csv: a folder; xlsx/pdf: a file). Default: in the current folder",
+    )
     return parser
 
 
@@ -101,13 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(db_path=getattr(args, "db", None), demo=args.demo)
 
-    from cctv_review.errors import user_facing_errors
+    from cctv_review.errors import UserFacingError
 
     try:
         code = _run(args, db_path)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return code
-    except user_facing_errors() as exc:
+    except UserFacingError as exc:
         print(f"cctv-review: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -145,8 +168,10 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 flags = ", ".join(name for name, on in case.flags().items() if on)
                 when = case.detention_date.isoformat() if case.detention_date else "date not known"
                 outcome = f" - {case.outcome.label}" if case.outcome else ""
-                print(f"{case.reference}\t{case.custody_suite or '-'}\t{when}\t{case.status.label}{outcome}"
-                      + (f"\t[{flags}]" if flags else ""))
+                print(
+                    f"{case.reference}\t{case.custody_suite or '-'}\t{when}\t{case.status.label}{outcome}"
+                    + (f"\t[{flags}]" if flags else "")
+                )
             return EXIT_OK
 
         if command == "import-cases":
@@ -155,7 +180,9 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
             parsed = import_cases_csv(store, args.file)
             for warning in parsed.warnings:
                 print(f"Note: {warning}")
-            print(f"Imported {len(parsed.cases)} case{'s' if len(parsed.cases) != 1 else ''} from {args.file}.")
+            print(
+                f"Imported {len(parsed.cases)} case{'s' if len(parsed.cases) != 1 else ''} from {args.file}."
+            )
             return EXIT_OK
 
         if command == "add-clip":
@@ -178,10 +205,14 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 return EXIT_OK
             bad = [c for c in checks if c.status != "ok"]
             for check in checks:
-                label = {"ok": "OK", "changed": "CHANGED", "missing": "MISSING", "unreadable": "UNREADABLE"}[check.status]
+                label = {"ok": "OK", "changed": "CHANGED", "missing": "MISSING", "unreadable": "UNREADABLE"}[
+                    check.status
+                ]
                 print(f"{label:10} {check.clip.path}" + (f"  ({check.detail})" if check.detail else ""))
-            print(f"{len(checks)} clip{'s' if len(checks) != 1 else ''} checked; "
-                  + (f"{len(bad)} problem{'s' if len(bad) != 1 else ''}." if bad else "all unchanged."))
+            print(
+                f"{len(checks)} clip{'s' if len(checks) != 1 else ''} checked; "
+                + (f"{len(bad)} problem{'s' if len(bad) != 1 else ''}." if bad else "all unchanged.")
+            )
             return EXIT_PROBLEMS if bad else EXIT_OK
 
         if command == "audit":
@@ -189,10 +220,12 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 check = store.verify_audit()
                 print(check)
                 return EXIT_OK if check.ok else EXIT_PROBLEMS
-            rows = store.audit_rows()[-args.last:] if args.last > 0 else []
+            rows = store.audit_rows()[-args.last :] if args.last > 0 else []
             for row in rows:
-                print(f"{row['id']:6} {row['at']} {row['user']:12} {row['action']:18} "
-                      f"{row['object_type']} {row['object_id']} {row['detail']}")
+                print(
+                    f"{row['id']:6} {row['at']} {row['user']:12} {row['action']:18} "
+                    f"{row['object_type']} {row['object_id']} {row['detail']}"
+                )
             return EXIT_OK
 
         if command == "export":
@@ -200,8 +233,13 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
             out = args.out or Path.cwd() / _default_export_name(args.format)
             written = export(
-                store, template, args.format, out,
-                date_from=args.date_from, date_to=args.date_to, redact=args.redact,
+                store,
+                template,
+                args.format,
+                out,
+                date_from=args.date_from,
+                date_to=args.date_to,
+                redact=args.redact,
             )
             for path in written:
                 print(f"Wrote {path}")

@@ -27,16 +27,46 @@ WIDTH, HEIGHT, FPS = 640, 360, 10
 
 #: (reference, suite, date, flags, clips: [(camera, file stem, start (UTC), seconds, moving stretches)])
 CASES = [
-    ("CR-2026-0117", "Northgate", date(2026, 3, 14), {"use_of_force": True, "mental_health": True}, [
-        ("Booking-in desk", "northgate-booking", datetime(2026, 3, 14, 22, 41, 5, tzinfo=timezone.utc), 40,
-         [(6, 18), (27, 35)], "desk"),
-        ("Cell 4", "northgate-cell4", datetime(2026, 3, 14, 23, 10, 0, tzinfo=timezone.utc), 45,
-         [(20, 27), (38, 42)], "cell"),
-    ]),
-    ("CR-2026-0142", "Riverside", date(2026, 3, 2), {"child": True}, [
-        ("Cell 2", "riverside-cell2", datetime(2026, 3, 2, 9, 15, 30, tzinfo=timezone.utc), 30,
-         [(12, 20)], "cell"),
-    ]),
+    (
+        "CR-2026-0117",
+        "Northgate",
+        date(2026, 3, 14),
+        {"use_of_force": True, "mental_health": True},
+        [
+            (
+                "Booking-in desk",
+                "northgate-booking",
+                datetime(2026, 3, 14, 22, 41, 5, tzinfo=timezone.utc),
+                40,
+                [(6, 18), (27, 35)],
+                "desk",
+            ),
+            (
+                "Cell 4",
+                "northgate-cell4",
+                datetime(2026, 3, 14, 23, 10, 0, tzinfo=timezone.utc),
+                45,
+                [(20, 27), (38, 42)],
+                "cell",
+            ),
+        ],
+    ),
+    (
+        "CR-2026-0142",
+        "Riverside",
+        date(2026, 3, 2),
+        {"child": True},
+        [
+            (
+                "Cell 2",
+                "riverside-cell2",
+                datetime(2026, 3, 2, 9, 15, 30, tzinfo=timezone.utc),
+                30,
+                [(12, 20)],
+                "cell",
+            ),
+        ],
+    ),
 ]
 
 
@@ -66,8 +96,9 @@ def _person(img: np.ndarray, x: int, y: int, colour=(40, 50, 160)) -> None:
     cv2.rectangle(img, (x + 4, y + 10), (x + 18, y + 60), (40, 40, 40), -1)
 
 
-def make_clip(path: Path, camera: str, start: datetime, seconds: int, moving: list[tuple[int, int]],
-              kind: str) -> Path:
+def make_clip(
+    path: Path, camera: str, start: datetime, seconds: int, moving: list[tuple[int, int]], kind: str
+) -> Path:
     """Write a short synthetic custody clip (MJPEG AVI) and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
@@ -94,10 +125,19 @@ def make_clip(path: Path, camera: str, start: datetime, seconds: int, moving: li
                 _person(img, x, 230)
             stamp = (start + timedelta(seconds=t)).strftime("%d-%m-%Y %H:%M:%S")
             cv2.rectangle(img, (0, 0), (WIDTH, 26), (0, 0, 0), -1)
-            cv2.putText(img, f"{camera.upper()}", (8, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1,
-                        cv2.LINE_AA)
-            cv2.putText(img, stamp, (WIDTH - 200, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1,
-                        cv2.LINE_AA)
+            cv2.putText(
+                img,
+                f"{camera.upper()}",
+                (8, 18),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.55,
+                (255, 255, 255),
+                1,
+                cv2.LINE_AA,
+            )
+            cv2.putText(
+                img, stamp, (WIDTH - 200, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA
+            )
             writer.write(img)
     finally:
         writer.release()
@@ -105,12 +145,20 @@ def make_clip(path: Path, camera: str, start: datetime, seconds: int, moving: li
 
 
 _DEMO_CHOICES = {
-    "footage.complete": "yes", "footage.audio": "no", "arrival.wait": "15_to_60_minutes",
-    "search.searched": "yes", "search.type": ["pat_down"], "uof.force_used": "no",
-    "cell.observation_level": "level_2_intermittent_observation_with_rousing", "cell.rousing_required": "yes",
-    "cell.rousing_properly": "no", "welfare.healthcare": "yes_after_a_delay",
-    "welfare.mental_health": "yes_recognised_and_acted_on", "vuln.applies": "child",
-    "vuln.appropriate_adult_delay": "1_to_4_hours", "arrival.interpreter": "no",
+    "footage.complete": "yes",
+    "footage.audio": "no",
+    "arrival.wait": "15_to_60_minutes",
+    "search.searched": "yes",
+    "search.type": ["pat_down"],
+    "uof.force_used": "no",
+    "cell.observation_level": "level_2_intermittent_observation_with_rousing",
+    "cell.rousing_required": "yes",
+    "cell.rousing_properly": "no",
+    "welfare.healthcare": "yes_after_a_delay",
+    "welfare.mental_health": "yes_recognised_and_acted_on",
+    "vuln.applies": "child",
+    "vuln.appropriate_adult_delay": "1_to_4_hours",
+    "arrival.interpreter": "no",
 }
 
 
@@ -146,8 +194,15 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
     with Store(db_path, user="demo.reviewer") as store:
         made = {}
         for reference, suite, when, flags, clips in CASES:
-            case = store.add_case(Case(reference=reference, custody_suite=suite, detention_date=when,
-                                       reviewer="demo.reviewer", **flags))
+            case = store.add_case(
+                Case(
+                    reference=reference,
+                    custody_suite=suite,
+                    detention_date=when,
+                    reviewer="demo.reviewer",
+                    **flags,
+                )
+            )
             made[reference] = case
             for camera, stem, start, seconds, moving, kind in clips:
                 path = make_clip(clips_dir / f"{stem}.avi", camera, start, seconds, moving, kind)
@@ -168,29 +223,60 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
         }.items():
             store.set_answer(uof.id, qid, value, template)
         for clip, ms, theme, level, note in (
-            (booking, 7_500, "arrival", FindingLevel.GOOD_PRACTICE,
-             "Custody sergeant greets the detainee calmly and explains what will happen."),
-            (booking, 14_000, "risk_assessment", FindingLevel.SIGNIFICANT,
-             "Risk assessment questions read out in under a minute; answers not explored."),
-            (booking, 28_000, "use_of_force", FindingLevel.SOME,
-             "Detainee guided away from the desk by the arm; no warning given first."),
-            (cell, 21_000, "cell_observations", FindingLevel.SOME,
-             "Check through the hatch only; detainee not roused although rousing was set."),
+            (
+                booking,
+                7_500,
+                "arrival",
+                FindingLevel.GOOD_PRACTICE,
+                "Custody sergeant greets the detainee calmly and explains what will happen.",
+            ),
+            (
+                booking,
+                14_000,
+                "risk_assessment",
+                FindingLevel.SIGNIFICANT,
+                "Risk assessment questions read out in under a minute; answers not explored.",
+            ),
+            (
+                booking,
+                28_000,
+                "use_of_force",
+                FindingLevel.SOME,
+                "Detainee guided away from the desk by the arm; no warning given first.",
+            ),
+            (
+                cell,
+                21_000,
+                "cell_observations",
+                FindingLevel.SOME,
+                "Check through the hatch only; detainee not roused although rousing was set.",
+            ),
         ):
-            store.add_finding(Finding(case_id=uof.id, clip_id=clip.id, position_ms=ms, theme=theme, level=level,
-                                      note=note))
+            store.add_finding(
+                Finding(case_id=uof.id, clip_id=clip.id, position_ms=ms, theme=theme, level=level, note=note)
+            )
         store.save_position(uof.id, booking.id, 12_000)
 
         # Case 2: completed, so the summary has something to say.
         child = made["CR-2026-0142"]
         (cell2,) = store.list_clips(child.id)
         answer_everything(store, template, child.id)
-        store.add_finding(Finding(case_id=child.id, clip_id=cell2.id, position_ms=13_000,
-                                  theme="vulnerability", level=FindingLevel.SOME,
-                                  note="Appropriate adult arrived over two hours after booking-in."))
-        store.set_outcome(child.id, LearningLevel.SOME,
-                          "Care was good overall, but the delay in getting an appropriate adult for a child "
-                          "and incomplete rousing checks are learning for the suite.")
+        store.add_finding(
+            Finding(
+                case_id=child.id,
+                clip_id=cell2.id,
+                position_ms=13_000,
+                theme="vulnerability",
+                level=FindingLevel.SOME,
+                note="Appropriate adult arrived over two hours after booking-in.",
+            )
+        )
+        store.set_outcome(
+            child.id,
+            LearningLevel.SOME,
+            "Care was good overall, but the delay in getting an appropriate adult for a child "
+            "and incomplete rousing checks are learning for the suite.",
+        )
         store.complete_case(child.id, template)
         store.set_setting("last_case_id", uof.id)
     return db_path

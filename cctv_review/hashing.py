@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 CHUNK = 4 * 1024 * 1024
 
@@ -13,8 +13,11 @@ class HashCancelled(Exception):
     pass
 
 
-def sha256_file(path: str | Path, progress: Callable[[float], None] | None = None,
-                cancel: Callable[[], bool] | None = None) -> str:
+def sha256_file(
+    path: str | Path,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> str:
     """Hash a file without loading it whole; reads only, never writes."""
     path = Path(path)
     size = path.stat().st_size

@@ -18,10 +18,21 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cctv_review.domain import CASE_FLAGS, Case
+from cctv_review.errors import UserFacingError
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "reference": ("reference", "ref", "case_reference", "case_ref", "custody_record", "custody_record_number",
-                  "custody_record_no", "custody_number", "crn", "case"),
+    "reference": (
+        "reference",
+        "ref",
+        "case_reference",
+        "case_ref",
+        "custody_record",
+        "custody_record_number",
+        "custody_record_no",
+        "custody_number",
+        "crn",
+        "case",
+    ),
     "custody_suite": ("custody_suite", "suite", "custody_centre", "custody_center", "location"),
     "detention_date": ("detention_date", "date", "date_of_detention", "arrival_date", "date_detained"),
     "reviewer": ("reviewer", "assigned_reviewer", "assigned_to", "review_by"),
@@ -36,7 +47,7 @@ FALSE_WORDS = {"no", "n", "false", "f", "0", ""}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
 
 
-class CaseImportError(ValueError):
+class CaseImportError(UserFacingError, ValueError):
     """The file could not be imported; ``problems`` lists each one (with its line)."""
 
     def __init__(self, source: str, problems: list[str]):
@@ -45,7 +56,8 @@ class CaseImportError(ValueError):
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
         super().__init__(
             f"Nothing was imported from {source}: fix these problems and import it again.\n"
-            + "\n".join(f"  {p}" for p in shown) + more
+            + "\n".join(f"  {p}" for p in shown)
+            + more
         )
 
 
@@ -101,11 +113,15 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
     except OSError as exc:
         raise CaseImportError(source, [f"The file could not be read: {exc.strerror}."]) from None
     if b"\x00" in raw[:4096]:
-        raise CaseImportError(source, ["This is not a CSV text file. In Excel, use File > Save As > CSV UTF-8."])
+        raise CaseImportError(
+            source, ["This is not a CSV text file. In Excel, use File > Save As > CSV UTF-8."]
+        )
     try:
         text = _decode(raw)
     except UnicodeDecodeError:
-        raise CaseImportError(source, ["The file's text encoding is not recognised. Save it as CSV UTF-8."]) from None
+        raise CaseImportError(
+            source, ["The file's text encoding is not recognised. Save it as CSV UTF-8."]
+        ) from None
     if not text.strip():
         raise CaseImportError(source, ["The file is empty."])
     try:
@@ -145,11 +161,13 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-                problems.append(f"line {line}: has {len(row)} values but the header has {len(header)} columns.")
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+                problems.append(
+                    f"line {line}: has {len(row)} values but the header has {len(header)} columns."
+                )
                 continue
 
-            def cell(field: str) -> str:
+            def cell(field: str, row: list[str] = row) -> str:
                 i = columns.get(field)
                 return row[i].strip() if i is not None and i < len(row) else ""
 
@@ -158,7 +176,9 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
                 problems.append(f"line {line}: the case reference is empty.")
                 continue
             if reference.lower() in seen:
-                problems.append(f"line {line}: reference {reference} is also on line {seen[reference.lower()]}.")
+                problems.append(
+                    f"line {line}: reference {reference} is also on line {seen[reference.lower()]}."
+                )
                 continue
             seen[reference.lower()] = line
             if reference.lower() in existing:

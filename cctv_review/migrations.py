@@ -9,12 +9,14 @@ released migration: add a new one.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlite_utils
 
+from cctv_review.errors import UserFacingError
 
-class SchemaTooNew(RuntimeError):
+
+class SchemaTooNew(UserFacingError, RuntimeError):
     pass
 
 
@@ -42,9 +44,18 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         not_null={"reference", "status"},
-        defaults={"status": "not_started", "custody_suite": "", "reviewer": "", "outcome_rationale": "",
-                  "completed_by": "", "child": 0, "vulnerable_adult": 0, "mental_health": 0,
-                  "use_of_force": 0, "strip_search": 0},
+        defaults={
+            "status": "not_started",
+            "custody_suite": "",
+            "reviewer": "",
+            "outcome_rationale": "",
+            "completed_by": "",
+            "child": 0,
+            "vulnerable_adult": 0,
+            "mental_health": 0,
+            "use_of_force": 0,
+            "strip_search": 0,
+        },
     )
     db.execute("CREATE UNIQUE INDEX idx_cases_reference ON cases (reference COLLATE NOCASE)")
     db["clips"].create(

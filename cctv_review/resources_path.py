@@ -24,6 +24,5 @@ def resources_dir() -> Path:
         if (candidate / "forms").is_dir():
             return candidate
     raise FileNotFoundError(
-        "cctv-review's resources folder (form templates) was not found; "
-        "reinstall the application."
+        "cctv-review's resources folder (form templates) was not found; reinstall the application."
     )

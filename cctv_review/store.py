@@ -17,10 +17,11 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, ClassVar
 
 import sqlite_utils
 
@@ -36,11 +37,12 @@ from cctv_review.domain import (
     LearningLevel,
     utc_now,
 )
+from cctv_review.errors import UserFacingError
 from cctv_review.migrations import LATEST_VERSION, migrate
 from cctv_review.template import Template
 
 
-class StoreError(RuntimeError):
+class StoreError(UserFacingError, RuntimeError):
     """The store could not do what was asked; the message says why in plain words."""
 
 
@@ -279,7 +281,9 @@ class Store:
     def add_case(self, case: Case) -> Case:
         return self.import_cases([case], action="case.created")[0]
 
-    def import_cases(self, cases: Iterable[Case], action: str = "cases.imported", source: str = "") -> list[Case]:
+    def import_cases(
+        self, cases: Iterable[Case], action: str = "cases.imported", source: str = ""
+    ) -> list[Case]:
         """Add several cases in one transaction: all of them or none."""
         cases = list(cases)
         added = []
@@ -293,7 +297,9 @@ class Store:
                 case_id = self._insert("cases", row)
                 added.append(self.get_case(case_id))
             if action == "case.created" and added:
-                audit_chain.append(self.db, self.user, action, "case", added[0].id, {"reference": added[0].reference})
+                audit_chain.append(
+                    self.db, self.user, action, "case", added[0].id, {"reference": added[0].reference}
+                )
             elif added:
                 audit_chain.append(
                     self.db,
@@ -312,7 +318,9 @@ class Store:
         return _case_from_row(rows[0])
 
     def case_by_reference(self, reference: str) -> Case | None:
-        rows = list(self.db.query("SELECT * FROM cases WHERE reference = ? COLLATE NOCASE", [reference.strip()]))
+        rows = list(
+            self.db.query("SELECT * FROM cases WHERE reference = ? COLLATE NOCASE", [reference.strip()])
+        )
         return _case_from_row(rows[0]) if rows else None
 
     def list_cases(
@@ -362,12 +370,23 @@ class Store:
         return [_case_from_row(r) for r in self.db.query(sql, params)]
 
     def custody_suites(self) -> list[str]:
-        return [r["s"] for r in self.db.query("SELECT DISTINCT custody_suite AS s FROM cases WHERE s != '' ORDER BY s")]
+        return [
+            r["s"]
+            for r in self.db.query("SELECT DISTINCT custody_suite AS s FROM cases WHERE s != '' ORDER BY s")
+        ]
 
     def reviewers(self) -> list[str]:
-        return [r["r"] for r in self.db.query("SELECT DISTINCT reviewer AS r FROM cases WHERE r != '' ORDER BY r")]
+        return [
+            r["r"] for r in self.db.query("SELECT DISTINCT reviewer AS r FROM cases WHERE r != '' ORDER BY r")
+        ]
 
-    _EDITABLE_CASE_FIELDS = {"reference", "custody_suite", "detention_date", "reviewer", *CASE_FLAGS}
+    _EDITABLE_CASE_FIELDS: ClassVar[set[str]] = {
+        "reference",
+        "custody_suite",
+        "detention_date",
+        "reviewer",
+        *CASE_FLAGS,
+    }
 
     def update_case(self, case_id: int, **changes: Any) -> Case:
         """Change a case's details (reference, suite, date, reviewer, flags)."""
@@ -381,7 +400,9 @@ class Store:
         row["updated_at"] = _iso(utc_now())
         with self.transaction():
             self.db["cases"].update(case_id, row)
-            audit_chain.append(self.db, self.user, "case.changed", "case", case_id, {"fields": sorted(changes)})
+            audit_chain.append(
+                self.db, self.user, "case.changed", "case", case_id, {"fields": sorted(changes)}
+            )
         return self.get_case(case_id)
 
     def record_case_opened(self, case_id: int) -> None:
@@ -430,7 +451,12 @@ class Store:
         with self.transaction():
             self.db["cases"].update(
                 case_id,
-                {"status": CaseStatus.COMPLETE.value, "completed_at": now, "completed_by": self.user, "updated_at": now},
+                {
+                    "status": CaseStatus.COMPLETE.value,
+                    "completed_at": now,
+                    "completed_by": self.user,
+                    "updated_at": now,
+                },
             )
             audit_chain.append(
                 self.db,
@@ -438,7 +464,11 @@ class Store:
                 "case.completed",
                 "case",
                 case_id,
-                {"reference": case.reference, "outcome": case.outcome.value, "template": f"{template.id}@{template.version}"},
+                {
+                    "reference": case.reference,
+                    "outcome": case.outcome.value,
+                    "template": f"{template.id}@{template.version}",
+                },
             )
         return self.get_case(case_id)
 
@@ -449,11 +479,21 @@ class Store:
         with self.transaction():
             self.db["cases"].update(
                 case_id,
-                {"status": CaseStatus.IN_PROGRESS.value, "completed_at": None, "completed_by": "",
-                 "updated_at": _iso(utc_now())},
+                {
+                    "status": CaseStatus.IN_PROGRESS.value,
+                    "completed_at": None,
+                    "completed_by": "",
+                    "updated_at": _iso(utc_now()),
+                },
             )
-            audit_chain.append(self.db, self.user, "case.reopened", "case", case_id,
-                               {"reference": case.reference, "reason": reason})
+            audit_chain.append(
+                self.db,
+                self.user,
+                "case.reopened",
+                "case",
+                case_id,
+                {"reference": case.reference, "reason": reason},
+            )
         return self.get_case(case_id)
 
     # -- answers ---------------------------------------------------------------------
@@ -464,7 +504,9 @@ class Store:
         with self.transaction():
             self._touch(case_id)
             if not question.is_answered(value):
-                self.db.execute("DELETE FROM answers WHERE case_id = ? AND question_id = ?", [case_id, question_id])
+                self.db.execute(
+                    "DELETE FROM answers WHERE case_id = ? AND question_id = ?", [case_id, question_id]
+                )
                 return
             self.db["answers"].upsert(
                 {
@@ -511,7 +553,11 @@ class Store:
         with self.transaction():
             clip_id = self._insert("clips", row)
             audit_chain.append(
-                self.db, self.user, "clip.added", "clip", clip_id,
+                self.db,
+                self.user,
+                "clip.added",
+                "clip",
+                clip_id,
                 {"case_id": clip.case_id, "path": clip.path, "camera": clip.camera, "sha256": clip.sha256},
             )
         return self.get_clip(clip_id)
@@ -529,7 +575,9 @@ class Store:
         sql += " ORDER BY case_id, recorded_start IS NULL, recorded_start, camera, id"
         return [_clip_from_row(r) for r in self.db.query(sql, params)]
 
-    def update_clip(self, clip_id: int, *, camera: str | None = None, recorded_start: datetime | None = None) -> Clip:
+    def update_clip(
+        self, clip_id: int, *, camera: str | None = None, recorded_start: datetime | None = None
+    ) -> Clip:
         changes: dict[str, Any] = {}
         if camera is not None:
             changes["camera"] = camera
@@ -538,7 +586,9 @@ class Store:
         if changes:
             with self.transaction():
                 self.db["clips"].update(clip_id, changes)
-                audit_chain.append(self.db, self.user, "clip.changed", "clip", clip_id, {"fields": sorted(changes)})
+                audit_chain.append(
+                    self.db, self.user, "clip.changed", "clip", clip_id, {"fields": sorted(changes)}
+                )
         return self.get_clip(clip_id)
 
     def record_clip_played(self, clip_id: int) -> None:
@@ -574,7 +624,9 @@ class Store:
                 progress((i + 1) / len(clips))
         bad = [r for r in results if r.status != "ok"]
         self.audit(
-            "clips.verified", "clips", case_id or "",
+            "clips.verified",
+            "clips",
+            case_id or "",
             {"checked": len(results), "problems": [{"clip_id": r.clip.id, "status": r.status} for r in bad]},
         )
         return results
@@ -612,9 +664,18 @@ class Store:
             self._touch(finding.case_id)
             finding_id = self._insert("findings", row)
             audit_chain.append(
-                self.db, self.user, "finding.added", "finding", finding_id,
-                {"case_id": finding.case_id, "clip_id": finding.clip_id, "position_ms": row["position_ms"],
-                 "theme": finding.theme, "level": row["level"]},
+                self.db,
+                self.user,
+                "finding.added",
+                "finding",
+                finding_id,
+                {
+                    "case_id": finding.case_id,
+                    "clip_id": finding.clip_id,
+                    "position_ms": row["position_ms"],
+                    "theme": finding.theme,
+                    "level": row["level"],
+                },
             )
         return self.get_finding(finding_id)
 
@@ -631,7 +692,14 @@ class Store:
         sql += " ORDER BY case_id, clip_id IS NULL, clip_id, position_ms, id"
         return [_finding_from_row(r) for r in self.db.query(sql, params)]
 
-    _EDITABLE_FINDING_FIELDS = {"theme", "level", "note", "position_ms", "clip_id", "still_path"}
+    _EDITABLE_FINDING_FIELDS: ClassVar[set[str]] = {
+        "theme",
+        "level",
+        "note",
+        "position_ms",
+        "clip_id",
+        "still_path",
+    }
 
     def update_finding(self, finding_id: int, **changes: Any) -> Finding:
         unknown = set(changes) - self._EDITABLE_FINDING_FIELDS
@@ -647,7 +715,11 @@ class Store:
             self._touch(before.case_id)
             self.db["findings"].update(finding_id, {**changed, "updated_at": _iso(utc_now())})
             audit_chain.append(
-                self.db, self.user, "finding.changed", "finding", finding_id,
+                self.db,
+                self.user,
+                "finding.changed",
+                "finding",
+                finding_id,
                 {"case_id": before.case_id, "fields": sorted(changed)},
             )
         return self.get_finding(finding_id)
@@ -658,21 +730,38 @@ class Store:
             self._touch(finding.case_id)
             self.db.execute("DELETE FROM findings WHERE id = ?", [finding_id])
             audit_chain.append(
-                self.db, self.user, "finding.deleted", "finding", finding_id,
-                {"case_id": finding.case_id, "clip_id": finding.clip_id, "position_ms": finding.position_ms,
-                 "theme": finding.theme, "level": finding.level.value, "note": finding.note},
+                self.db,
+                self.user,
+                "finding.deleted",
+                "finding",
+                finding_id,
+                {
+                    "case_id": finding.case_id,
+                    "clip_id": finding.clip_id,
+                    "position_ms": finding.position_ms,
+                    "theme": finding.theme,
+                    "level": finding.level.value,
+                    "note": finding.note,
+                },
             )
 
     # -- where the reviewer left off -------------------------------------------------------
     def save_position(self, case_id: int, clip_id: int | None, position_ms: int) -> None:
         with self.transaction():
             self.db["review_state"].upsert(
-                {"case_id": case_id, "clip_id": clip_id, "position_ms": int(position_ms), "updated_at": _iso(utc_now())},
+                {
+                    "case_id": case_id,
+                    "clip_id": clip_id,
+                    "position_ms": int(position_ms),
+                    "updated_at": _iso(utc_now()),
+                },
                 pk="case_id",
             )
 
     def last_position(self, case_id: int) -> tuple[int | None, int]:
-        rows = list(self.db.query("SELECT clip_id, position_ms FROM review_state WHERE case_id = ?", [case_id]))
+        rows = list(
+            self.db.query("SELECT clip_id, position_ms FROM review_state WHERE case_id = ?", [case_id])
+        )
         return (rows[0]["clip_id"], rows[0]["position_ms"]) if rows else (None, 0)
 
     def set_setting(self, key: str, value: Any) -> None:
@@ -685,11 +774,11 @@ class Store:
 
 
 __all__ = [
+    "LATEST_VERSION",
     "Activity",
     "CaseLocked",
     "ClipCheck",
     "CompletionRefused",
-    "LATEST_VERSION",
     "NotFound",
     "Store",
     "StoreError",

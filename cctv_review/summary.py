@@ -8,9 +8,10 @@ all render the same :class:`Summary`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from cctv_review.domain import (
     CASE_FLAGS,
@@ -127,8 +128,11 @@ class Summary:
         data["headline"] = self.headline
         data["progress_note"] = self.progress_note
         data["by_level"] = {
-            level.value: {"label": level.label, "cases": self.by_level[level.value],
-                          "percent": self.level_percent(level)}
+            level.value: {
+                "label": level.label,
+                "cases": self.by_level[level.value],
+                "percent": self.level_percent(level),
+            }
             for level in LearningLevel
         }
         for row in data["by_theme"]:
@@ -143,8 +147,12 @@ class Summary:
 def _breakdown(key: str, label: str, cases: list[Case]) -> Breakdown:
     counts = Counter(c.outcome.value for c in cases if c.outcome)
     return Breakdown(
-        key, label, len(cases),
-        counts[LearningLevel.SIGNIFICANT.value], counts[LearningLevel.SOME.value], counts[LearningLevel.NONE.value],
+        key,
+        label,
+        len(cases),
+        counts[LearningLevel.SIGNIFICANT.value],
+        counts[LearningLevel.SOME.value],
+        counts[LearningLevel.NONE.value],
     )
 
 
@@ -200,9 +208,16 @@ def summarise(
     for case in done:
         suites[case.custody_suite or ""].append(case)
         months[case.detention_date.strftime("%Y-%m") if case.detention_date else "unknown"].append(case)
-    by_suite = [_breakdown(s, s or "Suite not recorded", suites[s]) for s in sorted(suites, key=lambda s: (s == "", s))]
-    by_month = [_breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))]
-    by_flag = [_breakdown(flag, label, [c for c in done if getattr(c, flag)]) for flag, label in CASE_FLAGS.items()]
+    by_suite = [
+        _breakdown(s, s or "Suite not recorded", suites[s])
+        for s in sorted(suites, key=lambda s: (s == "", s))
+    ]
+    by_month = [
+        _breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))
+    ]
+    by_flag = [
+        _breakdown(flag, label, [c for c in done if getattr(c, flag)]) for flag, label in CASE_FLAGS.items()
+    ]
 
     return Summary(
         total_cases=len(cases),
@@ -237,7 +252,9 @@ def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int]
 def _force_summary(store, template: Template, done: list[Case]) -> ForceSummary:
     roles = template.roles
     used_q = roles.get("force_used")
-    judgement_qs = [roles[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles]
+    judgement_qs = [
+        roles[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
+    ]
     cases = jpn = not_jpn = 0
     for case in done:
         answers = store.answers(case.id)
@@ -271,18 +288,43 @@ def format_summary(summary: Summary) -> str:
         lines.append("")
         lines.append(title)
         for r in [header, *rows]:
-            lines.append("  " + "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
-                                          for i, (v, w) in enumerate(zip(r, widths))))
+            lines.append(
+                "  "
+                + "  ".join(
+                    str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                    for i, (v, w) in enumerate(zip(r, widths, strict=False))
+                )
+            )
 
-    table("By outcome", ["Outcome", "Cases", "%"],
-          [[lvl.label, summary.by_level[lvl.value], format_percent(summary.level_percent(lvl))] for lvl in LearningLevel])
-    table("By theme (completed cases with findings in the theme)",
-          ["Theme", "Any", "Significant", "Some", "Good practice"],
-          [[t.label, t.cases, t.significant_cases, t.some_cases, t.good_practice_cases] for t in summary.by_theme])
-    for title, rows in (("By custody suite", summary.by_suite), ("By month of detention", summary.by_month),
-                        ("Breakdowns", summary.by_flag)):
-        table(title, ["", "Cases", "Significant", "%", "Some", "None"],
-              [[b.label, b.cases, b.significant, format_percent(b.significant_percent), b.some, b.none] for b in rows])
+    table(
+        "By outcome",
+        ["Outcome", "Cases", "%"],
+        [
+            [lvl.label, summary.by_level[lvl.value], format_percent(summary.level_percent(lvl))]
+            for lvl in LearningLevel
+        ],
+    )
+    table(
+        "By theme (completed cases with findings in the theme)",
+        ["Theme", "Any", "Significant", "Some", "Good practice"],
+        [
+            [t.label, t.cases, t.significant_cases, t.some_cases, t.good_practice_cases]
+            for t in summary.by_theme
+        ],
+    )
+    for title, rows in (
+        ("By custody suite", summary.by_suite),
+        ("By month of detention", summary.by_month),
+        ("Breakdowns", summary.by_flag),
+    ):
+        table(
+            title,
+            ["", "Cases", "Significant", "%", "Some", "None"],
+            [
+                [b.label, b.cases, b.significant, format_percent(b.significant_percent), b.some, b.none]
+                for b in rows
+            ],
+        )
     uof = summary.use_of_force
     lines.append("")
     lines.append(

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from cctv_review.errors import UserFacingError
 from cctv_review.resources_path import resources_dir
 
 QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "text", "time")
@@ -46,7 +48,7 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _TIME_RE = re.compile(r"^\d{1,3}:[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$")
 
 
-class TemplateError(ValueError):
+class TemplateError(UserFacingError, ValueError):
     """A review template is missing, unreadable or not valid."""
 
 
@@ -255,7 +257,7 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
         if key not in obj:
             raise fail(where, f"'{key}' is missing")
         value = obj[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             raise fail(where, f"'{key}' must be {_kind_name(kind)}")
         if kind is str and not value.strip():
             raise fail(where, f"'{key}' must not be empty")
@@ -338,7 +340,9 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
                         value = re.sub(r"[^a-z0-9]+", "_", raw_o.lower()).strip("_")
                         parsed.append(Option(value, raw_o))
                     elif isinstance(raw_o, dict):
-                        parsed.append(Option(need(raw_o, "value", str, q_where), need(raw_o, "label", str, q_where)))
+                        parsed.append(
+                            Option(need(raw_o, "value", str, q_where), need(raw_o, "label", str, q_where))
+                        )
                     else:
                         raise fail(q_where, "options must be strings or {value, label} objects")
                 values = [o.value for o in parsed]
@@ -353,7 +357,9 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
                 if not isinstance(raw_c, dict):
                     raise fail(q_where, "'show_if' must be an object")
                 parent_id = need(raw_c, "question", str, q_where + " show_if")
-                parent = seen_questions.get(parent_id) or next((q for q in questions if q.id == parent_id), None)
+                parent = seen_questions.get(parent_id) or next(
+                    (q for q in questions if q.id == parent_id), None
+                )
                 if parent is None:
                     raise fail(q_where, f"show_if refers to '{parent_id}', which is not an earlier question")
                 values = raw_c.get("in")

@@ -7,10 +7,10 @@ import os
 # Qt must never look for a display in the tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from cctv_review.store import Store  # noqa: E402
-from cctv_review.template import load_template  # noqa: E402
+from cctv_review.store import Store
+from cctv_review.template import load_template
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,9 @@ def complete_case(store, template):
         case = store.add_case(Case(reference=reference, **case_fields))
         answer_everything(store, template, case.id, answers)
         for theme, level in findings:
-            store.add_finding(Finding(case_id=case.id, theme=theme, level=FindingLevel(level), position_ms=1000))
+            store.add_finding(
+                Finding(case_id=case.id, theme=theme, level=FindingLevel(level), position_ms=1000)
+            )
         store.set_outcome(case.id, LearningLevel(outcome), f"Rationale for {reference}.")
         return store.complete_case(case.id, template)
 

@@ -41,7 +41,7 @@ def test_chain_is_intact_and_append_only(tmp_path):
     "tamper, bad_id, words",
     [
         ("UPDATE audit SET user = 'someone else' WHERE id = 3", 3, "was edited"),
-        ("UPDATE audit SET detail = '{\"reference\": \"Z\"}' WHERE id = 2", 2, "was edited"),
+        ('UPDATE audit SET detail = \'{"reference": "Z"}\' WHERE id = 2', 2, "was edited"),
         ("DELETE FROM audit WHERE id = 4", 5, "is missing"),
     ],
 )
@@ -63,8 +63,9 @@ def test_rehashed_forgery_still_breaks_the_link(tmp_path):
 
     path = seeded(tmp_path / "a.sqlite")
     conn = raw(path)
-    row = conn.execute("SELECT id, at, user, action, object_type, object_id, detail, prev_hash FROM audit "
-                       "WHERE id = 2").fetchone()
+    row = conn.execute(
+        "SELECT id, at, user, action, object_type, object_id, detail, prev_hash FROM audit WHERE id = 2"
+    ).fetchone()
     forged = row_hash(row[7], row[0], row[1], "forger", row[3], row[4], row[5], row[6])
     conn.execute("UPDATE audit SET user = 'forger', hash = ? WHERE id = 2", [forged])
     conn.close()

@@ -31,8 +31,19 @@ def db_with_case(tmp_path):
 def test_add_clip_probes_and_hashes_without_touching_the_file(tmp_path, db_with_case, capsys):
     clip_path = make_clip(tmp_path / "desk.avi")
     before = clip_path.read_bytes()
-    code = main(["--db", str(db_with_case), "add-clip", "CR-7", str(clip_path), "--camera", "Booking-in desk",
-                 "--recorded-start", "2026-03-01T22:15:00+00:00"])
+    code = main(
+        [
+            "--db",
+            str(db_with_case),
+            "add-clip",
+            "CR-7",
+            str(clip_path),
+            "--camera",
+            "Booking-in desk",
+            "--recorded-start",
+            "2026-03-01T22:15:00+00:00",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert "Added Booking-in desk to case CR-7: 160x120, 10 fps, 30 frames, 3.0 s" in capsys.readouterr().out
     with Store(db_with_case) as s:

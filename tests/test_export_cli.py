@@ -25,8 +25,21 @@ def test_cli_xlsx(seeded, template, tmp_path, capsys):
 def test_cli_csv_with_range_and_redaction(seeded, template, tmp_path, capsys):
     store, _ = seeded
     out = tmp_path / "csv"
-    code = main(["--db", str(store.path), "export", "--format", "csv", "--from", "2026-01-01", "--to",
-                 "2026-01-31", "--redact", str(out)])
+    code = main(
+        [
+            "--db",
+            str(store.path),
+            "export",
+            "--format",
+            "csv",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--redact",
+            str(out),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     for name in ("cases.csv", "findings.csv", "answers.csv", "summary.csv"):
@@ -39,7 +52,9 @@ def test_cli_csv_with_range_and_redaction(seeded, template, tmp_path, capsys):
 
 def test_cli_reports_an_export_error_plainly(seeded, tmp_path, capsys):
     store, _ = seeded
-    code = main(["--db", str(store.path), "export", "--format", "csv", "--from", "2031-01-01", str(tmp_path / "x")])
+    code = main(
+        ["--db", str(store.path), "export", "--format", "csv", "--from", "2031-01-01", str(tmp_path / "x")]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("cctv-review: There are no cases to export") and "Traceback" not in err

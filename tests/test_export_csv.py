@@ -7,7 +7,14 @@ from collections import Counter
 from datetime import date, timedelta
 
 from test_export_sample import (  # noqa: F401 - seeded is a fixture
-    NOTE_ACCENTS, NOTE_AT, NOTE_FORMULA, NOTE_MINUS, NOTE_PLUS, RECORDED_START, REFERENCES, seeded,
+    NOTE_ACCENTS,
+    NOTE_AT,
+    NOTE_FORMULA,
+    NOTE_MINUS,
+    NOTE_PLUS,
+    RECORDED_START,
+    REFERENCES,
+    seeded,
 )
 
 from cctv_review.domain import CaseStatus, LearningLevel, format_percent
@@ -69,7 +76,9 @@ def test_findings_csv_rows_and_neutralised_notes(seeded, template, tmp_path):
     assert first["reference"] == REFERENCES[0]
     assert first["camera"] == "Booking-in desk"
     assert first["clip_time"] == "0:01:05.250"
-    expected = (RECORDED_START + timedelta(milliseconds=65_250)).astimezone().isoformat(timespec="milliseconds")
+    expected = (
+        (RECORDED_START + timedelta(milliseconds=65_250)).astimezone().isoformat(timespec="milliseconds")
+    )
     assert first["recorded_at"] == expected
     assert first["theme"] == template.theme_label("cell_observations")
     assert first["level"] == "Significant learning"
@@ -83,7 +92,7 @@ def test_findings_csv_rows_and_neutralised_notes(seeded, template, tmp_path):
 
 
 def test_answers_csv(seeded, template, tmp_path):
-    store, ids = seeded
+    store, _ids = seeded
     export(store, template, "csv", tmp_path)
     rows = read(tmp_path / "answers.csv")
     assert len(rows) == len(store.answer_records())
@@ -108,16 +117,22 @@ def test_summary_csv_has_the_headline_and_the_figures(seeded, template, tmp_path
     assert statements["Progress"] == summary.progress_note
     figures = {(r["table"], r["row"], r["column"]): r["value"] for r in rows}
     for level in LearningLevel:
-        assert figures[("Outcome of completed cases", level.label, "Cases")] == str(summary.by_level[level.value])
-        assert float(figures[("Outcome of completed cases", level.label, "% of completed")]) == \
-            summary.level_percent(level)
+        assert figures[("Outcome of completed cases", level.label, "Cases")] == str(
+            summary.by_level[level.value]
+        )
+        assert float(
+            figures[("Outcome of completed cases", level.label, "% of completed")]
+        ) == summary.level_percent(level)
     for t in summary.by_theme:
-        assert figures[("Findings by theme (completed cases)", t.label, "With significant learning")] == \
-            str(t.significant_cases)
+        assert figures[("Findings by theme (completed cases)", t.label, "With significant learning")] == str(
+            t.significant_cases
+        )
     for b in summary.by_suite:
         assert figures[("By custody suite", b.label, "Significant learning")] == str(b.significant)
     uof = summary.use_of_force
-    assert figures[("Use of force (completed cases where force was used)", "Force used", "Cases")] == str(uof.cases)
+    assert figures[("Use of force (completed cases where force was used)", "Force used", "Cases")] == str(
+        uof.cases
+    )
     assert format_percent(summary.level_percent("significant")) in summary.headline
 
 
@@ -128,7 +143,7 @@ def test_date_range_limits_every_file(seeded, template, tmp_path):
     assert {r["reference"] for r in read(tmp_path / "findings.csv")} == set(REFERENCES[2:4])
     assert {r["reference"] for r in read(tmp_path / "answers.csv")} == set(REFERENCES[2:4])
     summary = summarise(store, template, date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
-    headline = [r for r in read(tmp_path / "summary.csv") if r["row"] == "Headline"][0]["value"]
+    headline = next(r for r in read(tmp_path / "summary.csv") if r["row"] == "Headline")["value"]
     assert headline == summary.headline
 
 

@@ -6,8 +6,8 @@ import csv
 from datetime import date
 
 from openpyxl import load_workbook
-from PySide6.QtCore import QDate, Qt
 from pypdf import PdfReader
+from PySide6.QtCore import QDate, Qt
 from test_export_sample import REFERENCES, seeded  # noqa: F401
 
 from cctv_review.summary import summarise

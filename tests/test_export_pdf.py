@@ -43,7 +43,10 @@ def test_report_cover_has_the_headline_and_figures(pdf, seeded, template):
     assert " ".join(summary.headline.split()) in cover
     assert summary.progress_note in cover
     for level in LearningLevel:  # the breakdown table: label, count, percentage
-        assert f"{level.label} {summary.by_level[level.value]} {format_percent(summary.level_percent(level))}" in cover
+        assert (
+            f"{level.label} {summary.by_level[level.value]} {format_percent(summary.level_percent(level))}"
+            in cover
+        )
     assert all(PROTECTIVE_MARKING in page for page in text)
     assert f"Page 1 of {pages}" in cover and f"Page {pages} of {pages}" in text[-1]
 
@@ -88,7 +91,11 @@ def test_command_line_pdf_without_a_display(seeded, tmp_path):
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     result = subprocess.run(
         [sys.executable, "-m", "cctv_review", "--db", str(store.path), "export", "--format", "pdf", str(out)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert f"Wrote {out}" in result.stdout
@@ -119,8 +126,11 @@ def test_headings_are_kept_with_what_follows(qapp):
         return rect.top() % 300 > 1 and 300 - rect.bottom() % 300 < KEEP_WITH_NEXT
 
     for lines in range(1, 40):  # find a filler length that leaves the heading at the foot of page 1
-        doc.setHtml("".join(f"<p>line {i}</p>" for i in range(lines)) + "<h3>Heading</h3><p>its text</p>"
-                    + "".join(f"<p>after {i}</p>" for i in range(30)))
+        doc.setHtml(
+            "".join(f"<p>line {i}</p>" for i in range(lines))
+            + "<h3>Heading</h3><p>its text</p>"
+            + "".join(f"<p>after {i}</p>" for i in range(30))
+        )
         if stranded():
             break
     assert stranded()

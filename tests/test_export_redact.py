@@ -26,7 +26,9 @@ def all_text(fmt: str, written) -> str:
         with zipfile.ZipFile(written[0]) as z:  # every part, including document properties
             raw = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
         wb = load_workbook(written[0])
-        cells = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+        cells = "\n".join(
+            str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None
+        )
         return raw + "\n" + cells
     reader = PdfReader(str(written[0]))
     return "\n".join(" ".join(p.extract_text().split()) for p in reader.pages) + str(reader.metadata)

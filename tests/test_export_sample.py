@@ -65,42 +65,109 @@ def seed(store, template) -> dict[str, int]:
     a, b, c, d, e = (
         store.add_case(Case(REFERENCES[0], "Northtown", date(2026, 1, 10), child=True)),
         store.add_case(Case(REFERENCES[1], "Southport", date(2026, 1, 20), mental_health=True)),
-        store.add_case(Case(REFERENCES[2], "Northtown", date(2026, 2, 5), use_of_force=True, strip_search=True)),
+        store.add_case(
+            Case(REFERENCES[2], "Northtown", date(2026, 2, 5), use_of_force=True, strip_search=True)
+        ),
         store.add_case(Case(REFERENCES[3], "Southport", date(2026, 2, 14), vulnerable_adult=True)),
         store.add_case(Case(REFERENCES[4], "", None)),
     )
     for case in (a, b, c, d):
         store.update_case(case.id, reviewer=REVIEWER_NAME)
 
-    clip = store.add_clip(Clip(case_id=a.id, path=CLIP_PATH, camera="Booking-in desk",
-                               recorded_start=RECORDED_START, duration_ms=900_000, fps=25.0))
+    clip = store.add_clip(
+        Clip(
+            case_id=a.id,
+            path=CLIP_PATH,
+            camera="Booking-in desk",
+            recorded_start=RECORDED_START,
+            duration_ms=900_000,
+            fps=25.0,
+        )
+    )
     still_abs = write_still(stills_dir(store.path) / "finding-a1.png")
-    store.add_finding(Finding(a.id, "cell_observations", FindingLevel.SIGNIFICANT, position_ms=65_250,
-                              clip_id=clip.id, note=NOTE_ACCENTS, still_path=str(still_abs)))
-    store.add_finding(Finding(a.id, "rights", FindingLevel.SOME, position_ms=125_000, clip_id=clip.id,
-                              note=NOTE_FORMULA, still_path="finding-missing.png"))
-    store.add_finding(Finding(a.id, "vulnerability", FindingLevel.GOOD_PRACTICE, position_ms=300_500,
-                              clip_id=clip.id, note="Appropriate adult called within 20 minutes."))
-    fill_required(store, template, a.id, {"uof.force_used": "no", "vuln.applies": "child",
-                                          "cell.checks_on_time": "no",
-                                          "cell.missed_checks": "=2+3 checks missed between 02:00 and 04:00"})
-    store.set_outcome(a.id, LearningLevel.SIGNIFICANT,
-                      "Checks were missed for a child; the risk was not reassessed. Café-style “welfare” visit.")
+    store.add_finding(
+        Finding(
+            a.id,
+            "cell_observations",
+            FindingLevel.SIGNIFICANT,
+            position_ms=65_250,
+            clip_id=clip.id,
+            note=NOTE_ACCENTS,
+            still_path=str(still_abs),
+        )
+    )
+    store.add_finding(
+        Finding(
+            a.id,
+            "rights",
+            FindingLevel.SOME,
+            position_ms=125_000,
+            clip_id=clip.id,
+            note=NOTE_FORMULA,
+            still_path="finding-missing.png",
+        )
+    )
+    store.add_finding(
+        Finding(
+            a.id,
+            "vulnerability",
+            FindingLevel.GOOD_PRACTICE,
+            position_ms=300_500,
+            clip_id=clip.id,
+            note="Appropriate adult called within 20 minutes.",
+        )
+    )
+    fill_required(
+        store,
+        template,
+        a.id,
+        {
+            "uof.force_used": "no",
+            "vuln.applies": "child",
+            "cell.checks_on_time": "no",
+            "cell.missed_checks": "=2+3 checks missed between 02:00 and 04:00",
+        },
+    )
+    store.set_outcome(
+        a.id,
+        LearningLevel.SIGNIFICANT,
+        "Checks were missed for a child; the risk was not reassessed. Café-style “welfare” visit.",
+    )
     store.complete_case(a.id, template)
 
-    clip_b = store.add_clip(Clip(case_id=b.id, path="/footage/CR-2026-000102/cell-4.mp4", camera="Cell 4",
-                                 recorded_start=RECORDED_START + timedelta(days=10), duration_ms=600_000))
-    store.add_finding(Finding(b.id, "rights", FindingLevel.SOME, position_ms=10_000, clip_id=clip_b.id,
-                              note=NOTE_PLUS))
-    store.add_finding(Finding(b.id, "cell_observations", FindingLevel.SOME, position_ms=20_000, clip_id=clip_b.id,
-                              note=NOTE_MINUS))
+    clip_b = store.add_clip(
+        Clip(
+            case_id=b.id,
+            path="/footage/CR-2026-000102/cell-4.mp4",
+            camera="Cell 4",
+            recorded_start=RECORDED_START + timedelta(days=10),
+            duration_ms=600_000,
+        )
+    )
+    store.add_finding(
+        Finding(b.id, "rights", FindingLevel.SOME, position_ms=10_000, clip_id=clip_b.id, note=NOTE_PLUS)
+    )
+    store.add_finding(
+        Finding(
+            b.id,
+            "cell_observations",
+            FindingLevel.SOME,
+            position_ms=20_000,
+            clip_id=clip_b.id,
+            note=NOTE_MINUS,
+        )
+    )
     fill_required(store, template, b.id, {"uof.force_used": "no"})
     store.set_outcome(b.id, LearningLevel.SOME, "Minor delays in rights; otherwise good care.")
     store.complete_case(b.id, template)
 
     store.add_finding(Finding(c.id, "use_of_force", FindingLevel.GOOD_PRACTICE, note=NOTE_AT))
-    fill_required(store, template, c.id, {"uof.force_used": "yes", "uof.justified": "yes",
-                                          "uof.proportionate": "yes", "uof.necessary": "yes"})
+    fill_required(
+        store,
+        template,
+        c.id,
+        {"uof.force_used": "yes", "uof.justified": "yes", "uof.proportionate": "yes", "uof.necessary": "yes"},
+    )
     store.set_outcome(c.id, LearningLevel.NONE, "Force was justified, proportionate and necessary.")
     store.complete_case(c.id, template)
 
@@ -115,21 +182,33 @@ def seed_many(store, template, count: int = 60, random_seed: int = 1) -> None:
 
     rnd = random.Random(random_seed)
     themes = [t.id for t in template.themes]
-    notes = ["Cell checks were late and rousing was not done properly.",
-             "Rights were read quickly; the detainee did not appear to understand.",
-             "Staff de-escalated calmly before any force was needed.",
-             "Risk assessment was thorough and followed up."]
+    notes = [
+        "Cell checks were late and rousing was not done properly.",
+        "Rights were read quickly; the detainee did not appear to understand.",
+        "Staff de-escalated calmly before any force was needed.",
+        "Risk assessment was thorough and followed up.",
+    ]
     for i in range(count):
-        case = store.add_case(Case(f"NT/{i + 1:05d}/26", rnd.choice(["Northtown", "Southport", "Eastgate"]),
-                                   date(2026, 1, 1) + timedelta(days=rnd.randrange(150)),
-                                   child=rnd.random() < 0.1, mental_health=rnd.random() < 0.3,
-                                   use_of_force=rnd.random() < 0.2))
+        case = store.add_case(
+            Case(
+                f"NT/{i + 1:05d}/26",
+                rnd.choice(["Northtown", "Southport", "Eastgate"]),
+                date(2026, 1, 1) + timedelta(days=rnd.randrange(150)),
+                child=rnd.random() < 0.1,
+                mental_health=rnd.random() < 0.3,
+                use_of_force=rnd.random() < 0.2,
+            )
+        )
         for _ in range(rnd.randrange(4)):
-            store.add_finding(Finding(case.id, rnd.choice(themes), rnd.choice(list(FindingLevel)),
-                                      note=rnd.choice(notes)))
+            store.add_finding(
+                Finding(case.id, rnd.choice(themes), rnd.choice(list(FindingLevel)), note=rnd.choice(notes))
+            )
         fill_required(store, template, case.id, {"uof.force_used": "yes" if case.use_of_force else "no"})
-        store.set_outcome(case.id, rnd.choices(list(LearningLevel), weights=[2, 3, 5])[0],
-                          "The reviewer's rationale for the outcome.")
+        store.set_outcome(
+            case.id,
+            rnd.choices(list(LearningLevel), weights=[2, 3, 5])[0],
+            "The reviewer's rationale for the outcome.",
+        )
         store.complete_case(case.id, template)
 
 
@@ -157,8 +236,22 @@ def make_docs_images(folder: Path) -> None:
         pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(pdf)).pages]
         case_page = next(i for i, text in enumerate(pages) if f"Case {REFERENCES[0]}" in text) + 1
         for page, name in ((1, "report-page"), (case_page, "report-case-page")):
-            subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile",
-                            str(pdf), str(folder / name)], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "110",
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    "-singlefile",
+                    str(pdf),
+                    str(folder / name),
+                ],
+                check=True,
+            )
 
 
 # -- tests of the shared row building ------------------------------------------------------
@@ -184,7 +277,7 @@ def test_findings_rows_carry_camera_clip_time_and_recorded_time(store, template)
     seed(store, template)
     table = build(store, template).tables["findings"]
     keys = [c.key for c in table.columns]
-    row = dict(zip(keys, table.rows[0]))
+    row = dict(zip(keys, table.rows[0], strict=False))
     assert row["reference"] == REFERENCES[0]
     assert row["camera"] == "Booking-in desk"
     assert row["clip_time"] == timedelta(milliseconds=65_250)

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 from test_export_sample import (  # noqa: F401 - seeded is a fixture
-    NOTE_ACCENTS, NOTE_FORMULA, NOTE_MINUS, NOTE_PLUS, RECORDED_START, REFERENCES, seeded,
+    NOTE_ACCENTS,
+    NOTE_FORMULA,
+    NOTE_MINUS,
+    NOTE_PLUS,
+    RECORDED_START,
+    REFERENCES,
+    seeded,
 )
 
 from cctv_review.domain import LearningLevel
@@ -18,7 +24,7 @@ from cctv_review.summary import summarise
 
 def sheet_rows(ws):
     header = [c.value for c in ws[1]]
-    return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    return [dict(zip(header, row, strict=False)) for row in ws.iter_rows(min_row=2, values_only=True)]
 
 
 def find_block(ws, title):
@@ -27,10 +33,10 @@ def find_block(ws, title):
     start = next(i for i, r in enumerate(rows) if r[0] == title)
     header = rows[start + 1]
     block = {}
-    for r in rows[start + 2:]:
+    for r in rows[start + 2 :]:
         if r[0] is None:
             break
-        block[r[0]] = dict(zip(header, r))
+        block[r[0]] = dict(zip(header, r, strict=False))
     return block
 
 
@@ -68,10 +74,13 @@ def test_summary_sheet_figures_are_numbers_equal_to_the_summary(seeded, template
         assert themes[t.label]["With significant learning"] == t.significant_cases
         assert themes[t.label]["Findings"] == t.findings
     suites = find_block(ws, "By custody suite")
-    assert {k: v["Completed cases"] for k, v in suites.items()} == {b.label: b.cases for b in summary.by_suite}
+    assert {k: v["Completed cases"] for k, v in suites.items()} == {
+        b.label: b.cases for b in summary.by_suite
+    }
     flags = find_block(ws, "By case flag")
-    assert {k: v["Significant learning"] for k, v in flags.items()} == \
-        {b.label: b.significant for b in summary.by_flag}
+    assert {k: v["Significant learning"] for k, v in flags.items()} == {
+        b.label: b.significant for b in summary.by_flag
+    }
 
 
 def test_cases_sheet_types(seeded, template, tmp_path):
@@ -120,9 +129,10 @@ def test_findings_sheet_types_and_no_formulas(seeded, template, tmp_path):
 
 def test_negative_looking_numbers_stay_numeric(store, template, tmp_path):
     """Only text is neutralised: a numeric column keeps real numbers."""
+    from openpyxl import Workbook
+
     from cctv_review.export.tabular import Column, Table
     from cctv_review.export.xlsx_export import write_table_sheet
-    from openpyxl import Workbook
 
     wb = Workbook()
     table = Table("t", "T", [Column("n", "N", "int"), Column("s", "S")], [[-5, "-5"]])

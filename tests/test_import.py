@@ -44,12 +44,12 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(store, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
         "reference,date,child\n"
-        "OK-1,2026-01-01,no\n"      # line 2: fine
-        "OK-2,31/02/2026,no\n"      # line 3: no such date
-        ",2026-01-01,no\n"          # line 4: no reference
-        "OK-1,2026-01-02,no\n"      # line 5: duplicate of line 2
-        "OK-3,01/02/26,maybe\n"     # line 6: two-digit year and a bad flag
-        "OLD-1,,\n"                 # line 7: already in the store
+        "OK-1,2026-01-01,no\n"  # line 2: fine
+        "OK-2,31/02/2026,no\n"  # line 3: no such date
+        ",2026-01-01,no\n"  # line 4: no reference
+        "OK-1,2026-01-02,no\n"  # line 5: duplicate of line 2
+        "OK-3,01/02/26,maybe\n"  # line 6: two-digit year and a bad flag
+        "OLD-1,,\n"  # line 7: already in the store
         "OK-4,2026-01-03,no,extra\n",  # line 8: too many values
         encoding="utf-8",
     )

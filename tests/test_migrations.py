@@ -10,20 +10,23 @@ from cctv_review.store import Store, StoreError
 def schema(path):
     db = sqlite_utils.Database(path)
     try:
-        return {name: [c.name for c in db[name].columns] for name in sorted(db.table_names())}, \
-            sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')"))
+        return {name: [c.name for c in db[name].columns] for name in sorted(db.table_names())}, sorted(
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        )
     finally:
         db.close()
 
 
 # Rows a database at each version could hold, to check an upgrade keeps them.
 SEED = {
-    1: ["INSERT INTO cases (id, reference, custody_suite, status) VALUES (1, 'CR-1', 'North', 'in_progress')",
+    1: [
+        "INSERT INTO cases (id, reference, custody_suite, status) VALUES (1, 'CR-1', 'North', 'in_progress')",
         "INSERT INTO clips (id, case_id, path, camera, sha256) VALUES (1, 1, '/v/a.mp4', 'Desk', 'abc')",
         "INSERT INTO findings (id, case_id, clip_id, position_ms, theme, level, note) "
         "VALUES (1, 1, 1, 5000, 'use_of_force', 'some', 'kept')",
         "INSERT INTO answers (case_id, question_id, value, template_id, template_version) "
-        "VALUES (1, 'uof.force_used', '\"yes\"', 'custody-cctv-review', 1)"],
+        "VALUES (1, 'uof.force_used', '\"yes\"', 'custody-cctv-review', 1)",
+    ],
     2: [],
     3: [],
 }
@@ -64,9 +67,8 @@ def test_every_migration_is_numbered_once():
 def test_store_uses_wal_and_foreign_keys(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    with pytest.raises(StoreError, match="refused"):
-        with store.transaction():
-            store.db.execute("INSERT INTO findings (case_id, theme, level) VALUES (999, 'x', 'some')")
+    with pytest.raises(StoreError, match="refused"), store.transaction():
+        store.db.execute("INSERT INTO findings (case_id, theme, level) VALUES (999, 'x', 'some')")
 
 
 def test_newer_database_is_refused_plainly(tmp_path):

@@ -17,8 +17,7 @@ def test_every_subpackage_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
     on_disk = {
-        ".".join(p.parent.relative_to(ROOT).parts)
-        for p in (ROOT / "cctv_review").rglob("__init__.py")
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "cctv_review").rglob("__init__.py")
     }
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert "cctv_review.resources" in listed

@@ -7,13 +7,32 @@ from cctv_review.store import CaseLocked, CompletionRefused, NotFound, Store, St
 
 
 def test_cases_round_trip_and_filter(store):
-    a = store.add_case(Case(reference="CR-001", custody_suite="Northgate", detention_date=date(2026, 1, 5),
-                            child=True, reviewer="amy"))
-    store.add_case(Case(reference="CR-002", custody_suite="Southbank", detention_date=date(2026, 2, 1),
-                        use_of_force=True, reviewer="bob"))
+    a = store.add_case(
+        Case(
+            reference="CR-001",
+            custody_suite="Northgate",
+            detention_date=date(2026, 1, 5),
+            child=True,
+            reviewer="amy",
+        )
+    )
+    store.add_case(
+        Case(
+            reference="CR-002",
+            custody_suite="Southbank",
+            detention_date=date(2026, 2, 1),
+            use_of_force=True,
+            reviewer="bob",
+        )
+    )
     store.add_case(Case(reference="XY_9", custody_suite="Northgate"))
     got = store.get_case(a.id)
-    assert got.reference == "CR-001" and got.detention_date == date(2026, 1, 5) and got.child and not got.use_of_force
+    assert (
+        got.reference == "CR-001"
+        and got.detention_date == date(2026, 1, 5)
+        and got.child
+        and not got.use_of_force
+    )
     assert got.status == CaseStatus.NOT_STARTED and got.created_at.tzinfo is not None
     assert [c.reference for c in store.list_cases(suite="Northgate")] == ["CR-001", "XY_9"]
     assert [c.reference for c in store.list_cases(flags=["use_of_force"])] == ["CR-002"]
@@ -44,7 +63,10 @@ def test_answers_are_validated_and_clearing_removes_them(store, template):
     case = store.add_case(Case(reference="A"))
     store.set_answer(case.id, "search.type", ["strip_search", "pat_down"], template)
     store.set_answer(case.id, "arrival.risk_assessment", "yes", template)
-    assert store.answers(case.id) == {"search.type": ["pat_down", "strip_search"], "arrival.risk_assessment": "yes"}
+    assert store.answers(case.id) == {
+        "search.type": ["pat_down", "strip_search"],
+        "arrival.risk_assessment": "yes",
+    }
     assert store.get_case(case.id).status == CaseStatus.IN_PROGRESS
     record = store.answer_records(case.id)[0]
     assert record.template_id == template.id and record.template_version == template.version
@@ -86,12 +108,35 @@ def test_completion_is_refused_until_everything_is_there(store, template, answer
 
 def test_findings_lifecycle_is_audited(store):
     case = store.add_case(Case(reference="F-1"))
-    clip = store.add_clip(Clip(case_id=case.id, path="/footage/desk.mp4", camera="Desk", sha256="0" * 64,
-                               recorded_start=datetime(2026, 3, 1, 22, 0, tzinfo=timezone.utc)))
-    late = store.add_finding(Finding(case_id=case.id, clip_id=clip.id, position_ms=90_000, theme="welfare",
-                                     level=FindingLevel.SOME, note="No drink offered"))
-    early = store.add_finding(Finding(case_id=case.id, clip_id=clip.id, position_ms=5_000, theme="use_of_force",
-                                      level=FindingLevel.GOOD_PRACTICE, note="Calm de-escalation"))
+    clip = store.add_clip(
+        Clip(
+            case_id=case.id,
+            path="/footage/desk.mp4",
+            camera="Desk",
+            sha256="0" * 64,
+            recorded_start=datetime(2026, 3, 1, 22, 0, tzinfo=timezone.utc),
+        )
+    )
+    late = store.add_finding(
+        Finding(
+            case_id=case.id,
+            clip_id=clip.id,
+            position_ms=90_000,
+            theme="welfare",
+            level=FindingLevel.SOME,
+            note="No drink offered",
+        )
+    )
+    early = store.add_finding(
+        Finding(
+            case_id=case.id,
+            clip_id=clip.id,
+            position_ms=5_000,
+            theme="use_of_force",
+            level=FindingLevel.GOOD_PRACTICE,
+            note="Calm de-escalation",
+        )
+    )
     assert [f.id for f in store.list_findings(case.id)] == [early.id, late.id]
     assert store.get_finding(early.id).reviewer == "reviewer1"
     updated = store.update_finding(late.id, note="No drink offered for 6 hours", level="significant")
@@ -99,8 +144,14 @@ def test_findings_lifecycle_is_audited(store):
     store.delete_finding(early.id)
     assert [f.id for f in store.list_findings(case.id)] == [late.id]
     rows = store.audit_rows()
-    assert [r["action"] for r in rows] == ["case.created", "clip.added", "finding.added", "finding.added",
-                                           "finding.changed", "finding.deleted"]
+    assert [r["action"] for r in rows] == [
+        "case.created",
+        "clip.added",
+        "finding.added",
+        "finding.added",
+        "finding.changed",
+        "finding.deleted",
+    ]
     assert all(r["user"] == "reviewer1" for r in rows)
     assert "Calm de-escalation" in rows[-1]["detail"]  # what was deleted stays on record
     assert clip.recorded_at(90_000) == datetime(2026, 3, 1, 22, 1, 30, tzinfo=timezone.utc)

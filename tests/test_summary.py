@@ -10,8 +10,12 @@ from cctv_review.summary import format_summary, summarise
 
 def test_sixty_four_cases_none_significant(store, template, complete_case):
     for i in range(64):
-        complete_case(f"CR-{i:03d}", "some" if i % 3 == 0 else "none", custody_suite="Northgate",
-                      detention_date=date(2026, 1 + i % 3, 1 + i % 28))
+        complete_case(
+            f"CR-{i:03d}",
+            "some" if i % 3 == 0 else "none",
+            custody_suite="Northgate",
+            detention_date=date(2026, 1 + i % 3, 1 + i % 28),
+        )
     s = summarise(store, template)
     assert s.headline == "Of 64 cases reviewed on CCTV, 0 had significant learning (0%)."
     assert s.completed == 64 and s.significant == 0
@@ -25,19 +29,53 @@ def mixed(store, template, complete_case):
     """Eight completed cases with known figures, one in progress and one not started."""
     force = {"uof.force_used": "yes"}
     jpn = {**force, "uof.justified": "yes", "uof.proportionate": "yes", "uof.necessary": "yes"}
-    complete_case("N1", "significant", custody_suite="Northgate", detention_date=date(2026, 1, 4), child=True,
-                  use_of_force=True, answers=jpn,
-                  findings=[("use_of_force", "significant"), ("use_of_force", "some")])
-    complete_case("N2", "significant", custody_suite="Northgate", detention_date=date(2026, 1, 20),
-                  findings=[("cell_observations", "significant")])
-    complete_case("N3", "some", custody_suite="Northgate", detention_date=date(2026, 2, 2),
-                  answers={**force, "uof.justified": "no", "uof.proportionate": "yes", "uof.necessary": "yes"})
-    complete_case("N4", "none", custody_suite="Northgate", detention_date=date(2026, 2, 9), child=True,
-                  findings=[("release", "good_practice")])
-    complete_case("S1", "significant", custody_suite="Southbank", detention_date=date(2026, 2, 14),
-                  answers={**force, "uof.justified": "yes", "uof.proportionate": "yes", "uof.necessary": "not_seen"})
-    complete_case("S2", "some", custody_suite="Southbank", detention_date=date(2026, 3, 1),
-                  use_of_force=True, answers={"uof.force_used": "no"})  # flagged, but no force in custody
+    complete_case(
+        "N1",
+        "significant",
+        custody_suite="Northgate",
+        detention_date=date(2026, 1, 4),
+        child=True,
+        use_of_force=True,
+        answers=jpn,
+        findings=[("use_of_force", "significant"), ("use_of_force", "some")],
+    )
+    complete_case(
+        "N2",
+        "significant",
+        custody_suite="Northgate",
+        detention_date=date(2026, 1, 20),
+        findings=[("cell_observations", "significant")],
+    )
+    complete_case(
+        "N3",
+        "some",
+        custody_suite="Northgate",
+        detention_date=date(2026, 2, 2),
+        answers={**force, "uof.justified": "no", "uof.proportionate": "yes", "uof.necessary": "yes"},
+    )
+    complete_case(
+        "N4",
+        "none",
+        custody_suite="Northgate",
+        detention_date=date(2026, 2, 9),
+        child=True,
+        findings=[("release", "good_practice")],
+    )
+    complete_case(
+        "S1",
+        "significant",
+        custody_suite="Southbank",
+        detention_date=date(2026, 2, 14),
+        answers={**force, "uof.justified": "yes", "uof.proportionate": "yes", "uof.necessary": "not_seen"},
+    )
+    complete_case(
+        "S2",
+        "some",
+        custody_suite="Southbank",
+        detention_date=date(2026, 3, 1),
+        use_of_force=True,
+        answers={"uof.force_used": "no"},
+    )  # flagged, but no force in custody
     complete_case("S3", "none", custody_suite="Southbank", detention_date=date(2026, 3, 2))
     complete_case("S4", "none", custody_suite="Southbank")  # date not known
     busy = store.add_case(Case(reference="W1", custody_suite="Westway", child=True))
@@ -63,21 +101,34 @@ def test_every_figure_of_the_mixed_set(mixed):
 
     suites = {b.key: b for b in s.by_suite}
     assert set(suites) == {"Northgate", "Southbank"}
-    assert (suites["Northgate"].cases, suites["Northgate"].significant, suites["Northgate"].some,
-            suites["Northgate"].none) == (4, 2, 1, 1)
+    assert (
+        suites["Northgate"].cases,
+        suites["Northgate"].significant,
+        suites["Northgate"].some,
+        suites["Northgate"].none,
+    ) == (4, 2, 1, 1)
     assert suites["Northgate"].significant_percent == 50.0
     assert (suites["Southbank"].cases, suites["Southbank"].significant) == (4, 1)
 
     months = [(b.key, b.label, b.cases, b.significant) for b in s.by_month]
-    assert months == [("2026-01", "January 2026", 2, 2), ("2026-02", "February 2026", 3, 1),
-                      ("2026-03", "March 2026", 2, 0), ("unknown", "Date not known", 1, 0)]
+    assert months == [
+        ("2026-01", "January 2026", 2, 2),
+        ("2026-02", "February 2026", 3, 1),
+        ("2026-03", "March 2026", 2, 0),
+        ("unknown", "Date not known", 1, 0),
+    ]
 
     flags = {b.key: b for b in s.by_flag}
     assert (flags["child"].cases, flags["child"].significant, flags["child"].none) == (2, 1, 1)
     assert flags["use_of_force"].cases == 2  # by the case flag
 
     force = s.use_of_force  # by the reviewer's answers: N1, N3, S1 (S2 answered no)
-    assert (force.cases, force.justified_proportionate_necessary, force.not_jpn, force.undetermined) == (3, 1, 1, 1)
+    assert (force.cases, force.justified_proportionate_necessary, force.not_jpn, force.undetermined) == (
+        3,
+        1,
+        1,
+        1,
+    )
     assert force.jpn_percent == 33.3
 
 
@@ -107,6 +158,7 @@ def test_cli_summary_on_empty_and_seeded_stores(tmp_path, capsys, template):
     assert data["completed"] == 0 and data["headline"] == "There are no cases in the store yet."
 
     from cctv_review.store import Store
+
     with Store(db) as s:
         s.add_case(Case(reference="ONLY"))
     assert main(["--db", str(db), "summary"]) == 0
@@ -124,8 +176,11 @@ def test_cli_output_into_a_closed_pipe_ends_quietly(mixed, store, tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "cctv_review", "--db", str(store.path), "summary"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cctv_review", "--db", str(store.path), "summary"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # the reader goes away before anything is written
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)

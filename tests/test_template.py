@@ -18,9 +18,19 @@ def minimal():
                 "title": "S",
                 "questions": [
                     {"id": "used", "text": "Force used?", "type": "yes_no", "required": True},
-                    {"id": "why", "text": "Why?", "type": "text", "required": True,
-                     "show_if": {"question": "used", "in": ["yes"]}},
-                    {"id": "kinds", "text": "Kinds", "type": "multiple_choice", "options": ["Holds", "Cuffs"]},
+                    {
+                        "id": "why",
+                        "text": "Why?",
+                        "type": "text",
+                        "required": True,
+                        "show_if": {"question": "used", "in": ["yes"]},
+                    },
+                    {
+                        "id": "kinds",
+                        "text": "Kinds",
+                        "type": "multiple_choice",
+                        "options": ["Holds", "Cuffs"],
+                    },
                     {"id": "when", "text": "When", "type": "time"},
                 ],
             }
@@ -36,11 +46,28 @@ def test_real_template_covers_the_custody_journey():
     for needed in ("arrival", "searching", "use_of_force", "cell", "welfare", "vulnerability", "release"):
         assert needed in section_ids
     ids = {q.id for q in t.questions()}
-    for needed in ("arrival.risk_assessment", "arrival.rights", "arrival.staff_demeanour", "arrival.desk_privacy",
-                   "search.strip_dignity", "uof.justified", "uof.proportionate", "uof.necessary", "uof.recorded",
-                   "uof.injuries", "uof.bwv", "cell.observation_level", "cell.rousing_properly",
-                   "welfare.food_drink", "welfare.mental_health", "vuln.appropriate_adult", "vuln.diversion",
-                   "release.pre_release_ra", "release.pre_release_ra_detail", "release.safe_plan"):
+    for needed in (
+        "arrival.risk_assessment",
+        "arrival.rights",
+        "arrival.staff_demeanour",
+        "arrival.desk_privacy",
+        "search.strip_dignity",
+        "uof.justified",
+        "uof.proportionate",
+        "uof.necessary",
+        "uof.recorded",
+        "uof.injuries",
+        "uof.bwv",
+        "cell.observation_level",
+        "cell.rousing_properly",
+        "welfare.food_drink",
+        "welfare.mental_health",
+        "vuln.appropriate_adult",
+        "vuln.diversion",
+        "release.pre_release_ra",
+        "release.pre_release_ra_detail",
+        "release.safe_plan",
+    ):
         assert needed in ids
     assert set(t.roles) == {"force_used", "force_justified", "force_proportionate", "force_necessary"}
     assert len({th.key for th in t.themes}) == len(t.themes)
@@ -96,12 +123,17 @@ def test_broken_templates_give_clear_errors():
     breaks(lambda d: d.update(version="1"), "'version' must be a whole number")
     breaks(lambda d: d.update(themes=[]), "at least one finding theme")
     breaks(lambda d: d["sections"][0]["questions"][0].update(type="slider"), "type 'slider' is not one of")
-    breaks(lambda d: d["sections"][0]["questions"].append(dict(d["sections"][0]["questions"][0])),
-           "question id is used twice")
-    breaks(lambda d: d["sections"][0]["questions"][1]["show_if"].update(question="nope"),
-           "refers to 'nope', which is not an earlier question")
-    breaks(lambda d: d["sections"][0]["questions"][1]["show_if"].update({"in": ["perhaps"]}),
-           "does not offer")
+    breaks(
+        lambda d: d["sections"][0]["questions"].append(dict(d["sections"][0]["questions"][0])),
+        "question id is used twice",
+    )
+    breaks(
+        lambda d: d["sections"][0]["questions"][1]["show_if"].update(question="nope"),
+        "refers to 'nope', which is not an earlier question",
+    )
+    breaks(
+        lambda d: d["sections"][0]["questions"][1]["show_if"].update({"in": ["perhaps"]}), "does not offer"
+    )
     breaks(lambda d: d["sections"][0]["questions"][2].update(options=["Only one"]), "at least two options")
     breaks(lambda d: d["sections"][0]["questions"][3].update(options=["a", "b"]), "takes no options")
     breaks(lambda d: d["roles"].update(force_used="ghost"), "not in the template")

@@ -38,9 +38,9 @@ plain-language message.  Returns the paths written.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
 
 from cctv_review.export.errors import ExportError
 
@@ -49,7 +49,7 @@ FORMAT_LABELS = {"csv": "CSV files", "xlsx": "Excel workbook", "pdf": "PDF repor
 
 ProgressCallback = Callable[[float, str], None]
 
-__all__ = ["ExportError", "FORMATS", "FORMAT_LABELS", "destination", "export"]
+__all__ = ["FORMATS", "FORMAT_LABELS", "ExportError", "destination", "export"]
 
 
 def destination(fmt: str, out: str | Path) -> Path:
@@ -106,7 +106,9 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"'{fmt}' is not an export format. Choose one of: {', '.join(FORMATS)}.")
     if date_from and date_to and date_from > date_to:
-        raise ExportError(f"The date range is back to front: {date_from.isoformat()} is after {date_to.isoformat()}.")
+        raise ExportError(
+            f"The date range is back to front: {date_from.isoformat()} is after {date_to.isoformat()}."
+        )
     report: ProgressCallback = progress or (lambda fraction, message: None)
     target = destination(fmt, out)
     if fmt == "csv":
@@ -115,7 +117,9 @@ def export(
         folder = target
     else:
         if target.is_dir():
-            raise ExportError(f"{target} is a folder. Choose a file name for the {FORMAT_LABELS[fmt].lower()}.")
+            raise ExportError(
+                f"{target} is a folder. Choose a file name for the {FORMAT_LABELS[fmt].lower()}."
+            )
         folder = target.parent
 
     from cctv_review.export.tabular import build

@@ -23,8 +23,8 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from cctv_review.export.errors import ExportError
 
@@ -73,9 +73,13 @@ class AtomicFiles:
         # Not tempfile.mkstemp: it makes the file private (0600), and the renamed export should get
         # the usual permissions for a new file (0666 less the umask), like any file the user saves.
         for _ in range(100):
-            temporary = destination.parent / f"{TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+            temporary = (
+                destination.parent / f"{TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+            )
             try:
-                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+                fd = os.open(
+                    temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+                )
             except FileExistsError:
                 continue
             except OSError as exc:
@@ -104,7 +108,11 @@ class AtomicFiles:
                 self.discard()
                 message = describe_os_error(exc, destination)
                 if done:
-                    message += " These files were written before the problem: " + ", ".join(p.name for p in done) + "."
+                    message += (
+                        " These files were written before the problem: "
+                        + ", ".join(p.name for p in done)
+                        + "."
+                    )
                 raise ExportError(message) from exc
             done.append(destination)
         for folder in {d.parent for _, d in self._staged}:

@@ -25,9 +25,10 @@ value``), preceded by the headline sentences, so it can be filtered or pivoted.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cctv_review.domain import format_ms
 from cctv_review.export.atomic import AtomicFiles
@@ -61,18 +62,21 @@ def write_table(path: Path, table: Table) -> None:
         writer = csv.writer(handle, lineterminator=LINE_TERMINATOR)
         writer.writerow([c.key for c in table.columns])
         for row in table.rows:
-            writer.writerow([format_cell(v, c) for v, c in zip(row, table.columns)])
+            writer.writerow([format_cell(v, c) for v, c in zip(row, table.columns, strict=False)])
 
 
 def summary_long_table(data: ExportData) -> Table:
     text = Column("value", "Value")
-    table = Table("summary", "Summary", [Column("table", "Table"), Column("row", "Row"), Column("column", "Column"),
-                                         text])
+    table = Table(
+        "summary",
+        "Summary",
+        [Column("table", "Table"), Column("row", "Row"), Column("column", "Column"), text],
+    )
     for label, sentence in data.statements:
         table.rows.append(["Statement", label, "", sentence])
     for t in data.summary_tables:
         for row in t.rows:
-            for column, value in zip(t.columns[1:], row[1:]):
+            for column, value in zip(t.columns[1:], row[1:], strict=False):
                 table.rows.append([t.title, row[0], column.title, format_cell(value, column)])
     return table
 
@@ -80,7 +84,7 @@ def summary_long_table(data: ExportData) -> Table:
 def write_csv_folder(data: ExportData, folder: Path, progress: Callable[[float, str], None]) -> list[Path]:
     tables = [data.tables["cases"], data.tables["findings"], data.tables["answers"], summary_long_table(data)]
     with AtomicFiles() as files:
-        for i, (name, table) in enumerate(zip(FILE_NAMES, tables)):
+        for i, (name, table) in enumerate(zip(FILE_NAMES, tables, strict=False)):
             progress(0.3 + 0.6 * i / len(tables), f"Writing {name}")
             write_table(files.stage(folder / name), table)
         progress(0.95, "Saving")

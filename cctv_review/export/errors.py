@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cctv_review.errors import UserFacingError
 
-class ExportError(Exception):
+
+class ExportError(UserFacingError):
     """An export could not be written; the message says why in plain words."""

@@ -40,10 +40,10 @@ import html
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from cctv_review.domain import CASE_FLAGS, FindingLevel, LearningLevel, format_ms, format_percent, percent
 from cctv_review.export.atomic import write_atomically
@@ -83,7 +83,9 @@ def ensure_gui_application():
     app = QCoreApplication.instance()
     if app is not None:
         if not isinstance(app, QGuiApplication):
-            raise ExportError("A PDF report needs Qt's GUI classes, but a console-only Qt application is running.")
+            raise ExportError(
+                "A PDF report needs Qt's GUI classes, but a console-only Qt application is running."
+            )
         return app
     if threading.current_thread() is not threading.main_thread():
         raise ExportError("A PDF report must first be started from the program's main thread.")
@@ -157,7 +159,9 @@ class BarChart:
                 p.setFont(_font(9))
                 p.setPen(QColor("#222222"))
                 label = QFontMetricsF(p.font()).elidedText(label, Qt.ElideRight, self.label_width)
-                p.drawText(QRectF(0, y, self.label_width, self.bar_height), Qt.AlignRight | Qt.AlignVCenter, label)
+                p.drawText(
+                    QRectF(0, y, self.label_width, self.bar_height), Qt.AlignRight | Qt.AlignVCenter, label
+                )
                 p.setPen(Qt.NoPen)
                 p.setBrush(QColor("#eeeeee"))
                 p.drawRect(QRectF(bar_x, y, bar_w, self.bar_height))
@@ -165,8 +169,11 @@ class BarChart:
                 p.drawRect(QRectF(bar_x, y, bar_w * value / whole, self.bar_height))
                 p.setPen(QColor("#222222"))
                 p.setFont(_font(9, bold=True))
-                p.drawText(QRectF(bar_x + bar_w + 8, y, value_w, self.bar_height), Qt.AlignLeft | Qt.AlignVCenter,
-                           f"{value} ({format_percent(percent(value, self.whole))})")
+                p.drawText(
+                    QRectF(bar_x + bar_w + 8, y, value_w, self.bar_height),
+                    Qt.AlignLeft | Qt.AlignVCenter,
+                    f"{value} ({format_percent(percent(value, self.whole))})",
+                )
         finally:
             p.restore()
 
@@ -182,8 +189,14 @@ def cover_charts(summary) -> dict[str, BarChart]:
         ),
         "themes": BarChart(
             "Completed cases with significant learning, by theme",
-            [(t.label, t.significant_cases, LEVEL_COLOURS[LearningLevel.SIGNIFICANT.value]) for t in summary.by_theme],
-            summary.completed, label_width=250, row_height=21, bar_height=14,
+            [
+                (t.label, t.significant_cases, LEVEL_COLOURS[LearningLevel.SIGNIFICANT.value])
+                for t in summary.by_theme
+            ],
+            summary.completed,
+            label_width=250,
+            row_height=21,
+            bar_height=14,
         ),
     }
 
@@ -194,10 +207,10 @@ def _chart_handler(charts: dict[str, BarChart]):
     from PySide6.QtGui import QPyTextObject
 
     class ChartObject(QPyTextObject):
-        def intrinsicSize(self, doc, position, fmt):  # noqa: N802 - Qt name
+        def intrinsicSize(self, doc, position, fmt):
             return QSizeF(*charts[fmt.property(CHART_NAME)].size)
 
-        def drawObject(self, painter, rect, doc, position, fmt):  # noqa: N802 - Qt name
+        def drawObject(self, painter, rect, doc, position, fmt):
             painter.save()
             painter.translate(rect.topLeft())
             charts[fmt.property(CHART_NAME)].paint(painter, rect.width())
@@ -251,13 +264,14 @@ td.section { background-color: #f0f3f7; font-weight: bold; }
 def _table_html(table: Table, first_width: str = "") -> str:
     head = "".join(
         f'<th align="{"right" if c.kind in ("int", "percent") else "left"}"'
-        + (f' width="{first_width}"' if i == 0 and first_width else "") + f">{_e(c.title)}</th>"
+        + (f' width="{first_width}"' if i == 0 and first_width else "")
+        + f">{_e(c.title)}</th>"
         for i, c in enumerate(table.columns)
     )
     rows = []
     for row in table.rows:
         cells = []
-        for value, column in zip(row, table.columns):
+        for value, column in zip(row, table.columns, strict=False):
             if column.kind == "percent":
                 cells.append(f'<td align="right">{format_percent(value)}</td>')
             elif column.kind == "int":
@@ -265,8 +279,11 @@ def _table_html(table: Table, first_width: str = "") -> str:
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead>'
-            + "".join(rows) + "</table>")
+    return (
+        f'<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead>'
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _level_span(level_value: str, label: str) -> str:
@@ -334,8 +351,11 @@ def breakdowns_html(data: ExportData) -> str:
 def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) -> str:
     c = detail.case
     flags = ", ".join(label for flag, label in CASE_FLAGS.items() if getattr(c, flag)) or "None"
-    outcome = (_level_span(c.outcome.value, c.outcome.label) if c.outcome
-               else '<span class="muted">Not yet decided</span>')
+    outcome = (
+        _level_span(c.outcome.value, c.outcome.label)
+        if c.outcome
+        else '<span class="muted">Not yet decided</span>'
+    )
     rows = [
         ("Custody suite", _e(c.custody_suite or "Not recorded")),
         ("Detention date", _e(c.detention_date.isoformat() if c.detention_date else "Not known")),
@@ -361,17 +381,18 @@ def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) 
     if not detail.findings:
         parts.append('<p class="muted">No findings were recorded.</p>')
     else:
-        table = ['<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
-                 '<th align="left" width="12%">Clip time</th><th align="left" width="14%">Camera</th>'
-                 '<th align="left" width="20%">Recorded</th><th align="left" width="25%">Theme</th>'
-                 '<th align="left">Level</th></tr></thead>']
+        table = [
+            '<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
+            '<th align="left" width="12%">Clip time</th><th align="left" width="14%">Camera</th>'
+            '<th align="left" width="20%">Recorded</th><th align="left" width="25%">Theme</th>'
+            '<th align="left">Level</th></tr></thead>'
+        ]
         for fd in detail.findings:
             f = fd.finding
             clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
             table.append(
                 f'<tr class="finding"><td class="nowrap">{_e(clip_time)}</td><td>{_e(fd.camera)}</td>'
                 f'<td class="nowrap">{_e(_when(fd.recorded_at))}</td>'
-
                 f"<td>{_e(fd.theme_label)}</td><td>{_level_span(f.level.value, f.level.label)}</td></tr>"
             )
             note = _e(f.note) or '<span class="muted">No note.</span>'
@@ -382,8 +403,10 @@ def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) 
             elif f.id in still_urls:
                 extra = f'<br><img src="{still_urls[f.id]}" width="{STILL_WIDTH}">'
             elif fd.still_missing or f.still_path:
-                extra = (f'<br><span class="muted small">Still not available: '
-                         f"{_e(Path(f.still_path).name)} could not be read.</span>")
+                extra = (
+                    f'<br><span class="muted small">Still not available: '
+                    f"{_e(Path(f.still_path).name)} could not be read.</span>"
+                )
             table.append(f'<tr><td colspan="5" class="note">{note}{extra}</td></tr>')
         table.append("</table>")
         parts.append("".join(table))
@@ -396,7 +419,9 @@ def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) 
         for ad in detail.answers:
             if ad.section != section:
                 section = ad.section
-                table.append(f'<tr><td colspan="2" class="section">{_e(section or "Other questions")}</td></tr>')
+                table.append(
+                    f'<tr><td colspan="2" class="section">{_e(section or "Other questions")}</td></tr>'
+                )
             table.append(f'<tr><td width="58%">{_e(ad.question)}</td><td>{_e(ad.display)}</td></tr>')
         table.append("</table>")
         parts.append("".join(table))
@@ -466,7 +491,9 @@ def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
         block = doc.begin()
         while block.isValid():
             fmt = block.blockFormat()
-            if 0 < fmt.headingLevel() <= 3 and not (fmt.pageBreakPolicy() & QTextFormat.PageBreak_AlwaysBefore):
+            if 0 < fmt.headingLevel() <= 3 and not (
+                fmt.pageBreakPolicy() & QTextFormat.PageBreak_AlwaysBefore
+            ):
                 rect = layout.blockBoundingRect(block)
                 page_top = int(rect.top() // page_height) * page_height
                 room_below = page_top + page_height - rect.bottom()

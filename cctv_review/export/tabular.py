@@ -32,10 +32,11 @@ summary figures count completed cases only, as the summary always does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from cctv_review.domain import (
     CASE_FLAGS,
@@ -133,8 +134,12 @@ class ExportData:
     @property
     def statements(self) -> list[tuple[str, str]]:
         """The summary's sentences, as (label, text) pairs."""
-        rows = [("Headline", self.summary.headline), ("Progress", self.summary.progress_note),
-                ("Scope", self.scope_text), ("Generated", local(self.generated_at).isoformat(timespec="seconds"))]
+        rows = [
+            ("Headline", self.summary.headline),
+            ("Progress", self.summary.progress_note),
+            ("Scope", self.scope_text),
+            ("Generated", local(self.generated_at).isoformat(timespec="seconds")),
+        ]
         if self.redacted:
             from cctv_review.export.redact import REDACTION_NOTE
 
@@ -144,7 +149,9 @@ class ExportData:
     @property
     def scope_text(self) -> str:
         scope = self.summary.scope
-        return scope[0].upper() + scope[1:] + f" ({len(self.cases)} case{'s' if len(self.cases) != 1 else ''})"
+        return (
+            scope[0].upper() + scope[1:] + f" ({len(self.cases)} case{'s' if len(self.cases) != 1 else ''})"
+        )
 
 
 def local(value: datetime) -> datetime:
@@ -218,8 +225,10 @@ def build(
                 )
             )
         answer_details = []
-        for a in sorted(answers_by_case.get(case.id, []), key=lambda a: (order.get(a.question_id, len(order)),
-                                                                          a.question_id)):
+        for a in sorted(
+            answers_by_case.get(case.id, []),
+            key=lambda a: (order.get(a.question_id, len(order)), a.question_id),
+        ):
             try:
                 q = template.question(a.question_id)
                 section, text, shown = sections.get(q.section_id, q.section_id), q.text, q.display(a.value)
@@ -312,8 +321,11 @@ def _findings_table(details: list[CaseDetail], redact: bool) -> Table:
         Column("note", "Note", width=60, wrap=True),
     ]
     if not redact:
-        columns += [Column("reviewer", "Reviewer", width=14), Column("clip_file", "Clip file", width=30),
-                    Column("still_file", "Still", width=30)]
+        columns += [
+            Column("reviewer", "Reviewer", width=14),
+            Column("clip_file", "Clip file", width=30),
+            Column("still_file", "Still", width=30),
+        ]
     columns.append(Column("created_at", "Recorded by reviewer (local time)", "datetime", width=20))
     table = Table("findings", "Findings", columns)
     for d in details:
@@ -345,8 +357,10 @@ def _answers_table(details: list[CaseDetail], redact: bool) -> Table:
     ]
     if not redact:
         columns.append(Column("reviewer", "Reviewer", width=14))
-    columns += [Column("updated_at", "Answered (local time)", "datetime", width=20),
-                Column("template", "Form", width=24)]
+    columns += [
+        Column("updated_at", "Answered (local time)", "datetime", width=20),
+        Column("template", "Form", width=24),
+    ]
     table = Table("answers", "Answers", columns)
     for d in details:
         for ad in d.answers:
@@ -362,24 +376,45 @@ def _answers_table(details: list[CaseDetail], redact: bool) -> Table:
 def summary_tables(summary: Summary) -> list[Table]:
     """The summary's figures as tables (used by the Summary sheet, summary.csv and the PDF cover)."""
     tables = []
-    t = Table("by_outcome", "Outcome of completed cases",
-              [Column("outcome", "Outcome", width=28), Column("cases", "Cases", "int"),
-               Column("percent", "% of completed", "percent")])
+    t = Table(
+        "by_outcome",
+        "Outcome of completed cases",
+        [
+            Column("outcome", "Outcome", width=28),
+            Column("cases", "Cases", "int"),
+            Column("percent", "% of completed", "percent"),
+        ],
+    )
     for level in LearningLevel:
         t.rows.append([level.label, summary.by_level[level.value], summary.level_percent(level)])
     t.rows.append(["Completed cases", summary.completed, 100.0 if summary.completed else 0.0])
     tables.append(t)
 
-    t = Table("by_theme", "Findings by theme (completed cases)",
-              [Column("theme", "Theme", width=28), Column("cases", "Cases with findings", "int"),
-               Column("significant_cases", "With significant learning", "int"),
-               Column("significant_percent", "% of completed", "percent"),
-               Column("some_cases", "With some learning", "int"),
-               Column("good_practice_cases", "With good practice", "int"),
-               Column("findings", "Findings", "int")])
+    t = Table(
+        "by_theme",
+        "Findings by theme (completed cases)",
+        [
+            Column("theme", "Theme", width=28),
+            Column("cases", "Cases with findings", "int"),
+            Column("significant_cases", "With significant learning", "int"),
+            Column("significant_percent", "% of completed", "percent"),
+            Column("some_cases", "With some learning", "int"),
+            Column("good_practice_cases", "With good practice", "int"),
+            Column("findings", "Findings", "int"),
+        ],
+    )
     for row in summary.by_theme:
-        t.rows.append([row.label, row.cases, row.significant_cases, summary.theme_percent(row), row.some_cases,
-                       row.good_practice_cases, row.findings])
+        t.rows.append(
+            [
+                row.label,
+                row.cases,
+                row.significant_cases,
+                summary.theme_percent(row),
+                row.some_cases,
+                row.good_practice_cases,
+                row.findings,
+            ]
+        )
     tables.append(t)
 
     for name, title, first, rows in (
@@ -387,18 +422,32 @@ def summary_tables(summary: Summary) -> list[Table]:
         ("by_month", "By month of detention", "Month", summary.by_month),
         ("by_flag", "By case flag", "Cases involving", summary.by_flag),
     ):
-        t = Table(name, title, [Column("group", first, width=28), Column("cases", "Completed cases", "int"),
-                                Column("significant", "Significant learning", "int"),
-                                Column("significant_percent", "% significant", "percent"),
-                                Column("some", "Some learning", "int"), Column("none", "No learning", "int")])
+        t = Table(
+            name,
+            title,
+            [
+                Column("group", first, width=28),
+                Column("cases", "Completed cases", "int"),
+                Column("significant", "Significant learning", "int"),
+                Column("significant_percent", "% significant", "percent"),
+                Column("some", "Some learning", "int"),
+                Column("none", "No learning", "int"),
+            ],
+        )
         for b in rows:
             t.rows.append([b.label, b.cases, b.significant, b.significant_percent, b.some, b.none])
         tables.append(t)
 
     uof = summary.use_of_force
-    t = Table("use_of_force", "Use of force (completed cases where force was used)",
-              [Column("measure", "Measure", width=28), Column("cases", "Cases", "int"),
-               Column("percent", "% of cases with force", "percent")])
+    t = Table(
+        "use_of_force",
+        "Use of force (completed cases where force was used)",
+        [
+            Column("measure", "Measure", width=28),
+            Column("cases", "Cases", "int"),
+            Column("percent", "% of cases with force", "percent"),
+        ],
+    )
     t.rows += [
         ["Force used", uof.cases, 100.0 if uof.cases else 0.0],
         ["Justified, proportionate and necessary", uof.justified_proportionate_necessary, uof.jpn_percent],

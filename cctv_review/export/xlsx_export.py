@@ -20,9 +20,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -98,7 +99,7 @@ def write_table_sheet(ws, table: Table) -> None:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(table.rows, start=2):
-        for col, (value, column) in enumerate(zip(row, table.columns), start=1):
+        for col, (value, column) in enumerate(zip(row, table.columns, strict=False), start=1):
             put(ws, r, col, value, column)
     for col, column in enumerate(table.columns, start=1):
         if column.width:
@@ -132,7 +133,7 @@ def write_summary_sheet(ws, data: ExportData) -> None:
                 widths[col] = max(widths.get(col, 0), min(16, len(column.title) + 2))
         for values in table.rows:
             row += 1
-            for col, (value, column) in enumerate(zip(values, table.columns), start=1):
+            for col, (value, column) in enumerate(zip(values, table.columns, strict=False), start=1):
                 put(ws, row, col, value, column)
             widths[1] = max(widths[1], len(str(values[0])) + 2)
         row += 1

@@ -11,9 +11,6 @@ def target_ms(scores: list[float], bin_ms: int, position_ms: int, forward: bool)
         return None
     # The engine works in bins ("seconds"); it expects the bin we are in.
     current = int(position_ms // bin_ms)
-    if forward:
-        found = next_activity(scores, current)
-    else:
-        # From inside an active stretch, "previous" should go to its start first.
-        found = previous_activity(scores, current if position_ms % bin_ms or current == 0 else current)
+    # From inside an active stretch, "previous" goes to its start first (the engine's rule).
+    found = next_activity(scores, current) if forward else previous_activity(scores, current)
     return None if found is None else int(found * bin_ms)

@@ -37,13 +37,15 @@ def install_exception_hook(window_getter) -> None:
     def hook(kind, value, tb):
         traceback.print_exception(kind, value, tb)
         try:
-            from cctv_review.errors import user_facing_errors
+            from cctv_review.errors import UserFacingError
 
-            if isinstance(value, user_facing_errors()):
+            if isinstance(value, UserFacingError):
                 text = str(value)
             else:
-                text = (f"Something went wrong: {value}\n\nYour review is saved as you go; "
-                        "if this keeps happening, restart the application and report the details below.")
+                text = (
+                    f"Something went wrong: {value}\n\nYour review is saved as you go; "
+                    "if this keeps happening, restart the application and report the details below."
+                )
             box = QMessageBox(QMessageBox.Warning, "cctv-review", text, QMessageBox.Ok, window_getter())
             box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
             box.open()
@@ -69,7 +71,7 @@ def create_window(db_path: Path, *, restore: bool = True, stills_dir: Path | Non
 def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from cctv_review.errors import user_facing_errors
+    from cctv_review.errors import UserFacingError
     from cctv_review.paths import default_db_path
 
     app = make_app()
@@ -84,7 +86,7 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
             db_path = build_demo(Path(demo_dir.name))
             print(f"cctv-review demo: a throw-away store in {demo_dir.name}", file=sys.stderr)
         window = create_window(Path(db_path) if db_path else default_db_path())
-    except user_facing_errors() as exc:
+    except UserFacingError as exc:
         QMessageBox.critical(None, "cctv-review", str(exc))
         return 2
     if demo:

@@ -40,13 +40,13 @@ class CaseTableModel(QAbstractTableModel):
         self.cases = list(cases)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802
+    def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.cases)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802
+    def columnCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
             return self.COLUMNS[section]
         return None
@@ -116,7 +116,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         else:
             self.invalidateFilter()
 
-    def filterAcceptsRow(self, row, parent):  # noqa: N802
+    def filterAcceptsRow(self, row, parent):
         case: Case = self.sourceModel().cases[row]
         if self.status and case.status != self.status:
             return False
@@ -126,9 +126,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
             return False
         if any(not getattr(case, f) for f in self.required_flags):
             return False
-        if self.search and self.search not in case.reference.lower():
-            return False
-        return True
+        return not (self.search and self.search not in case.reference.lower())
 
 
 class CaseListWidget(QWidget):
@@ -209,8 +207,10 @@ class CaseListWidget(QWidget):
     def reload(self) -> None:
         current = self.session.case_id
         self.model.set_cases(self.session.list_cases())
-        for combo, values, any_label in ((self.suite, self.session.suites(), "Any suite"),
-                                         (self.reviewer, self.session.reviewers(), "Any reviewer")):
+        for combo, values, any_label in (
+            (self.suite, self.session.suites(), "Any suite"),
+            (self.reviewer, self.session.reviewers(), "Any reviewer"),
+        ):
             chosen = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -225,8 +225,13 @@ class CaseListWidget(QWidget):
     def _filters_changed(self, *_args) -> None:
         flags = {f for f, a in self.flag_actions.items() if a.isChecked()}
         self.flags_button.setText("Flags: " + (", ".join(CASE_FLAGS[f] for f in flags) if flags else "any"))
-        self.proxy.set_filters(status=self.status.currentData(), suite=self.suite.currentData(),
-                               reviewer=self.reviewer.currentData(), flags=flags, search=self.search.text())
+        self.proxy.set_filters(
+            status=self.status.currentData(),
+            suite=self.suite.currentData(),
+            reviewer=self.reviewer.currentData(),
+            flags=flags,
+            search=self.search.text(),
+        )
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count_label.setText(f"{shown} of {total} cases" if shown != total else f"{total} cases")
 

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from cctv_review.domain import CASE_FLAGS
 
-VIDEO_FILTER = "CCTV video (*.mp4 *.avi *.mkv *.mov *.ts *.m4v *.mpg *.mpeg *.wmv *.h264 *.264);;All files (*)"
+VIDEO_FILTER = (
+    "CCTV video (*.mp4 *.avi *.mkv *.mov *.ts *.m4v *.mpg *.mpeg *.wmv *.h264 *.264);;All files (*)"
+)
 
 
 class NewCaseDialog(QDialog):
@@ -40,7 +42,7 @@ class NewCaseDialog(QDialog):
         form.addRow("&Reference *", self.reference)
         self.suite = QComboBox()
         self.suite.setEditable(True)
-        self.suite.addItems([""] + suites)
+        self.suite.addItems(["", *suites])
         form.addRow("Custody &suite", self.suite)
         row = QHBoxLayout()
         self.date_known = QCheckBox("Known:")
@@ -96,7 +98,9 @@ class AddClipDialog(QDialog):
         self.setWindowTitle("Add clip")
         self._folder = start_folder
         layout = QVBoxLayout(self)
-        note = QLabel("The file is referenced where it is and fingerprinted (SHA-256); it is never copied or changed.")
+        note = QLabel(
+            "The file is referenced where it is and fingerprinted (SHA-256); it is never copied or changed."
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         layout.addWidget(note)
@@ -150,7 +154,11 @@ class AddClipDialog(QDialog):
             # CCTV recorders show local time.
             start = self.start.dateTime().toPython().astimezone()
         path = self.path.text().strip()
-        return {"path": path, "camera": self.camera.text().strip() or Path(path).stem, "recorded_start": start}
+        return {
+            "path": path,
+            "camera": self.camera.text().strip() or Path(path).stem,
+            "recorded_start": start,
+        }
 
 
 __all__ = ["AddClipDialog", "NewCaseDialog", "Qt"]

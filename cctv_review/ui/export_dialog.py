@@ -18,9 +18,9 @@ with the paths written.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 from PySide6.QtCore import QDate, QObject, QRunnable, QStandardPaths, Qt, QThreadPool, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
@@ -73,16 +73,22 @@ class _ExportJob(QRunnable):
         self.signals = _JobSignals()
 
     def run(self) -> None:  # worker thread
-        from cctv_review.errors import user_facing_errors
+        from cctv_review.errors import UserFacingError
         from cctv_review.store import Store
 
         try:
             with Store(self.db_path, user=self.user) as store:
-                written = export(store, self.template, self.fmt, self.out, progress=self.signals.progress.emit,
-                                 **self.options)
-        except user_facing_errors() as exc:
+                written = export(
+                    store,
+                    self.template,
+                    self.fmt,
+                    self.out,
+                    progress=self.signals.progress.emit,
+                    **self.options,
+                )
+        except UserFacingError as exc:
             self.signals.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, details to the log
+        except Exception as exc:
             traceback.print_exc()
             self.signals.failed.emit(f"The export failed unexpectedly: {exc}")
         else:
@@ -178,8 +184,15 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        self._inputs = [self.format_combo, self.range_check, self.selected_check, self.redact_check,
-                        self.destination_edit, self.browse_button, self.export_button]
+        self._inputs = [
+            self.format_combo,
+            self.range_check,
+            self.selected_check,
+            self.redact_check,
+            self.destination_edit,
+            self.browse_button,
+            self.export_button,
+        ]
         self.format_combo.currentIndexChanged.connect(self._format_changed)
         self.destination_edit.setText(str(self._default_destination()))
 
@@ -194,7 +207,7 @@ class ExportDialog(QDialog):
     def _date_bounds(self) -> tuple[date, date]:
         try:
             dates = [c.detention_date for c in self.store.list_cases() if c.detention_date]
-        except Exception:  # noqa: BLE001 - a default range is fine
+        except Exception:
             dates = []
         today = date.today()
         return (min(dates), max(dates)) if dates else (today.replace(day=1), today)
@@ -232,7 +245,9 @@ class ExportDialog(QDialog):
         if self.fmt == "csv":
             chosen = QFileDialog.getExistingDirectory(self, "Folder for the CSV files", current)
         else:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save the export as", current, FILE_FILTERS[self.fmt])
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Save the export as", current, FILE_FILTERS[self.fmt]
+            )
         if chosen:
             self.set_destination(destination(self.fmt, chosen))
 
@@ -272,7 +287,7 @@ class ExportDialog(QDialog):
 
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(round(fraction * 100)))
+        self.progress.setValue(round(fraction * 100))
         if message:
             self.status_label.setText(message + "…")
 
@@ -284,8 +299,9 @@ class ExportDialog(QDialog):
         if len(self.written) == 1:
             text = f"Saved {self.written[0]}"
         else:
-            text = f"Saved {len(self.written)} files in {self.written[0].parent}: " + \
-                ", ".join(p.name for p in self.written)
+            text = f"Saved {len(self.written)} files in {self.written[0].parent}: " + ", ".join(
+                p.name for p in self.written
+            )
         self.status_label.setStyleSheet("")
         self.status_label.setText(text + ". The export is recorded in the audit trail.")
         self.open_button.setVisible(True)
@@ -330,7 +346,7 @@ class ExportDialog(QDialog):
             return
         super().reject()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def closeEvent(self, event) -> None:
         if self.running:
             event.ignore()
             return

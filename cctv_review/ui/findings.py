@@ -50,9 +50,13 @@ class ThemeCombo(QComboBox):
             if theme.key:
                 self._keys[theme.key.upper()] = self.count() - 1
 
-    def keyPressEvent(self, event):  # noqa: N802
+    def keyPressEvent(self, event):
         text = event.text().upper()
-        if len(text) == 1 and text in self._keys and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+        if (
+            len(text) == 1
+            and text in self._keys
+            and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier)
+        ):
             self.setCurrentIndex(self._keys[text])
             return
         super().keyPressEvent(event)
@@ -61,8 +65,16 @@ class ThemeCombo(QComboBox):
 class FindingEditor(QDialog):
     """Theme, learning level or good practice, note; optional still."""
 
-    def __init__(self, template, *, where: str, finding: Finding | None = None, can_capture: bool = False,
-                 default_theme: str = "", parent=None):
+    def __init__(
+        self,
+        template,
+        *,
+        where: str,
+        finding: Finding | None = None,
+        can_capture: bool = False,
+        default_theme: str = "",
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Edit finding" if finding else "Add finding")
         self.setObjectName("findingEditor")
@@ -167,7 +179,12 @@ class FindingsPanel(QWidget):
         self.add_button.clicked.connect(self.addRequested)
         self.edit_button.clicked.connect(self._edit_selected)
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
-        QShortcut(QKeySequence.Delete, self.tree, activated=lambda: self.delete_selected(), context=Qt.WidgetShortcut)
+        QShortcut(
+            QKeySequence.Delete,
+            self.tree,
+            activated=lambda: self.delete_selected(),
+            context=Qt.WidgetShortcut,
+        )
         session.caseOpened.connect(lambda _c: self.refresh())
         session.findingsChanged.connect(self.refresh)
         session.caseChanged.connect(lambda _c: self._update_buttons())
@@ -189,19 +206,32 @@ class FindingsPanel(QWidget):
                 time_text = wall.astimezone().strftime("%H:%M:%S")
             if clip and len(clips) > 1:
                 time_text += f" {clip.camera}"
-            item = QTreeWidgetItem([time_text, template.theme_label(finding.theme), finding.level.label,
-                                    finding.note.replace("\n", " ")])
+            item = QTreeWidgetItem(
+                [
+                    time_text,
+                    template.theme_label(finding.theme),
+                    finding.level.label,
+                    finding.note.replace("\n", " "),
+                ]
+            )
             item.setData(0, Qt.UserRole, finding.id)
             item.setForeground(2, level_colour(finding.level))
-            item.setToolTip(0, f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
-                               + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""))
+            item.setToolTip(
+                0,
+                f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
+                + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
+            )
             item.setToolTip(1, template.theme_label(finding.theme))
-            item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
+            item.setToolTip(
+                3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else "")
+            )
             self.tree.addTopLevelItem(item)
             if finding.id == selected:
                 item.setSelected(True)
         n = len(self.findings)
-        self.title.setText(f"Findings ({n})" if n else "Findings — none yet. Press F at a moment worth noting.")
+        self.title.setText(
+            f"Findings ({n})" if n else "Findings — none yet. Press F at a moment worth noting."
+        )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -241,11 +271,13 @@ class FindingsPanel(QWidget):
             return False
         if confirm:
             answer = QMessageBox.question(
-                self, "Delete finding",
+                self,
+                "Delete finding",
                 f"Delete the finding at {format_ms(finding.position_ms, False)} "
                 f"({self.session.template.theme_label(finding.theme)})?\n\n"
                 "The deletion is recorded in the audit trail.",
-                QMessageBox.Yes | QMessageBox.No, QMessageBox.No,
+                QMessageBox.Yes | QMessageBox.No,
+                QMessageBox.No,
             )
             if answer != QMessageBox.Yes:
                 return False

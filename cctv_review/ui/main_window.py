@@ -97,8 +97,12 @@ class MainWindow(QMainWindow):
         self.position_label = QLabel()
         self.wall_label = QLabel()
         self.speed_label = QLabel("1x")
-        for name, label in (("statusClip", self.clip_label), ("statusPosition", self.position_label),
-                            ("statusWall", self.wall_label), ("statusSpeed", self.speed_label)):
+        for name, label in (
+            ("statusClip", self.clip_label),
+            ("statusPosition", self.position_label),
+            ("statusWall", self.wall_label),
+            ("statusSpeed", self.speed_label),
+        ):
             label.setObjectName(name)
             bar.addPermanentWidget(label)
         self.position_label.setStyleSheet("font-family: monospace")
@@ -110,8 +114,9 @@ class MainWindow(QMainWindow):
         self.case_list.caseActivated.connect(self.open_case)
         self.form.completeRequested.connect(self.complete_case)
         self.form.problem.connect(self.show_problem)
-        self.form.timeRequested.connect(lambda fill: fill(format_ms(self.player.position_ms, False))
-                                        if self.player.clip else None)
+        self.form.timeRequested.connect(
+            lambda fill: fill(format_ms(self.player.position_ms, False)) if self.player.clip else None
+        )
         self.findings.seekRequested.connect(self.seek_to)
         self.findings.addRequested.connect(self.add_finding)
         self.findings.editRequested.connect(self.edit_finding)
@@ -121,7 +126,9 @@ class MainWindow(QMainWindow):
         self.player.speedChanged.connect(lambda s: self.speed_label.setText(f"{s:g}x"))
         self.player.stateChanged.connect(self._state_changed)
         self.player.savePointReached.connect(self.save_position)
-        self.player.clipFailed.connect(lambda m: self.statusBar().showMessage("This clip could not be played.", 8000))
+        self.player.clipFailed.connect(
+            lambda m: self.statusBar().showMessage("This clip could not be played.", 8000)
+        )
         self.player.warning.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.player.timeline.markerClicked.connect(self._marker_clicked)
         self.player.scan_cancel.clicked.connect(self._cancel_current_scan)
@@ -164,15 +171,20 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("&Export…", self.export, icon=S.SP_DialogSaveButton)
         self.quit_action = self._action("&Quit", self.close)
         self.quit_action.setShortcut(QKeySequence.Quit)
-        self.complete_action = self._action("&Complete case", self.complete_case, "complete_case",
-                                            S.SP_DialogApplyButton)
+        self.complete_action = self._action(
+            "&Complete case", self.complete_case, "complete_case", S.SP_DialogApplyButton
+        )
         self.reopen_action = self._action("&Reopen case…", self.reopen_case)
-        self.add_finding_action = self._action("Add &finding", self.add_finding, "add_finding",
-                                               S.SP_FileDialogDetailedView)
+        self.add_finding_action = self._action(
+            "Add &finding", self.add_finding, "add_finding", S.SP_FileDialogDetailedView
+        )
         self.find_case_action = self._action("&Find case…", self.find_case, "find_case")
-        self.workspace_action = self._action("Case &workspace", lambda: self.tabs.setCurrentIndex(0),
-                                             "show_workspace")
-        self.summary_action = self._action("&Summary", self.show_summary, "show_summary", S.SP_FileDialogInfoView)
+        self.workspace_action = self._action(
+            "Case &workspace", lambda: self.tabs.setCurrentIndex(0), "show_workspace"
+        )
+        self.summary_action = self._action(
+            "&Summary", self.show_summary, "show_summary", S.SP_FileDialogInfoView
+        )
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "show_shortcuts")
         self.about_action = self._action("&About cctv-review", self.about)
 
@@ -211,8 +223,15 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.setFocusPolicy(Qt.NoFocus)
-        for a in (self.new_case_action, self.add_clip_action, self.play_action, self.add_finding_action,
-                  self.complete_action, self.summary_action, self.export_action):
+        for a in (
+            self.new_case_action,
+            self.add_clip_action,
+            self.play_action,
+            self.add_finding_action,
+            self.complete_action,
+            self.summary_action,
+            self.export_action,
+        ):
             toolbar.addAction(a)
         for child in toolbar.findChildren(QWidget):
             child.setFocusPolicy(Qt.NoFocus)
@@ -366,8 +385,9 @@ class MainWindow(QMainWindow):
         case = self.session.case
         if case is None or not self.session.locked:
             return
-        reason, ok = QInputDialog.getText(self, "Reopen case",
-                                          f"Why is case {case.reference} being reopened? (recorded in the audit trail)")
+        reason, ok = QInputDialog.getText(
+            self, "Reopen case", f"Why is case {case.reference} being reopened? (recorded in the audit trail)"
+        )
         if not ok:
             return
         self.session.reopen(reason)
@@ -397,8 +417,11 @@ class MainWindow(QMainWindow):
         progress.setMinimumDuration(300)
         progress.setAutoClose(False)
         progress.setAutoReset(False)
-        task = workers.Task(lambda prog, cancel: session.add_clip_file(path, camera, recorded_start,
-                                                                        progress=prog, cancel=cancel))
+        task = workers.Task(
+            lambda prog, cancel: session.add_clip_file(
+                path, camera, recorded_start, progress=prog, cancel=cancel
+            )
+        )
         task.signals.progress.connect(lambda f: progress.setValue(int(f * 100)))
         progress.canceled.connect(task.cancel)
 
@@ -520,8 +543,9 @@ class MainWindow(QMainWindow):
         self.clip_label.setText(clip.camera)
         self.position_label.setText(f"{format_ms(pos)} / {format_ms(clip.duration_ms, False)}")
         wall = clip.recorded_at(pos)
-        self.wall_label.setText(f"Recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')}" if wall
-                                else "Recorded time not set")
+        self.wall_label.setText(
+            f"Recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')}" if wall else "Recorded time not set"
+        )
         self.speed_label.setText(f"{self.player.speed:g}x" + (" ▶" if self.player.playing else ""))
 
     # -- playback commands (keyboard shortcuts and menus) --------------------------------
@@ -578,11 +602,18 @@ class MainWindow(QMainWindow):
             self.player.timeline.set_markers([])
             return
         template = self.session.template
-        self.player.timeline.set_markers([
-            Marker(f.id, f.position_ms, level_colour(f.level),
-                   f"{template.theme_label(f.theme)} — {f.level.label}" + (f": {f.note}" if f.note else ""))
-            for f in self.session.findings() if f.clip_id == clip.id
-        ])
+        self.player.timeline.set_markers(
+            [
+                Marker(
+                    f.id,
+                    f.position_ms,
+                    level_colour(f.level),
+                    f"{template.theme_label(f.theme)} — {f.level.label}" + (f": {f.note}" if f.note else ""),
+                )
+                for f in self.session.findings()
+                if f.clip_id == clip.id
+            ]
+        )
 
     def _marker_clicked(self, finding_id: int, _position_ms: int) -> None:
         self.player.pause()
@@ -604,8 +635,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Open a case to add findings.", 4000)
             return
         if self.session.locked:
-            self.inform("Case is complete", f"Case {self.session.case.reference} is complete. "
-                        "Reopen it (Case > Reopen) to add findings.")
+            self.inform(
+                "Case is complete",
+                f"Case {self.session.case.reference} is complete. Reopen it (Case > Reopen) to add findings.",
+            )
             return
         if self.finding_editor is not None and self.finding_editor.isVisible():
             return
@@ -613,8 +646,12 @@ class MainWindow(QMainWindow):
         clip = self.player.clip if self.player.ready else None
         position = self.player.position_ms if clip else 0
         frame_index = self.player.current_frame_index()
-        editor = FindingEditor(self.session.template, where=self._where(clip, position),
-                               can_capture=frame_index is not None, parent=self)
+        editor = FindingEditor(
+            self.session.template,
+            where=self._where(clip, position),
+            can_capture=frame_index is not None,
+            parent=self,
+        )
         self.finding_editor = editor
 
         def finished(result: int) -> None:
@@ -625,8 +662,9 @@ class MainWindow(QMainWindow):
             values = editor.values()
             try:
                 # Saved at once: what the reviewer typed never waits on the video.
-                finding = self.session.add_finding(values["theme"], values["level"], values["note"],
-                                                   clip.id if clip else None, position)
+                finding = self.session.add_finding(
+                    values["theme"], values["level"], values["note"], clip.id if clip else None, position
+                )
             except (StoreError, CaseLocked) as exc:
                 self.show_problem(str(exc))
             else:
@@ -656,8 +694,16 @@ class MainWindow(QMainWindow):
         def work(_progress, _cancel) -> str:  # worker thread
             with FrameReader(clip.path, info) as reader:
                 image = reader.read_at_frame(int(frame_index)).image
-            return str(save_still(image, out, case_reference=reference, camera=camera,
-                                  clip_ms=position_ms, recorded_at=recorded_at))
+            return str(
+                save_still(
+                    image,
+                    out,
+                    case_reference=reference,
+                    camera=camera,
+                    clip_ms=position_ms,
+                    recorded_at=recorded_at,
+                )
+            )
 
         def attach(path: str) -> None:
             try:
@@ -667,8 +713,11 @@ class MainWindow(QMainWindow):
 
         task = workers.Task(work)
         task.signals.finished.connect(attach)
-        task.signals.failed.connect(lambda message: self.show_problem(
-            f"The still could not be made: {message} The finding is saved without it."))
+        task.signals.failed.connect(
+            lambda message: self.show_problem(
+                f"The still could not be made: {message} The finding is saved without it."
+            )
+        )
         self.still_task = workers.start(task)
 
     def edit_finding(self, finding_id: int) -> None:
@@ -676,8 +725,9 @@ class MainWindow(QMainWindow):
         if finding is None or self.session.locked:
             return
         clip = next((c for c in self.player.clips if c.id == finding.clip_id), None)
-        editor = FindingEditor(self.session.template, where=self._where(clip, finding.position_ms),
-                               finding=finding, parent=self)
+        editor = FindingEditor(
+            self.session.template, where=self._where(clip, finding.position_ms), finding=finding, parent=self
+        )
         self.finding_editor = editor
 
         def finished(result: int) -> None:
@@ -705,21 +755,30 @@ class MainWindow(QMainWindow):
         try:
             from cctv_review.ui.export_dialog import ExportDialog
         except ImportError:
-            self.inform("Export", "Export is not available in this build yet. "
-                        "Use the command line meanwhile: cctv-review export --format csv")
+            self.inform(
+                "Export",
+                "Export is not available in this build yet. "
+                "Use the command line meanwhile: cctv-review export --format csv",
+            )
             return
         self.form.flush()
         # With the case list filtered, the dialog offers "only these cases".
-        dialog = ExportDialog(self.session.store, self.session.template, parent=self,
-                              case_ids=self.case_list.filtered_case_ids())
+        dialog = ExportDialog(
+            self.session.store,
+            self.session.template,
+            parent=self,
+            case_ids=self.case_list.filtered_case_ids(),
+        )
         dialog.exec()
 
     def about(self) -> None:
         from cctv_review import __version__
 
-        self.inform("About cctv-review",
-                    f"cctv-review {__version__}\n\nReview police custody CCTV and record what it teaches.\n"
-                    f"Database: {self.session.store.path}")
+        self.inform(
+            "About cctv-review",
+            f"cctv-review {__version__}\n\nReview police custody CCTV and record what it teaches.\n"
+            f"Database: {self.session.store.path}",
+        )
 
     # -- messages ------------------------------------------------------------------------
     def inform(self, title: str, text: str, icon=QMessageBox.Information) -> QMessageBox:
@@ -751,6 +810,6 @@ class MainWindow(QMainWindow):
         workers.cancel_all()
         self.player.close_player()
 
-    def closeEvent(self, event):  # noqa: N802
+    def closeEvent(self, event):
         self.shutdown()
         super().closeEvent(event)

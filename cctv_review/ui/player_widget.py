@@ -62,15 +62,15 @@ class VideoSurface(QWidget):
         self.message = "Open a case and choose a clip."
         self.error = False
 
-    def sizeHint(self):  # noqa: N802
+    def sizeHint(self):
         return QSize(640, 360)
 
     def device_size(self) -> tuple[int, int]:
         """The picture area's size in device pixels."""
         dpr = self.devicePixelRatioF()
-        return int(round(self.width() * dpr)), int(round(self.height() * dpr))
+        return round(self.width() * dpr), round(self.height() * dpr)
 
-    def resizeEvent(self, event):  # noqa: N802
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         self.resized.emit()
 
@@ -96,7 +96,7 @@ class VideoSurface(QWidget):
         sw, sh = iw * scale, ih * scale
         return QRectF((w - sw) / 2, (h - sh) / 2, sw, sh)
 
-    def paintEvent(self, _event):  # noqa: N802
+    def paintEvent(self, _event):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#111111"))
         if self.image is not None and not self.image.isNull():
@@ -114,7 +114,7 @@ class VideoSurface(QWidget):
             p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.end()
 
-    def mousePressEvent(self, event):  # noqa: N802
+    def mousePressEvent(self, event):
         self.setFocus(Qt.MouseFocusReason)
         self.clicked.emit()
         super().mousePressEvent(event)
@@ -179,15 +179,24 @@ class PlayerWidget(QWidget):
         bar.setSpacing(2)
         self.prev_activity_button = _tool("◀◆", "Previous activity (P)")
         self.back_button = _tool(f"−{JUMP_SECONDS}s", f"Back {JUMP_SECONDS} seconds (Shift+Left)")
-        self.step_back_button = _tool("", "Previous frame (Left)", style.standardIcon(QStyle.SP_MediaSeekBackward))
+        self.step_back_button = _tool(
+            "", "Previous frame (Left)", style.standardIcon(QStyle.SP_MediaSeekBackward)
+        )
         self.play_button = _tool("", "Play / pause (Space)", style.standardIcon(QStyle.SP_MediaPlay))
         self.play_button.setObjectName("playButton")
         self.play_button.setIconSize(QSize(26, 26))
         self.step_button = _tool("", "Next frame (Right)", style.standardIcon(QStyle.SP_MediaSeekForward))
         self.forward_button = _tool(f"+{JUMP_SECONDS}s", f"Forward {JUMP_SECONDS} seconds (Shift+Right)")
         self.next_activity_button = _tool("◆▶", "Next activity (N)")
-        for b in (self.prev_activity_button, self.back_button, self.step_back_button, self.play_button,
-                  self.step_button, self.forward_button, self.next_activity_button):
+        for b in (
+            self.prev_activity_button,
+            self.back_button,
+            self.step_back_button,
+            self.play_button,
+            self.step_button,
+            self.forward_button,
+            self.next_activity_button,
+        ):
             bar.addWidget(b)
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")
@@ -240,11 +249,17 @@ class PlayerWidget(QWidget):
         self.clips = list(clips)
         self.clip_list.clear()
         for clip in self.clips:
-            start = clip.recorded_start.astimezone().strftime("%d %b %Y %H:%M:%S") if clip.recorded_start else "time not set"
+            start = (
+                clip.recorded_start.astimezone().strftime("%d %b %Y %H:%M:%S")
+                if clip.recorded_start
+                else "time not set"
+            )
             item = QListWidgetItem(f"{clip.camera} — {start} — {format_ms(clip.duration_ms, False)}")
             item.setData(Qt.UserRole, clip.id)
-            item.setToolTip(f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
-                            f"SHA-256 {clip.sha256}")
+            item.setToolTip(
+                f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
+                f"SHA-256 {clip.sha256}"
+            )
             self.clip_list.addItem(item)
         rows = max(1, min(4, len(self.clips)))
         self.clip_list.setFixedHeight(rows * self.clip_list.fontMetrics().height() + 14 + 4 * rows)
@@ -320,8 +335,16 @@ class PlayerWidget(QWidget):
         self.clipChanged.emit(None)
 
     def _set_controls_enabled(self, on: bool) -> None:
-        for b in (self.prev_activity_button, self.back_button, self.step_back_button, self.play_button,
-                  self.step_button, self.forward_button, self.next_activity_button, self.speed_combo):
+        for b in (
+            self.prev_activity_button,
+            self.back_button,
+            self.step_back_button,
+            self.play_button,
+            self.step_button,
+            self.forward_button,
+            self.next_activity_button,
+            self.speed_combo,
+        ):
             b.setEnabled(on)
 
     # -- engine callbacks (GUI thread, via queued signals) ----------------------
@@ -381,9 +404,7 @@ class PlayerWidget(QWidget):
             self.playing = False
 
     def toggle_play(self) -> None:
-        if self.reverse_speed:
-            self.pause()
-        elif self.playing:
+        if self.reverse_speed or self.playing:
             self.pause()
         else:
             self.play()

@@ -9,7 +9,8 @@ live; required questions are marked with an asterisk.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -46,7 +47,7 @@ class NoWheelComboBox(QComboBox):
         super().__init__(parent)
         self.setFocusPolicy(Qt.StrongFocus)
 
-    def wheelEvent(self, event):  # noqa: N802
+    def wheelEvent(self, event):
         if self.hasFocus():
             super().wheelEvent(event)
         else:
@@ -58,7 +59,7 @@ class _FocusOut(QObject):
         super().__init__(parent)
         self._callback = callback
 
-    def eventFilter(self, obj, event):  # noqa: N802
+    def eventFilter(self, obj, event):
         if event.type() == QEvent.FocusOut:
             self._callback()
         return False
@@ -72,9 +73,12 @@ class CtrlEnter(QObject):
         self._callback = callback
         widget.installEventFilter(self)
 
-    def eventFilter(self, obj, event):  # noqa: N802
-        if (event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride)
-                and event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier):
+    def eventFilter(self, obj, event):
+        if (
+            event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride)
+            and event.key() in (Qt.Key_Return, Qt.Key_Enter)
+            and event.modifiers() & Qt.ControlModifier
+        ):
             if event.type() == QEvent.KeyPress:
                 self._callback()
             event.accept()
@@ -177,7 +181,9 @@ class QuestionRow(QWidget):
             self.edit.setTabChangesFocus(True)
             self.edit.setFixedHeight(64)
             self.edit.setPlaceholderText("Type here; it saves as you go.")
-            self.debounce = DebouncedText(self.edit, self.edit.toPlainText, lambda t: self._on_change(question, t))
+            self.debounce = DebouncedText(
+                self.edit, self.edit.toPlainText, lambda t: self._on_change(question, t)
+            )
             self.edit.textChanged.connect(self._text_changed)
             layout.addWidget(self.edit)
         elif kind == "time":
@@ -186,8 +192,9 @@ class QuestionRow(QWidget):
             self.edit.setObjectName(question.id)
             self.edit.setPlaceholderText("H:MM:SS")
             self.edit.setMaximumWidth(140)
-            self.debounce = DebouncedText(self.edit, lambda: self.edit.text().strip(),
-                                          lambda t: self._on_change(question, t))
+            self.debounce = DebouncedText(
+                self.edit, lambda: self.edit.text().strip(), lambda t: self._on_change(question, t)
+            )
             self.edit.textChanged.connect(self._text_changed)
             row.addWidget(self.edit)
             self.now_button = QPushButton("Use video time")
@@ -288,7 +295,9 @@ class ReviewForm(QWidget):
         header.addWidget(self.progress_label, 1)
         header.addWidget(self.progress_bar)
         outer.addLayout(header)
-        self.locked_banner = QLabel("This case is complete, so the form is read-only. Use Case > Reopen to change it.")
+        self.locked_banner = QLabel(
+            "This case is complete, so the form is read-only. Use Case > Reopen to change it."
+        )
         self.locked_banner.setObjectName("lockedBanner")
         self.locked_banner.setWordWrap(True)
         self.locked_banner.setStyleSheet("background:#e6f4ea; color:#0d652d; padding:6px; border-radius:4px")
@@ -345,7 +354,9 @@ class ReviewForm(QWidget):
         self.rationale.setTabChangesFocus(True)
         self.rationale.setFixedHeight(90)
         self.rationale.setPlaceholderText("Why this outcome? Saved as you type.")
-        self.rationale_debounce = DebouncedText(self.rationale, self.rationale.toPlainText, self._save_rationale)
+        self.rationale_debounce = DebouncedText(
+            self.rationale, self.rationale.toPlainText, self._save_rationale
+        )
         self.rationale.textChanged.connect(self._rationale_changed)
         self._ctrl_enter = CtrlEnter(self.rationale, self.completeRequested.emit)
         ob.addWidget(self.rationale)
@@ -396,7 +407,7 @@ class ReviewForm(QWidget):
 
     def _refresh(self, answers: dict[str, Any] | None = None) -> None:
         answers = self.session.answers() if answers is None else answers
-        for qid, row in self.rows.items():
+        for _qid, row in self.rows.items():
             row.setVisible(self.template.applies(row.question, answers))
         if self.session.case is None:
             self.progress_label.setText("Open a case to review it.")
@@ -454,7 +465,8 @@ class ReviewForm(QWidget):
     @property
     def pending(self) -> bool:
         return self.rationale_debounce.pending or any(
-            r.debounce.pending for r in self.rows.values() if r.debounce is not None)
+            r.debounce.pending for r in self.rows.values() if r.debounce is not None
+        )
 
     def _fill_time(self, row: QuestionRow) -> None:
         self.timeRequested.emit(lambda text: (row.edit.setText(text), row.debounce.flush()))

@@ -8,10 +8,11 @@ The logic lives in plain methods so it can be tested without any widgets.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -46,6 +47,8 @@ class ReviewSession(QObject):
     answersChanged = Signal()
     findingsChanged = Signal()
     clipsChanged = Signal()
+    #: One :class:`cctv_review.changes.Changes` per write: the ids it touched.
+    changed = Signal(object)
 
     def __init__(self, store: Store, template: Template, stills_dir: Path | None = None, parent=None):
         super().__init__(parent)
@@ -98,10 +101,20 @@ class ReviewSession(QObject):
             return None
         return int(case_id)
 
-    def add_case(self, reference: str, custody_suite: str = "", detention_date: date | None = None,
-                 reviewer: str = "", flags: Iterable[str] = ()) -> Case:
-        case = Case(reference=reference.strip(), custody_suite=custody_suite.strip(),
-                    detention_date=detention_date, reviewer=reviewer.strip() or self.store.user)
+    def add_case(
+        self,
+        reference: str,
+        custody_suite: str = "",
+        detention_date: date | None = None,
+        reviewer: str = "",
+        flags: Iterable[str] = (),
+    ) -> Case:
+        case = Case(
+            reference=reference.strip(),
+            custody_suite=custody_suite.strip(),
+            detention_date=detention_date,
+            reviewer=reviewer.strip() or self.store.user,
+        )
         for flag in flags:
             setattr(case, flag, True)
         case = self.store.add_case(case)
@@ -169,14 +182,21 @@ class ReviewSession(QObject):
     def clip(self, clip_id: int) -> Clip:
         return self.store.get_clip(clip_id)
 
-    def add_clip_file(self, path: str | Path, camera: str, recorded_start: datetime | None = None,
-                      progress=None, cancel=None) -> Clip:
+    def add_clip_file(
+        self,
+        path: str | Path,
+        camera: str,
+        recorded_start: datetime | None = None,
+        progress=None,
+        cancel=None,
+    ) -> Clip:
         """Probe, hash and add a clip (call from a worker thread; emit clipsChanged after)."""
         from cctv_review.clips import add_clip_file
 
         assert self._case is not None
-        return add_clip_file(self.store, self._case.id, path, camera, recorded_start,
-                             progress=progress, cancel=cancel)
+        return add_clip_file(
+            self.store, self._case.id, path, camera, recorded_start, progress=progress, cancel=cancel
+        )
 
     def save_position(self, clip_id: int | None, position_ms: int) -> None:
         if self._case is not None:
@@ -208,13 +228,27 @@ class ReviewSession(QObject):
 
         return sorted(self.store.list_findings(self._case.id), key=key)
 
-    def add_finding(self, theme: str, level: FindingLevel | str, note: str, clip_id: int | None,
-                    position_ms: int, still_path: str = "") -> Finding:
+    def add_finding(
+        self,
+        theme: str,
+        level: FindingLevel | str,
+        note: str,
+        clip_id: int | None,
+        position_ms: int,
+        still_path: str = "",
+    ) -> Finding:
         assert self._case is not None
-        finding = self.store.add_finding(Finding(
-            case_id=self._case.id, theme=theme, level=FindingLevel(level), note=note,
-            clip_id=clip_id, position_ms=int(position_ms), still_path=still_path,
-        ))
+        finding = self.store.add_finding(
+            Finding(
+                case_id=self._case.id,
+                theme=theme,
+                level=FindingLevel(level),
+                note=note,
+                clip_id=clip_id,
+                position_ms=int(position_ms),
+                still_path=still_path,
+            )
+        )
         self.findingsChanged.emit()
         if self._case.status == CaseStatus.NOT_STARTED:
             self._reload_case()

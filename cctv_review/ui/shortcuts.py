@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 JUMP_SECONDS = 10
 LONG_JUMP_SECONDS = 60
@@ -40,17 +48,31 @@ SHORTCUTS: tuple[ShortcutSpec, ...] = (
     ShortcutSpec("step", ("Left",), "Previous frame (pauses)", "Playback", argument=-1),
     ShortcutSpec("jump", ("Ctrl+Right",), "Forward 1 second", "Playback", argument=1),
     ShortcutSpec("jump", ("Ctrl+Left",), "Back 1 second", "Playback", argument=-1),
-    ShortcutSpec("jump", ("Shift+Right",), f"Forward {JUMP_SECONDS} seconds", "Playback", argument=JUMP_SECONDS),
+    ShortcutSpec(
+        "jump", ("Shift+Right",), f"Forward {JUMP_SECONDS} seconds", "Playback", argument=JUMP_SECONDS
+    ),
     ShortcutSpec("jump", ("Shift+Left",), f"Back {JUMP_SECONDS} seconds", "Playback", argument=-JUMP_SECONDS),
-    ShortcutSpec("jump", ("Ctrl+Shift+Right",), f"Forward {LONG_JUMP_SECONDS} seconds", "Playback",
-                 argument=LONG_JUMP_SECONDS),
-    ShortcutSpec("jump", ("Ctrl+Shift+Left",), f"Back {LONG_JUMP_SECONDS} seconds", "Playback",
-                 argument=-LONG_JUMP_SECONDS),
-    ShortcutSpec("shuttle_forward", ("L",), "Shuttle: play forward; press again to go faster (up to 16x)",
-                 "Shuttle"),
+    ShortcutSpec(
+        "jump",
+        ("Ctrl+Shift+Right",),
+        f"Forward {LONG_JUMP_SECONDS} seconds",
+        "Playback",
+        argument=LONG_JUMP_SECONDS,
+    ),
+    ShortcutSpec(
+        "jump",
+        ("Ctrl+Shift+Left",),
+        f"Back {LONG_JUMP_SECONDS} seconds",
+        "Playback",
+        argument=-LONG_JUMP_SECONDS,
+    ),
+    ShortcutSpec(
+        "shuttle_forward", ("L",), "Shuttle: play forward; press again to go faster (up to 16x)", "Shuttle"
+    ),
     ShortcutSpec("shuttle_stop", ("K",), "Shuttle: pause", "Shuttle"),
-    ShortcutSpec("shuttle_back", ("J",), "Shuttle: play backwards; press again to go faster (up to 16x)",
-                 "Shuttle"),
+    ShortcutSpec(
+        "shuttle_back", ("J",), "Shuttle: play backwards; press again to go faster (up to 16x)", "Shuttle"
+    ),
     *(
         ShortcutSpec("set_speed", (key,), f"Speed {speed:g}x", "Speed", argument=speed)
         for key, speed in sorted(SPEED_KEYS.items(), key=lambda kv: kv[1])

@@ -41,7 +41,7 @@ class BarChart(QWidget):
         self.setFixedHeight(max(1, len(rows)) * self.ROW_H + 8)
         self.update()
 
-    def paintEvent(self, _event):  # noqa: N802
+    def paintEvent(self, _event):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         metrics = p.fontMetrics()
@@ -61,7 +61,9 @@ class BarChart(QWidget):
                 p.setBrush(colour)
                 p.drawRoundedRect(QRectF(label_w, y + 3, max(3, w), self.ROW_H - 12), 3, 3)
             p.setPen(QColor("#202124"))
-            p.drawText(QRectF(label_w + avail + 8, y, value_w, self.ROW_H - 6), Qt.AlignLeft | Qt.AlignVCenter, text)
+            p.drawText(
+                QRectF(label_w + avail + 8, y, value_w, self.ROW_H - 6), Qt.AlignLeft | Qt.AlignVCenter, text
+            )
         p.end()
 
 
@@ -137,20 +139,34 @@ class SummaryView(QWidget):
         self.summary = summary
         self.headline.setText(summary.headline)
         self.note.setText(summary.progress_note if summary.total_cases else "")
-        self.chart.set_rows([
-            (level.label, summary.by_level[level.value], OUTCOME_COLOURS[level.value],
-             f"{summary.by_level[level.value]} ({format_percent(summary.level_percent(level))})")
-            for level in LearningLevel
-        ])
+        self.chart.set_rows(
+            [
+                (
+                    level.label,
+                    summary.by_level[level.value],
+                    OUTCOME_COLOURS[level.value],
+                    f"{summary.by_level[level.value]} ({format_percent(summary.level_percent(level))})",
+                )
+                for level in LearningLevel
+            ]
+        )
         themes = [t for t in summary.by_theme if t.cases]
-        self.theme_chart.set_rows([
-            (t.label, t.cases,
-             OUTCOME_COLOURS["significant"] if t.significant_cases else
-             OUTCOME_COLOURS["some"] if t.some_cases else QColor("#188038"),
-             f"{t.cases} ({t.significant_cases} significant, {t.some_cases} some, "
-             f"{t.good_practice_cases} good practice)")
-            for t in themes
-        ])
+        self.theme_chart.set_rows(
+            [
+                (
+                    t.label,
+                    t.cases,
+                    OUTCOME_COLOURS["significant"]
+                    if t.significant_cases
+                    else OUTCOME_COLOURS["some"]
+                    if t.some_cases
+                    else QColor("#188038"),
+                    f"{t.cases} ({t.significant_cases} significant, {t.some_cases} some, "
+                    f"{t.good_practice_cases} good practice)",
+                )
+                for t in themes
+            ]
+        )
         self.theme_chart_title.setVisible(bool(themes))
         self.theme_chart.setVisible(bool(themes))
         while self.tables.count():
@@ -166,15 +182,38 @@ class SummaryView(QWidget):
             self.tables.addWidget(label)
             self.tables.addWidget(widget)
 
-        add("By theme (completed cases with findings in the theme)", _table(
-            ["Theme", "Any", "Significant", "Some", "Good practice", "Findings"],
-            [[t.label, t.cases, t.significant_cases, t.some_cases, t.good_practice_cases, t.findings]
-             for t in summary.by_theme]))
-        for title, rows in (("By custody suite", summary.by_suite), ("By month of detention", summary.by_month),
-                            ("Breakdowns", summary.by_flag)):
-            add(title, _table(["", "Cases", "Significant", "%", "Some", "None"],
-                              [[b.label, b.cases, b.significant, format_percent(b.significant_percent), b.some, b.none]
-                               for b in rows]))
+        add(
+            "By theme (completed cases with findings in the theme)",
+            _table(
+                ["Theme", "Any", "Significant", "Some", "Good practice", "Findings"],
+                [
+                    [t.label, t.cases, t.significant_cases, t.some_cases, t.good_practice_cases, t.findings]
+                    for t in summary.by_theme
+                ],
+            ),
+        )
+        for title, rows in (
+            ("By custody suite", summary.by_suite),
+            ("By month of detention", summary.by_month),
+            ("Breakdowns", summary.by_flag),
+        ):
+            add(
+                title,
+                _table(
+                    ["", "Cases", "Significant", "%", "Some", "None"],
+                    [
+                        [
+                            b.label,
+                            b.cases,
+                            b.significant,
+                            format_percent(b.significant_percent),
+                            b.some,
+                            b.none,
+                        ]
+                        for b in rows
+                    ],
+                ),
+            )
         uof = summary.use_of_force
         text = QLabel(
             f"Use of force: force was used in {uof.cases} completed case{'s' if uof.cases != 1 else ''}; "

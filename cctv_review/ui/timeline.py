@@ -86,7 +86,7 @@ class Timeline(QWidget):
     def ms_at(self, x: float) -> int:
         track = self._track()
         fraction = min(1.0, max(0.0, (x - track.left()) / track.width()))
-        return int(round(fraction * self.duration_ms))
+        return round(fraction * self.duration_ms)
 
     def marker_y(self) -> float:
         return self.STRIP_H + self.BAR_H + 4 + self.MARKER_H / 2
@@ -102,7 +102,7 @@ class Timeline(QWidget):
         return best
 
     # -- painting ------------------------------------------------------------
-    def paintEvent(self, _event):  # noqa: N802
+    def paintEvent(self, _event):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         track = self._track()
@@ -120,8 +120,10 @@ class Timeline(QWidget):
                 colour = QColor.fromHsvF(0.08, 0.35 + 0.6 * level, 0.95 - 0.25 * level)
                 p.fillRect(QRectF(x0, self.STRIP_H - h, x1 - x0, h), colour)
         elif self.scan_progress is not None:
-            p.fillRect(QRectF(strip.left(), strip.top(), strip.width() * self.scan_progress, strip.height()),
-                       QColor("#d2e3fc"))
+            p.fillRect(
+                QRectF(strip.left(), strip.top(), strip.width() * self.scan_progress, strip.height()),
+                QColor("#d2e3fc"),
+            )
             p.setPen(QColor("#3c4043"))
             p.drawText(strip, Qt.AlignCenter, f"Finding activity… {int(self.scan_progress * 100)}%")
 
@@ -156,7 +158,7 @@ class Timeline(QWidget):
         p.end()
 
     # -- mouse -----------------------------------------------------------------
-    def mousePressEvent(self, event):  # noqa: N802
+    def mousePressEvent(self, event):
         if event.button() != Qt.LeftButton or not self.duration_ms:
             return
         pos = event.position()
@@ -168,7 +170,7 @@ class Timeline(QWidget):
         self._dragging = True
         self.seekRequested.emit(self.ms_at(pos.x()))
 
-    def mouseMoveEvent(self, event):  # noqa: N802
+    def mouseMoveEvent(self, event):
         pos = event.position()
         if self._dragging:
             self.seekRequested.emit(self.ms_at(pos.x()))
@@ -181,5 +183,5 @@ class Timeline(QWidget):
             self.setToolTip(format_ms(self.ms_at(pos.x()), False) if self.duration_ms else "")
             self.unsetCursor()
 
-    def mouseReleaseEvent(self, _event):  # noqa: N802
+    def mouseReleaseEvent(self, _event):
         self._dragging = False

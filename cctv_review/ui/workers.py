@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -44,13 +45,13 @@ class Task(QRunnable):
     def run(self) -> None:  # worker thread
         try:
             result = self.fn(self.signals.progress.emit, self._cancel.is_set)
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI as a message
+        except Exception as exc:
             if self._cancel.is_set():
                 self.signals.cancelled.emit()
             else:
-                from cctv_review.errors import user_facing_errors
+                from cctv_review.errors import UserFacingError
 
-                if isinstance(exc, user_facing_errors()):
+                if isinstance(exc, UserFacingError):
                     message = str(exc)
                 else:
                     traceback.print_exc()

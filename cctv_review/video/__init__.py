@@ -15,12 +15,12 @@ from .errors import (
 from .probe import VideoInfo, probe
 
 __all__ = [
-    "probe",
-    "VideoInfo",
+    "CorruptVideo",
+    "EmptyVideo",
+    "NotAVideo",
+    "UnsupportedCodec",
     "VideoError",
     "VideoFileMissing",
-    "NotAVideo",
-    "CorruptVideo",
-    "UnsupportedCodec",
-    "EmptyVideo",
+    "VideoInfo",
+    "probe",
 ]

@@ -83,15 +83,20 @@ def decoder_backend() -> str:
     want = want or DEFAULT_BACKEND
     if want == "pyav" and not pyav_available():
         if os.environ.get(DECODER_ENV, "").strip().lower() == "pyav":
-            log.warning("%s=pyav but PyAV (the 'av' package) cannot be imported; using OpenCV",
-                        DECODER_ENV)
+            log.warning("%s=pyav but PyAV (the 'av' package) cannot be imported; using OpenCV", DECODER_ENV)
         return "opencv"
     return want
 
 
-def open_decoder(path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
-                 threads: int | None = None, start_ms: float = 0.0,
-                 backend: str | None = None):
+def open_decoder(
+    path: str | os.PathLike[str],
+    fps: float,
+    *,
+    mode: str = "pts",
+    threads: int | None = None,
+    start_ms: float = 0.0,
+    backend: str | None = None,
+):
     """A decoder for ``path`` with the chosen (or configured) backend.
 
     If PyAV cannot open a file that OpenCV could probe, falls back to OpenCV.
@@ -100,6 +105,7 @@ def open_decoder(path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
     backend = backend or decoder_backend()
     if backend == "pyav":
         from ._pyav import PyAVDecoder
+
         try:
             return PyAVDecoder(path, fps, mode=mode, threads=threads, start_ms=start_ms)
         except OSError as exc:
@@ -107,14 +113,19 @@ def open_decoder(path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
     return Decoder(path, fps, mode=mode, threads=threads, start_ms=start_ms)
 
 
-def open_capture(path: str | os.PathLike[str], threads: int | None = None,
-                 raw: bool = False) -> cv2.VideoCapture:
+def open_capture(
+    path: str | os.PathLike[str], threads: int | None = None, raw: bool = False
+) -> cv2.VideoCapture:
     """Open ``path`` with the FFmpeg backend, software decode, N threads."""
     params = [
-        cv2.CAP_PROP_HW_ACCELERATION, cv2.VIDEO_ACCELERATION_NONE,
-        cv2.CAP_PROP_N_THREADS, int(threads or DECODE_THREADS),
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 20000,
-        cv2.CAP_PROP_READ_TIMEOUT_MSEC, 20000,
+        cv2.CAP_PROP_HW_ACCELERATION,
+        cv2.VIDEO_ACCELERATION_NONE,
+        cv2.CAP_PROP_N_THREADS,
+        int(threads or DECODE_THREADS),
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        20000,
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        20000,
     ]
     # Opening touches FFmpeg's global registration; serialise it.
     with _open_lock:
@@ -138,9 +149,9 @@ class ExactSeek:
         self.fps = float(fps)
         self.mode = mode
         self.start_ms = float(start_ms)
-        self.grabs = 0          # frames decoded (for tests and statistics)
-        self.seeks = 0          # container seeks issued
-        self.index: int | None = None   # index of the frame last grabbed
+        self.grabs = 0  # frames decoded (for tests and statistics)
+        self.seeks = 0  # container seeks issued
+        self.index: int | None = None  # index of the frame last grabbed
         self.pts_ms: float = 0.0
 
     @property
@@ -198,14 +209,21 @@ class Decoder(ExactSeek):
 
     backend = "opencv"
 
-    def __init__(self, path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
-                 threads: int | None = None, start_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fps: float,
+        *,
+        mode: str = "pts",
+        threads: int | None = None,
+        start_ms: float = 0.0,
+    ) -> None:
         super().__init__(path, fps, mode, start_ms)
         self.threads = threads
         self._cap = open_capture(self.path, threads)
         if not self._cap.isOpened():
             raise OSError(f"cannot open {self.path}")
-        self._count = -1        # frames grabbed since (re)open, count mode
+        self._count = -1  # frames grabbed since (re)open, count mode
 
     # -- basic operations ------------------------------------------------
     def close(self) -> None:
@@ -236,7 +254,7 @@ class Decoder(ExactSeek):
             self.pts_ms = self._count * 1000.0 / self.fps
         else:
             self.pts_ms = max(0.0, self._cap.get(cv2.CAP_PROP_POS_MSEC) - self.start_ms)
-            self.index = int(round(self.pts_ms * self.fps / 1000.0))
+            self.index = round(self.pts_ms * self.fps / 1000.0)
         return self.index
 
     def retrieve(self) -> np.ndarray | None:
@@ -251,6 +269,7 @@ class Decoder(ExactSeek):
         reduces/copies (:func:`cctv_review.video._display.from_bgr`).
         """
         from . import _display
+
         img = self.retrieve()
         if img is None:
             return None
@@ -318,16 +337,16 @@ def header_codec(path: str | os.PathLike[str]) -> str | None:
     kind = sniff_bytes(data[:4096])
     if kind == "avi":
         i = data.find(b"strh")
-        if i >= 0 and data[i + 8:i + 12] == b"vids":
-            tag = data[i + 12:i + 16]
+        if i >= 0 and data[i + 8 : i + 12] == b"vids":
+            tag = data[i + 12 : i + 16]
             j = data.find(b"strf", i)
             if j >= 0:
-                tag = data[j + 8 + 16:j + 8 + 20] or tag
+                tag = data[j + 8 + 16 : j + 8 + 20] or tag
             return tag.decode("latin-1").strip("\x00 ") or None
     if kind == "mp4":
         i = data.find(b"stsd")
         if i >= 0:
-            return data[i + 16:i + 20].decode("latin-1").strip("\x00 ") or None
+            return data[i + 16 : i + 20].decode("latin-1").strip("\x00 ") or None
     if kind == "matroska":
         i = data.find(b"V_")
         if i >= 0:

@@ -23,7 +23,8 @@ before the colour conversion.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -86,8 +87,12 @@ def target(height: int, width: int, alloc: Allocator | None) -> tuple[np.ndarray
     if alloc is None:
         return np.empty((height, width, 3), dtype=np.uint8), None
     view, owner = alloc(height, width)
-    if view.dtype != np.uint8 or view.ndim != 3 or view.shape[:2] != (height, width) \
-            or view.shape[2] not in (3, 4):
+    if (
+        view.dtype != np.uint8
+        or view.ndim != 3
+        or view.shape[:2] != (height, width)
+        or view.shape[2] not in (3, 4)
+    ):
         raise ValueError(f"alloc({height}, {width}) returned an array of shape {view.shape}")
     return view, owner
 

@@ -60,9 +60,17 @@ class PyAVDecoder(ExactSeek):
 
     backend = "pyav"
 
-    def __init__(self, path: str | os.PathLike[str], fps: float, *, mode: str = "pts",
-                 threads: int | None = None, start_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fps: float,
+        *,
+        mode: str = "pts",
+        threads: int | None = None,
+        start_ms: float = 0.0,
+    ) -> None:
         from ._capture import DECODE_THREADS
+
         super().__init__(path, fps, mode, start_ms)
         self.threads = int(threads or DECODE_THREADS)
         self._container = None
@@ -76,8 +84,11 @@ class PyAVDecoder(ExactSeek):
         except (_AVError, OSError, ValueError) as exc:
             raise OSError(f"cannot open {self.path}: {exc}") from exc
         try:
-            streams = [s for s in container.streams.video
-                       if not (getattr(s, "disposition", 0) & getattr(av.stream.Disposition, "attached_pic", 0))]
+            streams = [
+                s
+                for s in container.streams.video
+                if not (getattr(s, "disposition", 0) & getattr(av.stream.Disposition, "attached_pic", 0))
+            ]
             if not streams:
                 raise OSError(f"no video stream in {self.path}")
             vs = streams[0]
@@ -96,8 +107,8 @@ class PyAVDecoder(ExactSeek):
         self._st0 = vs.start_time if vs.start_time is not None else 0
         self._demux = container.demux(vs)
         self._pending: collections.deque = collections.deque()
-        self._flushed = False       # decoder drained at the end of the file
-        self._count = -1            # frames grabbed since (re)open/seek, count mode
+        self._flushed = False  # decoder drained at the end of the file
+        self._count = -1  # frames grabbed since (re)open/seek, count mode
         self._frame = None
         self.index = None
 
@@ -150,7 +161,7 @@ class PyAVDecoder(ExactSeek):
                 if bad > _MAX_BAD_PACKETS:
                     self._drain()
                 continue
-            if packet.size == 0:      # the demuxer's final flush packet
+            if packet.size == 0:  # the demuxer's final flush packet
                 self._flushed = True
             self._pending.extend(frames)
         return True
@@ -184,7 +195,7 @@ class PyAVDecoder(ExactSeek):
                 self.pts_ms = (self.pts_ms + 1000.0 / self.fps) if self.index is not None else 0.0
             else:
                 self.pts_ms = max(0.0, (ts - self._st0) * self._tb_ms - self.start_ms)
-            self.index = int(round(self.pts_ms * self.fps / 1000.0))
+            self.index = round(self.pts_ms * self.fps / 1000.0)
         return self.index
 
     def retrieve(self) -> np.ndarray | None:
@@ -258,7 +269,10 @@ def to_display(frame, scale: int = 1, alloc=None):
             src, codes = _nv12_planes(frame, w, h), (cv2.COLOR_YUV2BGR_NV12, cv2.COLOR_YUV2BGRA_NV12)
         else:
             i420 = _i420_reduced(frame, w, h, ow, oh)
-            src, codes = (None if i420 is None else (i420,)), (cv2.COLOR_YUV2BGR_I420, cv2.COLOR_YUV2BGRA_I420)
+            src, codes = (
+                (None if i420 is None else (i420,)),
+                (cv2.COLOR_YUV2BGR_I420, cv2.COLOR_YUV2BGRA_I420),
+            )
         if src is not None:
             if alloc is None:
                 return _display.convert(codes[0], *src), None
@@ -274,8 +288,8 @@ def _plane_rows(plane, pw: int, ph: int) -> np.ndarray | None:
     if ls < pw:  # negative (bottom-up) or unexpected layout
         return None
     src = np.frombuffer(plane, dtype=np.uint8)
-    if src.size >= ls * ph:   # the usual layout: every row padded to line_size
-        return src[:ls * ph].reshape(ph, ls)[:, :pw]
+    if src.size >= ls * ph:  # the usual layout: every row padded to line_size
+        return src[: ls * ph].reshape(ph, ls)[:, :pw]
     if src.size < ls * (ph - 1) + pw:
         return None
     return np.lib.stride_tricks.as_strided(src, shape=(ph, pw), strides=(ls, 1))
@@ -286,12 +300,18 @@ def _i420_reduced(frame, w: int, h: int, ow: int, oh: int) -> np.ndarray | None:
     out = np.empty((oh * 3 // 2, ow), dtype=np.uint8)
     flat = out.reshape(-1)
     pos = 0
-    for plane, pw, ph, qw, qh in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2),
-                                     (ow, ow // 2, ow // 2), (oh, oh // 2, oh // 2)):
+    for plane, pw, ph, qw, qh in zip(
+        frame.planes,
+        (w, w // 2, w // 2),
+        (h, h // 2, h // 2),
+        (ow, ow // 2, ow // 2),
+        (oh, oh // 2, oh // 2),
+        strict=False,
+    ):
         rows = _plane_rows(plane, pw, ph)
         if rows is None:
             return None
-        _display.shrink(rows, qw, qh, dst=flat[pos:pos + qw * qh].reshape(qh, qw))
+        _display.shrink(rows, qw, qh, dst=flat[pos : pos + qw * qh].reshape(qh, qw))
         pos += qw * qh
     return out
 

@@ -29,8 +29,8 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -86,8 +86,7 @@ def _active(scores: Sequence[float], thr: float) -> list[bool]:
     return [s is not None and s >= thr for s in scores]
 
 
-def next_activity(scores: Sequence[float], from_second: int,
-                  threshold: float | None = None) -> int | None:
+def next_activity(scores: Sequence[float], from_second: int, threshold: float | None = None) -> int | None:
     """First second after ``from_second`` where an active stretch starts."""
     thr = default_threshold(scores) if threshold is None else threshold
     act = _active(scores, thr)
@@ -97,8 +96,9 @@ def next_activity(scores: Sequence[float], from_second: int,
     return None
 
 
-def previous_activity(scores: Sequence[float], from_second: int,
-                      threshold: float | None = None) -> int | None:
+def previous_activity(
+    scores: Sequence[float], from_second: int, threshold: float | None = None
+) -> int | None:
     """Last second before ``from_second`` where an active stretch starts."""
     thr = default_threshold(scores) if threshold is None else threshold
     act = _active(scores, thr)
@@ -157,10 +157,17 @@ def _packet_scores(path, info: VideoInfo, nbins: int, bin_ms: int, progress, can
     return sums, counts
 
 
-def scan_activity(path: str | os.PathLike[str], progress: Callable[[float], None] | None = None,
-                  cancel: Callable[[], bool] | None = None, *, info: VideoInfo | None = None,
-                  method: str = "auto", samples_per_second: float = 5.0, bin_ms: int = 1000,
-                  threads: int | None = None) -> ActivityResult:
+def scan_activity(
+    path: str | os.PathLike[str],
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    *,
+    info: VideoInfo | None = None,
+    method: str = "auto",
+    samples_per_second: float = 5.0,
+    bin_ms: int = 1000,
+    threads: int | None = None,
+) -> ActivityResult:
     """Scan ``path`` once and return its per-second activity scores.
 
     ``method``:
@@ -192,17 +199,21 @@ def scan_activity(path: str | os.PathLike[str], progress: Callable[[float], None
             scores = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
             if progress is not None:
                 progress(1.0)
-            return ActivityResult(bin_ms=bin_ms, scores=[round(float(s), 6) for s in scores],
-                                  samples=int(counts.sum()), elapsed_s=time.monotonic() - t_start,
-                                  method="packets")
+            return ActivityResult(
+                bin_ms=bin_ms,
+                scores=[round(float(s), 6) for s in scores],
+                samples=int(counts.sum()),
+                elapsed_s=time.monotonic() - t_start,
+                method="packets",
+            )
     elif method != "pixels":
         raise ValueError(f"unknown activity method {method!r}")
     nbins = max(1, math.ceil(info.duration_ms / bin_ms))
     sums = np.zeros(nbins, dtype=np.float64)
     counts = np.zeros(nbins, dtype=np.int64)
-    every = max(1, int(round(info.fps / max(0.1, samples_per_second))))
+    every = max(1, round(info.fps / max(0.1, samples_per_second)))
     h, w = info.height, info.width
-    size = (ANALYSIS_WIDTH, max(2, int(round(h * ANALYSIS_WIDTH / max(1, w))))) if w > ANALYSIS_WIDTH else None
+    size = (ANALYSIS_WIDTH, max(2, round(h * ANALYSIS_WIDTH / max(1, w)))) if w > ANALYSIS_WIDTH else None
     try:
         dec = Decoder(path, info.fps, mode=info.timing, threads=threads, start_ms=info.start_ms)
     except OSError as exc:
@@ -218,7 +229,7 @@ def scan_activity(path: str | os.PathLike[str], progress: Callable[[float], None
             if idx is None:
                 # End of file, or damage: try to resync a little further on.
                 resumed = None
-                nxt = (dec.index if dec.index is not None else next_sample)
+                nxt = dec.index if dec.index is not None else next_sample
                 for skip_s in (1, 5, 30):
                     t = max(next_sample, nxt) + int(skip_s * info.fps)
                     if t >= info.frame_count:
@@ -266,5 +277,10 @@ def scan_activity(path: str | os.PathLike[str], progress: Callable[[float], None
             scores[i] = scores[i - 1]
     if progress is not None:
         progress(1.0)
-    return ActivityResult(bin_ms=bin_ms, scores=[round(float(s), 6) for s in scores],
-                          samples=samples, elapsed_s=time.monotonic() - t_start, method="pixels")
+    return ActivityResult(
+        bin_ms=bin_ms,
+        scores=[round(float(s), 6) for s in scores],
+        samples=samples,
+        elapsed_s=time.monotonic() - t_start,
+        method="pixels",
+    )

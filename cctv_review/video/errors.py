@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 
+from cctv_review.errors import UserFacingError
 
-class VideoError(Exception):
+
+class VideoError(UserFacingError):
     """Base class: a video file could not be opened, read or decoded."""
 
     #: Short label of the problem, used by subclasses to build messages.
@@ -23,8 +25,9 @@ class VideoError(Exception):
         "export it again or ask the force for a fresh copy."
     )
 
-    def __init__(self, path: str | os.PathLike[str] | None, detail: str | None = None,
-                 *, advice: str | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None, detail: str | None = None, *, advice: str | None = None
+    ) -> None:
         self.path = "" if path is None else os.fspath(path)
         self.detail = detail or self.problem
         if advice is not None:
@@ -40,39 +43,48 @@ class VideoError(Exception):
 
 class VideoFileMissing(VideoError):
     problem = "cannot be found"
-    advice = ("It may have been moved, renamed or deleted, or the drive it is on "
-              "may not be connected. Locate the file and open it again.")
+    advice = (
+        "It may have been moved, renamed or deleted, or the drive it is on "
+        "may not be connected. Locate the file and open it again."
+    )
 
 
 class NotAVideo(VideoError):
     problem = "is not a video file"
-    advice = ("Check that you chose the right file; CCTV exports are usually .mp4, "
-              ".avi, .mkv, .mov or .ts files.")
+    advice = (
+        "Check that you chose the right file; CCTV exports are usually .mp4, .avi, .mkv, .mov or .ts files."
+    )
 
 
 class CorruptVideo(VideoError):
     problem = "is damaged or incomplete"
-    advice = ("It may have been cut short while copying or exporting. Copy it again "
-              "from the original media or ask for a fresh export from the NVR.")
+    advice = (
+        "It may have been cut short while copying or exporting. Copy it again "
+        "from the original media or ask for a fresh export from the NVR."
+    )
 
 
 class UnsupportedCodec(VideoError):
     problem = "uses a video format this application cannot decode"
-    advice = ("Export the footage again from the recorder's own player as MP4 "
-              "(H.264), or convert it with the supplier's tool, then open the new file.")
+    advice = (
+        "Export the footage again from the recorder's own player as MP4 "
+        "(H.264), or convert it with the supplier's tool, then open the new file."
+    )
 
 
 class EmptyVideo(VideoError):
     problem = "contains no video pictures"
-    advice = ("The export may have failed or covered an empty period. Export the "
-              "footage again, checking the start and end times.")
+    advice = (
+        "The export may have failed or covered an empty period. Export the "
+        "footage again, checking the start and end times."
+    )
 
 
 __all__ = [
+    "CorruptVideo",
+    "EmptyVideo",
+    "NotAVideo",
+    "UnsupportedCodec",
     "VideoError",
     "VideoFileMissing",
-    "NotAVideo",
-    "CorruptVideo",
-    "UnsupportedCodec",
-    "EmptyVideo",
 ]

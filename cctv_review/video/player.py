@@ -63,7 +63,8 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _display
 from ._capture import DECODE_THREADS
@@ -147,23 +148,30 @@ class _Session:
         self.last_target: int | None = None
         self.eof_sent = False
         self.opened = threading.Event()
-        self.cost_ema = 0.0   # wall seconds to produce one shown frame
+        self.cost_ema = 0.0  # wall seconds to produce one shown frame
 
 
 class Player:
     """Playback engine for one clip at a time (see module docstring)."""
 
-    def __init__(self, *, on_frame: Callable[[Frame], None] | None = None,
-                 on_error: Callable[[VideoError], None] | None = None,
-                 on_end: Callable[[], None] | None = None,
-                 on_state: Callable[[bool], None] | None = None,
-                 on_opened: Callable[[VideoInfo], None] | None = None,
-                 on_warning: Callable[[str], None] | None = None,
-                 prepare: Callable[[Frame], Any] | None = None,
-                 alloc: Callable[[int, int], tuple[Any, Any]] | None = None,
-                 paced: bool = True, queue_frames: int = 4, cache_frames: int = 64,
-                 cache_bytes: int = 192 * 1024 * 1024, threads: int | None = None,
-                 time_fn: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        on_frame: Callable[[Frame], None] | None = None,
+        on_error: Callable[[VideoError], None] | None = None,
+        on_end: Callable[[], None] | None = None,
+        on_state: Callable[[bool], None] | None = None,
+        on_opened: Callable[[VideoInfo], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        prepare: Callable[[Frame], Any] | None = None,
+        alloc: Callable[[int, int], tuple[Any, Any]] | None = None,
+        paced: bool = True,
+        queue_frames: int = 4,
+        cache_frames: int = 64,
+        cache_bytes: int = 192 * 1024 * 1024,
+        threads: int | None = None,
+        time_fn: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.on_frame = on_frame
         self.on_error = on_error
         self.on_end = on_end
@@ -206,10 +214,12 @@ class Player:
             self._clock.seek(0)
             self.stats = {"shown": 0, "dropped": 0, "decoded": 0, "seeks": 0}
         sess.queue = queue.Queue(maxsize=self.queue_frames)
-        sess.decoder = threading.Thread(target=self._decode_main, args=(sess,),
-                                        name="video-decoder", daemon=True)
-        sess.presenter = threading.Thread(target=self._present_main, args=(sess,),
-                                          name="video-presenter", daemon=True)
+        sess.decoder = threading.Thread(
+            target=self._decode_main, args=(sess,), name="video-decoder", daemon=True
+        )
+        sess.presenter = threading.Thread(
+            target=self._present_main, args=(sess,), name="video-presenter", daemon=True
+        )
         sess.decoder.start()
         sess.presenter.start()
 
@@ -314,8 +324,12 @@ class Player:
             if sess is None or self._playing:
                 return
             info = sess.info
-            if info is not None and self._shown is not None and self._cursor is None \
-                    and self._shown.index >= info.frame_count - 1:
+            if (
+                info is not None
+                and self._shown is not None
+                and self._cursor is None
+                and self._shown.index >= info.frame_count - 1
+            ):
                 self._seek_locked(0)  # at the end: play again from the start
             self._playing = True
             pos = self._shown.position_ms if self._shown is not None else 0
@@ -448,7 +462,10 @@ class Player:
                 # Resolve seeks requested before the clip was probed.
                 self._cmds = collections.deque(
                     ("seek", info.frame_at_ms(c[3]) if c[1] is None else c[1], c[2], c[3])
-                    if c[0] == "seek" else c for c in self._cmds)
+                    if c[0] == "seek"
+                    else c
+                    for c in self._cmds
+                )
                 if not any(c[0] in ("seek", "step") for c in self._cmds):
                     self._cmds.appendleft(("seek", 0, self._gen, None))
                 # The cursor and the clock follow the last seek, so position_ms and
@@ -520,7 +537,7 @@ class Player:
         sess.eof_sent = False
         frame = self._cache.get(target)
         if frame is not None and getattr(frame, "scale", 1) != self.display_scale(info):
-            frame = None   # cached at another display size (the window was resized)
+            frame = None  # cached at another display size (the window was resized)
         if frame is None:
             if kind == "step" and (reader.position_index is None or target <= reader.position_index):
                 frame = self._refill_back(sess, reader, target)
@@ -546,8 +563,9 @@ class Player:
             frame = reader.read_next()
         return frame
 
-    def _read(self, sess: _Session, reader: FrameReader, target: int,
-              forward_limit: int | None = None) -> Frame | None:
+    def _read(
+        self, sess: _Session, reader: FrameReader, target: int, forward_limit: int | None = None
+    ) -> Frame | None:
         """Read ``target`` exactly; skip forward past damage; None at the end."""
         info = reader.info
         reader.set_output(self.display_scale(info), self.alloc)
@@ -564,8 +582,10 @@ class Player:
                     frame = reader.read_at_frame(t)
                 except CorruptVideo:
                     continue
-                self._emit(self.on_warning,
-                           f"Part of the file is damaged; skipped from frame {target} to {frame.index}.")
+                self._emit(
+                    self.on_warning,
+                    f"Part of the file is damaged; skipped from frame {target} to {frame.index}.",
+                )
                 return frame
             return None
         finally:
@@ -584,8 +604,14 @@ class Player:
                     prepared = self.prepare(frame)
                 except Exception:
                     log.exception("prepare hook failed")
-            frame = PlayerFrame(frame.index, frame.position_ms, frame.image, scale=frame.scale,
-                                owner=frame.owner, prepared=prepared)
+            frame = PlayerFrame(
+                frame.index,
+                frame.position_ms,
+                frame.image,
+                scale=frame.scale,
+                owner=frame.owner,
+                prepared=prepared,
+            )
         item = (gen, kind, frame)
         while True:
             if sess.stop or gen != self._gen:
@@ -647,12 +673,13 @@ class Player:
                         continue
                     step = display_step(info.fps, self._clock.speed)
                     action, dt = self._clock.decide(
-                        frame.position_ms, late_tolerance(info.fps, self._clock.speed, step))
+                        frame.position_ms, late_tolerance(info.fps, self._clock.speed, step)
+                    )
                     if action == "wait":
                         self._cv.wait(min(dt, 0.05))
                         continue
                 if action == "show" or frame.index >= info.frame_count - 1:
-                    self._show(frame, still=False)   # the last frame is always shown
+                    self._show(frame, still=False)  # the last frame is always shown
                 else:
                     self.stats["dropped"] += 1
                 break

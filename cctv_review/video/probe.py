@@ -22,6 +22,7 @@ Probing costs a few seeks and at most a couple of GOPs of decoding.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import statistics
@@ -35,18 +36,48 @@ from .errors import CorruptVideo, EmptyVideo, NotAVideo, UnsupportedCodec, Video
 
 # Codec tags OpenCV reports (FourCC) mapped to names people recognise.
 _CODEC_NAMES = {
-    "h264": "H.264", "avc1": "H.264", "H264": "H.264", "x264": "H.264",
-    "hevc": "H.265/HEVC", "hev1": "H.265/HEVC", "hvc1": "H.265/HEVC", "H265": "H.265/HEVC",
-    "MJPG": "MJPEG", "mjpg": "MJPEG", "jpeg": "MJPEG", "AVDJ": "MJPEG",
-    "FMP4": "MPEG-4 Part 2", "mp4v": "MPEG-4 Part 2", "XVID": "MPEG-4 Part 2", "DIVX": "MPEG-4 Part 2",
-    "DX50": "MPEG-4 Part 2", "MP4V": "MPEG-4 Part 2",
-    "mpg2": "MPEG-2", "MPG2": "MPEG-2", "mpg1": "MPEG-1",
-    "vp80": "VP8", "VP80": "VP8", "vp09": "VP9", "VP90": "VP9", "av01": "AV1", "AV01": "AV1",
-    "wmv3": "WMV9", "WMV3": "WMV9", "WVC1": "VC-1",
+    "h264": "H.264",
+    "avc1": "H.264",
+    "H264": "H.264",
+    "x264": "H.264",
+    "hevc": "H.265/HEVC",
+    "hev1": "H.265/HEVC",
+    "hvc1": "H.265/HEVC",
+    "H265": "H.265/HEVC",
+    "MJPG": "MJPEG",
+    "mjpg": "MJPEG",
+    "jpeg": "MJPEG",
+    "AVDJ": "MJPEG",
+    "FMP4": "MPEG-4 Part 2",
+    "mp4v": "MPEG-4 Part 2",
+    "XVID": "MPEG-4 Part 2",
+    "DIVX": "MPEG-4 Part 2",
+    "DX50": "MPEG-4 Part 2",
+    "MP4V": "MPEG-4 Part 2",
+    "mpg2": "MPEG-2",
+    "MPG2": "MPEG-2",
+    "mpg1": "MPEG-1",
+    "vp80": "VP8",
+    "VP80": "VP8",
+    "vp09": "VP9",
+    "VP90": "VP9",
+    "av01": "AV1",
+    "AV01": "AV1",
+    "wmv3": "WMV9",
+    "WMV3": "WMV9",
+    "WVC1": "VC-1",
     # Matroska codec IDs
-    "V_MPEG4/ISO/AVC": "H.264", "V_MPEGH/ISO/HEVC": "H.265/HEVC", "V_MJPEG": "MJPEG",
-    "V_MPEG4/ISO/ASP": "MPEG-4 Part 2", "V_MPEG4/ISO/SP": "MPEG-4 Part 2", "V_MPEG2": "MPEG-2",
-    "V_MPEG1": "MPEG-1", "V_VP8": "VP8", "V_VP9": "VP9", "V_AV1": "AV1", "V_MS/VFW/FOURCC": "VfW",
+    "V_MPEG4/ISO/AVC": "H.264",
+    "V_MPEGH/ISO/HEVC": "H.265/HEVC",
+    "V_MJPEG": "MJPEG",
+    "V_MPEG4/ISO/ASP": "MPEG-4 Part 2",
+    "V_MPEG4/ISO/SP": "MPEG-4 Part 2",
+    "V_MPEG2": "MPEG-2",
+    "V_MPEG1": "MPEG-1",
+    "V_VP8": "VP8",
+    "V_VP9": "VP9",
+    "V_AV1": "AV1",
+    "V_MS/VFW/FOURCC": "VfW",
 }
 
 
@@ -76,12 +107,12 @@ class VideoInfo:
 
     def frame_at_ms(self, ms: float) -> int:
         """Index of the frame on screen at ``ms`` (clamped to the clip)."""
-        idx = int(math.floor(ms * self.fps / 1000.0 + 1e-6))
+        idx = math.floor(ms * self.fps / 1000.0 + 1e-6)
         return max(0, min(self.frame_count - 1, idx))
 
     def ms_of_frame(self, index: int) -> int:
         """Start time of frame ``index`` in milliseconds."""
-        return int(round(index * 1000.0 / self.fps))
+        return round(index * 1000.0 / self.fps)
 
 
 def codec_name(fourcc: int | str) -> str:
@@ -97,22 +128,29 @@ def _check_file(path: Path) -> None:
     if not path.exists():
         raise VideoFileMissing(path)
     if path.is_dir():
-        raise NotAVideo(path, "is a folder, not a video file",
-                        advice="Open one of the video files inside it instead.")
+        raise NotAVideo(
+            path, "is a folder, not a video file", advice="Open one of the video files inside it instead."
+        )
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             fh.read(1)
     except PermissionError as exc:
-        raise VideoError(path, "cannot be read because access was refused",
-                         advice="Check that you have permission to read it, or copy it "
-                                "to a folder you can use.") from exc
+        raise VideoError(
+            path,
+            "cannot be read because access was refused",
+            advice="Check that you have permission to read it, or copy it to a folder you can use.",
+        ) from exc
     except OSError as exc:
-        raise VideoError(path, f"cannot be read ({exc.strerror or exc})",
-                         advice="Check the drive or network share it is on and try again.") from exc
+        raise VideoError(
+            path,
+            f"cannot be read ({exc.strerror or exc})",
+            advice="Check the drive or network share it is on and try again.",
+        ) from exc
     if size == 0:
-        raise EmptyVideo(path, "is empty (0 bytes)",
-                         advice="The copy or export probably failed. Copy or export it again.")
+        raise EmptyVideo(
+            path, "is empty (0 bytes)", advice="The copy or export probably failed. Copy or export it again."
+        )
 
 
 def _open_failed(path: Path) -> VideoError:
@@ -120,9 +158,11 @@ def _open_failed(path: Path) -> VideoError:
     if kind in ("dav", "hikvision"):
         vendor = "Dahua (.dav)" if kind == "dav" else "Hikvision"
         return UnsupportedCodec(
-            path, f"is in a proprietary {vendor} recorder format",
+            path,
+            f"is in a proprietary {vendor} recorder format",
             advice="Export it again from the recorder's player as MP4 or AVI, or convert it "
-                   "with the manufacturer's player, then open the new file.")
+            "with the manufacturer's player, then open the new file.",
+        )
     if kind is None:
         return NotAVideo(path)
     tag = header_codec(path)
@@ -130,13 +170,16 @@ def _open_failed(path: Path) -> VideoError:
         name = codec_name(tag)
         known = name != tag  # a codec we recognise should decode; so damage is likelier
         if not known:
-            return UnsupportedCodec(
-                path, f'uses a video format ("{tag}") this application cannot decode')
+            return UnsupportedCodec(path, f'uses a video format ("{tag}") this application cannot decode')
     if kind == "mp4":
-        return CorruptVideo(path, "is incomplete or damaged: its index (the 'moov' part written "
-                                  "at the end of an MP4 export) is missing or unreadable")
-    return CorruptVideo(path, f"looks like a {kind.upper()} video but cannot be opened; it is "
-                              "damaged or incomplete")
+        return CorruptVideo(
+            path,
+            "is incomplete or damaged: its index (the 'moov' part written "
+            "at the end of an MP4 export) is missing or unreadable",
+        )
+    return CorruptVideo(
+        path, f"looks like a {kind.upper()} video but cannot be opened; it is damaged or incomplete"
+    )
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
@@ -169,18 +212,21 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             kind = sniff_container(p)
             if kind is None:
                 raise NotAVideo(p)
-            raise CorruptVideo(p, f"claims to hold {codec} video but no picture in it can be "
-                                  "decoded; it is damaged or incomplete")
+            raise CorruptVideo(
+                p,
+                f"claims to hold {codec} video but no picture in it can be "
+                "decoded; it is damaged or incomplete",
+            )
         height, width = first_img.shape[:2]
     finally:
         cap.release()
 
     warnings: list[str] = []
     container_count = int(cc_raw) if 0 < cc_raw < 1e12 else 0
-    increasing = all(b > a for a, b in zip(pts, pts[1:]))
+    increasing = all(b > a for a, b in itertools.pairwise(pts))
     timing = "pts" if (len(pts) < 2 or increasing) and not (len(pts) > 1 and pts[-1] == 0) else "count"
     start_ms = pts[0] if timing == "pts" else 0.0
-    deltas = [b - a for a, b in zip(pts, pts[1:])] if timing == "pts" else []
+    deltas = [b - a for a, b in itertools.pairwise(pts)] if timing == "pts" else []
 
     fps_valid = 0.5 <= fps_c <= 1000
     vfr = False
@@ -202,16 +248,18 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     try:
         if timing == "count":
             frame_count = _count_packets(p) or len(pts)
-            warnings.append("The file has no timestamps (a raw stream); frames are counted "
-                            "from the start, so seeking far into it is slow. Converting it "
-                            "to MP4 makes seeking fast.")
+            warnings.append(
+                "The file has no timestamps (a raw stream); frames are counted "
+                "from the start, so seeking far into it is slow. Converting it "
+                "to MP4 makes seeking fast."
+            )
             last_ms = (frame_count - 1) * 1000.0 / fps
         else:
             last_idx, last_ms = _find_last_frame(p, fps, start_ms, container_count, pts)
             if vfr and last_ms > 0 and len(pts) > 1:
                 # Use the clip-wide average rate for nominal frame numbers.
                 fps = max(0.5, (last_idx) * 1000.0 / last_ms) if last_idx > 0 else fps
-                last_idx = int(round(last_ms * fps / 1000.0))
+                last_idx = round(last_ms * fps / 1000.0)
             frame_count = last_idx + 1
     except VideoError:
         raise
@@ -219,19 +267,32 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         raise CorruptVideo(p, f"could not be read to the end ({exc})") from exc
 
     if vfr:
-        warnings.append(f"The frame rate varies (about {fps:.2f} frames per second on "
-                        "average); frame numbers are approximate, times are exact.")
+        warnings.append(
+            f"The frame rate varies (about {fps:.2f} frames per second on "
+            "average); frame numbers are approximate, times are exact."
+        )
     if container_count and abs(container_count - frame_count) > max(1, frame_count // 1000):
-        warnings.append(f"The file claims {container_count} frames but {frame_count} were "
-                        "found; the decoded count is used.")
+        warnings.append(
+            f"The file claims {container_count} frames but {frame_count} were "
+            "found; the decoded count is used."
+        )
     elif not container_count and timing == "pts":
         warnings.append(f"The file does not state its frame count; {frame_count} frames were found.")
 
-    duration_ms = int(round(last_ms + 1000.0 / fps))
+    duration_ms = round(last_ms + 1000.0 / fps)
     return VideoInfo(
-        path=str(p), duration_ms=duration_ms, fps=float(fps), frame_count=int(frame_count),
-        width=width, height=height, codec=codec, container_frame_count=container_count,
-        variable_frame_rate=vfr, warnings=tuple(warnings), timing=timing, start_ms=start_ms,
+        path=str(p),
+        duration_ms=duration_ms,
+        fps=float(fps),
+        frame_count=int(frame_count),
+        width=width,
+        height=height,
+        codec=codec,
+        container_frame_count=container_count,
+        variable_frame_rate=vfr,
+        warnings=tuple(warnings),
+        timing=timing,
+        start_ms=start_ms,
     )
 
 
@@ -247,12 +308,13 @@ def _count_packets(path: Path) -> int:
     return n
 
 
-def _find_last_frame(path: Path, fps: float, start_ms: float, container_count: int,
-                     first_pts: list[float]) -> tuple[int, float]:
+def _find_last_frame(
+    path: Path, fps: float, start_ms: float, container_count: int, first_pts: list[float]
+) -> tuple[int, float]:
     """Index and timestamp (ms) of the last decodable frame."""
     dec = Decoder(path, fps, start_ms=start_ms)
     try:
-        known_idx = int(round((first_pts[-1] - start_ms) * fps / 1000.0))
+        known_idx = round((first_pts[-1] - start_ms) * fps / 1000.0)
         known_ms = first_pts[-1] - start_ms
 
         def tail_from(start: int) -> tuple[int, float] | None:

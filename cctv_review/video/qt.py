@@ -56,8 +56,7 @@ def bgr_to_qimage(image_bgr: np.ndarray) -> QImage:
 
 
 #: Display QImage format: RGB32 is BGRA in memory on little-endian machines.
-DISPLAY_FORMAT = (QImage.Format.Format_RGB32 if sys.byteorder == "little"
-                  else QImage.Format.Format_BGR888)
+DISPLAY_FORMAT = QImage.Format.Format_RGB32 if sys.byteorder == "little" else QImage.Format.Format_BGR888
 
 
 def qimage_alloc(height: int, width: int):
@@ -68,7 +67,7 @@ def qimage_alloc(height: int, width: int):
     only read.
     """
     qimg = QImage(int(width), int(height), DISPLAY_FORMAT)
-    channels = 4 if DISPLAY_FORMAT == QImage.Format.Format_RGB32 else 3
+    channels = 4 if QImage.Format.Format_RGB32 == DISPLAY_FORMAT else 3
     bpl = qimg.bytesPerLine()
     buf = np.frombuffer(qimg.bits(), dtype=np.uint8, count=bpl * height).reshape(height, bpl)
     view = buf[:, : width * channels].reshape(height, width, channels)
@@ -89,21 +88,27 @@ def display_qimage(frame: Frame) -> QImage:
 class QtPlayer(QObject):
     """Signals-based facade over :class:`Player` for the GUI."""
 
-    frameReady = Signal(QImage, int)       # image, position_ms
-    positionChanged = Signal(int)          # position_ms of the frame shown
-    stateChanged = Signal(bool)            # playing
-    errorOccurred = Signal(str)            # plain-language message
-    warningOccurred = Signal(str)          # non-fatal notice (e.g. damage skipped)
+    frameReady = Signal(QImage, int)  # image, position_ms
+    positionChanged = Signal(int)  # position_ms of the frame shown
+    stateChanged = Signal(bool)  # playing
+    errorOccurred = Signal(str)  # plain-language message
+    warningOccurred = Signal(str)  # non-fatal notice (e.g. damage skipped)
     endReached = Signal()
-    opened = Signal(object)                # VideoInfo
+    opened = Signal(object)  # VideoInfo
 
     def __init__(self, parent: QObject | None = None, **player_kwargs) -> None:
         super().__init__(parent)
         self._player = Player(
-            on_frame=self._on_frame, on_error=self._on_error, on_end=self.endReached.emit,
-            on_state=self.stateChanged.emit, on_opened=self.opened.emit,
+            on_frame=self._on_frame,
+            on_error=self._on_error,
+            on_end=self.endReached.emit,
+            on_state=self.stateChanged.emit,
+            on_opened=self.opened.emit,
             on_warning=self.warningOccurred.emit,
-            prepare=display_qimage, alloc=qimage_alloc, **player_kwargs)
+            prepare=display_qimage,
+            alloc=qimage_alloc,
+            **player_kwargs,
+        )
         self.last_frame: Frame | None = None
 
     # worker-thread callbacks -> queued signals
@@ -178,7 +183,7 @@ class ActivityScan(QThread):
     """Run an activity scan off the GUI thread.  Call ``start()``; ``cancel()``."""
 
     progress = Signal(float)
-    finished_ok = Signal(object)     # ActivityResult
+    finished_ok = Signal(object)  # ActivityResult
     failed = Signal(str)
     cancelled = Signal()
 
@@ -194,13 +199,14 @@ class ActivityScan(QThread):
 
     def run(self) -> None:  # runs in the QThread
         try:
-            self.result = scan_activity(self.path, progress=self.progress.emit,
-                                        cancel=self._cancel.is_set, **self.scan_kwargs)
+            self.result = scan_activity(
+                self.path, progress=self.progress.emit, cancel=self._cancel.is_set, **self.scan_kwargs
+            )
         except ScanCancelled:
             self.cancelled.emit()
         except VideoError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # never let a scan take the app down
-            self.failed.emit(f"The activity scan of \"{self.path}\" failed: {exc}")
+            self.failed.emit(f'The activity scan of "{self.path}" failed: {exc}')
         else:
             self.finished_ok.emit(self.result)

@@ -61,13 +61,15 @@ def _fmt_ms(ms: float) -> str:
 class FrameReader:
     """Read exact frames from one clip (probes it unless ``info`` is given)."""
 
-    def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None,
-                 *, threads: int | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], info: VideoInfo | None = None, *, threads: int | None = None
+    ) -> None:
         self.info = info if info is not None else probe(path)
         self.path = os.fspath(path)
         try:
-            self._dec = open_decoder(self.path, self.info.fps, mode=self.info.timing,
-                                     threads=threads, start_ms=self.info.start_ms)
+            self._dec = open_decoder(
+                self.path, self.info.fps, mode=self.info.timing, threads=threads, start_ms=self.info.start_ms
+            )
         except OSError as exc:
             raise CorruptVideo(self.path, "could not be opened again for reading") from exc
         self.scale = 1
@@ -83,7 +85,7 @@ class FrameReader:
         self.alloc = alloc
 
     # -- context manager -----------------------------------------------
-    def __enter__(self) -> "FrameReader":
+    def __enter__(self) -> FrameReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -121,9 +123,12 @@ class FrameReader:
         target = self.clamp(index)
         got = self._dec.seek_exact(target, forward_limit=forward_limit)
         if got is None:
-            raise CorruptVideo(self.path, f"cannot be decoded at {_fmt_ms(self.info.ms_of_frame(target))} "
-                                          f"(frame {target}); that part of the file is damaged",
-                               advice="Try a position a little later, or obtain a fresh copy.")
+            raise CorruptVideo(
+                self.path,
+                f"cannot be decoded at {_fmt_ms(self.info.ms_of_frame(target))} "
+                f"(frame {target}); that part of the file is damaged",
+                advice="Try a position a little later, or obtain a fresh copy.",
+            )
         return self._current()
 
     def read_at_ms(self, ms: float) -> Frame:
@@ -153,4 +158,4 @@ class FrameReader:
             img, owner = got if got is not None else (None, None)
         if img is None:
             raise CorruptVideo(self.path, f"returned an unreadable picture at frame {self._dec.index}")
-        return Frame(int(self._dec.index), int(round(self._dec.pts_ms)), img, self.scale, owner)
+        return Frame(int(self._dec.index), round(self._dec.pts_ms), img, self.scale, owner)

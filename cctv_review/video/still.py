@@ -27,8 +27,9 @@ def format_clip_time(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms_:03d}"
 
 
-def caption_lines(*, case_reference: str, camera: str, clip_ms: int,
-                  recorded_at: datetime | None) -> list[str]:
+def caption_lines(
+    *, case_reference: str, camera: str, clip_ms: int, recorded_at: datetime | None
+) -> list[str]:
     left = f"Case {case_reference}" if case_reference else "Case (no reference)"
     line1 = f"{left}   Camera: {camera or 'unknown'}"
     line2 = f"Clip time {format_clip_time(clip_ms)}"
@@ -52,7 +53,7 @@ def add_caption(image_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
         img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
     h, w = img.shape[:2]
     lines = [_ascii(t) for t in lines]
-    thickness = max(1, int(round(w / 640)))
+    thickness = max(1, round(w / 640))
     # Largest scale (within reason) at which the longest line fits the width.
     scale = 1.0
     longest = max(lines, key=len)
@@ -72,15 +73,24 @@ def add_caption(image_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
     return out
 
 
-def save_still(image_bgr: np.ndarray, out_path: str | os.PathLike[str], *, case_reference: str,
-               camera: str, clip_ms: int, recorded_at: datetime | None) -> Path:
+def save_still(
+    image_bgr: np.ndarray,
+    out_path: str | os.PathLike[str],
+    *,
+    case_reference: str,
+    camera: str,
+    clip_ms: int,
+    recorded_at: datetime | None,
+) -> Path:
     """Write a captioned PNG of ``image_bgr`` to ``out_path``; return its path."""
     out = Path(out_path)
     if out.suffix.lower() != ".png":
         out = out.with_suffix(".png")
     out.parent.mkdir(parents=True, exist_ok=True)
-    captioned = add_caption(image_bgr, caption_lines(
-        case_reference=case_reference, camera=camera, clip_ms=clip_ms, recorded_at=recorded_at))
+    captioned = add_caption(
+        image_bgr,
+        caption_lines(case_reference=case_reference, camera=camera, clip_ms=clip_ms, recorded_at=recorded_at),
+    )
     ok, data = cv2.imencode(".png", captioned)
     if not ok:
         raise OSError(f"could not encode the still for {out}")

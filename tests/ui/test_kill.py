@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
+from ui_helpers import wait_for_frame
 
 from cctv_review.domain import Case
 from cctv_review.store import Store
-
-from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
-from ui_helpers import wait_for_frame
 
 HELPER = Path(__file__).with_name("kill_helper.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +33,19 @@ def test_kill_mid_edit_loses_nothing_and_reopens_in_place(qtbot, make_window, te
 
     gaps = "Corridor camera not working 22:40-22:55"
     rationale = "Checks were late and the detainee was not roused"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    child = subprocess.Popen([sys.executable, str(HELPER), str(db), gaps, rationale, "5300"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    child = subprocess.Popen(
+        [sys.executable, str(HELPER), str(db), gaps, rationale, "5300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 90
         line = ""

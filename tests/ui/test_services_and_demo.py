@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from ui_fixtures import clip_path, make_window  # noqa: F401  (fixtures)
 
-from cctv_review.domain import Case, CaseStatus, Clip, FindingLevel
+from cctv_review.domain import CaseStatus, Clip, FindingLevel
 from cctv_review.store import CompletionRefused
 from cctv_review.ui.services import ReviewSession
-from ui_fixtures import clip_path, make_window  # noqa: F401  (fixtures)
 
 
 def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtbot, store, template):
@@ -23,10 +23,18 @@ def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtb
         session.open_case(case.id)
     assert session.last_case_id() == case.id
     start = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
-    late = store.add_clip(Clip(case_id=case.id, path="/x/late.mp4", camera="Cell", recorded_start=start
-                               + timedelta(hours=1), duration_ms=60_000))
-    early = store.add_clip(Clip(case_id=case.id, path="/x/early.mp4", camera="Desk", recorded_start=start,
-                                duration_ms=60_000))
+    late = store.add_clip(
+        Clip(
+            case_id=case.id,
+            path="/x/late.mp4",
+            camera="Cell",
+            recorded_start=start + timedelta(hours=1),
+            duration_ms=60_000,
+        )
+    )
+    early = store.add_clip(
+        Clip(case_id=case.id, path="/x/early.mp4", camera="Desk", recorded_start=start, duration_ms=60_000)
+    )
     session.add_finding("welfare", FindingLevel.SOME, "late clip, early position", late.id, 1_000)
     session.add_finding("arrival", FindingLevel.GOOD_PRACTICE, "early clip, late position", early.id, 50_000)
     assert [f.note for f in session.findings()] == ["early clip, late position", "late clip, early position"]
@@ -100,8 +108,12 @@ def test_run_gui_demo_opens_the_workspace_and_closes_cleanly(qtbot, monkeypatch)
 
     QTimer.singleShot(200, look_and_close)
     assert run_gui(demo=True) == 0
-    assert seen == {"case": "CR-2026-0117", "title": "CR-2026-0117 — cctv-review (demo: a throw-away store)",
-                    "clips": 2, "findings": 4}
+    assert seen == {
+        "case": "CR-2026-0117",
+        "title": "CR-2026-0117 — cctv-review (demo: a throw-away store)",
+        "clips": 2,
+        "findings": 4,
+    }
 
 
 def test_exception_hook_shows_a_message_instead_of_dying(qtbot, monkeypatch):
@@ -139,8 +151,13 @@ def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store
     dialog._accept()
     assert dialog.result() == NewCaseDialog.Accepted
     values = dialog.values()
-    assert values == {"reference": "CR-77", "custody_suite": "Northgate", "detention_date": date(2026, 2, 3),
-                      "reviewer": "reviewer1", "flags": ["strip_search"]}
+    assert values == {
+        "reference": "CR-77",
+        "custody_suite": "Northgate",
+        "detention_date": date(2026, 2, 3),
+        "reviewer": "reviewer1",
+        "flags": ["strip_search"],
+    }
     case = ReviewSession(store, template).add_case(**values)
     assert case.strip_search and case.detention_date == date(2026, 2, 3)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
+from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
+from ui_helpers import add_finding_with_still, open_case_by_click, wait_for_frame
 
 from cctv_review.domain import CaseStatus, Finding, FindingLevel, LearningLevel
 from cctv_review.ui.shortcuts import SHORTCUTS, display_keys
 
-from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
-from ui_helpers import add_finding_with_still, open_case_by_click, wait_for_frame
 
-
-def test_open_case_shows_first_frame_status_and_clip_list(qtbot, make_window, store, template, case_with_clip):
+def test_open_case_shows_first_frame_status_and_clip_list(
+    qtbot, make_window, store, template, case_with_clip
+):
     case, clip = case_with_clip
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
@@ -95,8 +96,16 @@ def test_activity_is_found_once_and_n_p_jump_to_it(qtbot, make_window, store, te
 
 def test_clicking_a_finding_marker_seeks_there(qtbot, make_window, store, template, case_with_clip):
     case, clip = case_with_clip
-    store.add_finding(Finding(case_id=case.id, clip_id=clip.id, position_ms=6500, theme="use_of_force",
-                              level=FindingLevel.SIGNIFICANT, note="Taken to the ground"))
+    store.add_finding(
+        Finding(
+            case_id=case.id,
+            clip_id=clip.id,
+            position_ms=6500,
+            theme="use_of_force",
+            level=FindingLevel.SIGNIFICANT,
+            note="Taken to the ground",
+        )
+    )
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
     wait_for_frame(qtbot, window, 0)
@@ -121,7 +130,9 @@ def test_add_finding_with_the_keyboard(qtbot, make_window, store, template, case
     qtbot.waitUntil(lambda: window.player.playing, timeout=5_000)
 
     qtbot.keyClick(surface, Qt.Key_F)
-    qtbot.waitUntil(lambda: window.finding_editor is not None and window.finding_editor.isVisible(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: window.finding_editor is not None and window.finding_editor.isVisible(), timeout=5_000
+    )
     editor = window.finding_editor
     assert not window.player.playing  # F pauses
     position = window.player.position_ms
@@ -137,8 +148,11 @@ def test_add_finding_with_the_keyboard(qtbot, make_window, store, template, case
     qtbot.waitUntil(lambda: store.list_findings(case.id)[0].still_path != "", timeout=15_000)
 
     (finding,) = store.list_findings(case.id)
-    assert (finding.theme, finding.level, finding.note) == ("use_of_force", FindingLevel.SIGNIFICANT,
-                                                           "Arm lock applied without warning")
+    assert (finding.theme, finding.level, finding.note) == (
+        "use_of_force",
+        FindingLevel.SIGNIFICANT,
+        "Arm lock applied without warning",
+    )
     assert finding.clip_id == clip.id and finding.position_ms == position
     assert finding.still_path and __import__("pathlib").Path(finding.still_path).is_file()
     assert window.findings.tree.topLevelItemCount() == 1
@@ -146,12 +160,21 @@ def test_add_finding_with_the_keyboard(qtbot, make_window, store, template, case
     assert store.get_case(case.id).status == CaseStatus.IN_PROGRESS
 
 
-def test_findings_list_double_click_seeks_edit_and_confirmed_delete(qtbot, make_window, store, template,
-                                                                     case_with_clip, monkeypatch):
+def test_findings_list_double_click_seeks_edit_and_confirmed_delete(
+    qtbot, make_window, store, template, case_with_clip, monkeypatch
+):
     case, clip = case_with_clip
     for ms in (8000, 2500):
-        store.add_finding(Finding(case_id=case.id, clip_id=clip.id, position_ms=ms, theme="welfare",
-                                  level=FindingLevel.SOME, note=f"at {ms}"))
+        store.add_finding(
+            Finding(
+                case_id=case.id,
+                clip_id=clip.id,
+                position_ms=ms,
+                theme="welfare",
+                level=FindingLevel.SOME,
+                note=f"at {ms}",
+            )
+        )
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
     wait_for_frame(qtbot, window, 0)
@@ -198,7 +221,9 @@ def test_answers_save_as_they_change_and_show_if_is_live(qtbot, make_window, sto
     assert not gaps.isHidden()
     gaps.edit.setFocus()
     qtbot.keyClicks(gaps.edit, "Corridor camera missing")
-    qtbot.waitUntil(lambda: store.answers(case.id).get("footage.gaps") == "Corridor camera missing", timeout=5_000)
+    qtbot.waitUntil(
+        lambda: store.answers(case.id).get("footage.gaps") == "Corridor camera missing", timeout=5_000
+    )
 
     combo = form.rows["arrival.wait"].combo
     combo.setCurrentIndex(combo.findData("over_2_hours"))
@@ -222,7 +247,9 @@ def test_answers_save_as_they_change_and_show_if_is_live(qtbot, make_window, sto
     assert store.get_case(case.id).status == CaseStatus.IN_PROGRESS
 
 
-def test_typing_in_text_fields_is_never_taken_by_shortcuts(qtbot, make_window, store, template, case_with_clip):
+def test_typing_in_text_fields_is_never_taken_by_shortcuts(
+    qtbot, make_window, store, template, case_with_clip
+):
     case, _clip = case_with_clip
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
@@ -238,14 +265,18 @@ def test_typing_in_text_fields_is_never_taken_by_shortcuts(qtbot, make_window, s
 
 
 def test_completion_is_refused_until_required_answers_then_completes_and_summary_changes(
-        qtbot, make_window, store, template, case_with_clip):
+    qtbot, make_window, store, template, case_with_clip
+):
     from cctv_review.demo import answer_everything
 
     case, _clip = case_with_clip
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
     window.tabs.setCurrentWidget(window.summary)
-    assert window.summary.headline.text() == "No cases have been completed yet, so there are no findings to report."
+    assert (
+        window.summary.headline.text()
+        == "No cases have been completed yet, so there are no findings to report."
+    )
     window.tabs.setCurrentIndex(0)
 
     qtbot.mouseClick(window.form.complete_button, Qt.LeftButton)
@@ -264,7 +295,9 @@ def test_completion_is_refused_until_required_answers_then_completes_and_summary
     qtbot.keyClick(window.form.rationale, Qt.Key_Return, Qt.ControlModifier)  # Case > Complete (Ctrl+Enter)
     qtbot.waitUntil(lambda: store.get_case(case.id).status == CaseStatus.COMPLETE, timeout=5_000)
     done = store.get_case(case.id)
-    assert done.outcome == LearningLevel.SIGNIFICANT and done.outcome_rationale == "Restraint was not justified."
+    assert (
+        done.outcome == LearningLevel.SIGNIFICANT and done.outcome_rationale == "Restraint was not justified."
+    )
     assert not window.form.locked_banner.isHidden()
     assert not window.form.body.isEnabled()
     assert window.reopen_action.isEnabled() and not window.complete_action.isEnabled()
@@ -275,8 +308,9 @@ def test_completion_is_refused_until_required_answers_then_completes_and_summary
     assert window.summary.chart.rows[0][1] == 1
 
 
-def test_clip_that_fails_shows_the_engine_message_and_case_stays_usable(qtbot, make_window, store, template,
-                                                                        tmp_path):
+def test_clip_that_fails_shows_the_engine_message_and_case_stays_usable(
+    qtbot, make_window, store, template, tmp_path
+):
     from cctv_review.domain import Case, Clip
 
     case = store.add_case(Case(reference="CR-BAD"))
@@ -333,7 +367,20 @@ def test_help_lists_every_shortcut(qtbot, make_window, store, template):
     table = window.shortcuts_dialog.table
     assert table.rowCount() == len(SHORTCUTS)
     keys = {table.item(r, 0).text() for r in range(table.rowCount())}
-    for expected in ("Space", "Left", "Right", "Shift+Left", "Shift+Right", "J", "K", "L", "N", "P", "F", "1"):
+    for expected in (
+        "Space",
+        "Left",
+        "Right",
+        "Shift+Left",
+        "Shift+Right",
+        "J",
+        "K",
+        "L",
+        "N",
+        "P",
+        "F",
+        "1",
+    ):
         assert expected in keys
     assert all(display_keys(s) in keys for s in SHORTCUTS)
 
@@ -347,7 +394,9 @@ def test_splitter_sizes_are_remembered(qtbot, make_window, store, template):
     assert again.work_splitter.sizes() == sizes
 
 
-def test_file_export_offers_the_cases_the_list_shows(qtbot, make_window, store, template, monkeypatch, tmp_path):
+def test_file_export_offers_the_cases_the_list_shows(
+    qtbot, make_window, store, template, monkeypatch, tmp_path
+):
     import csv
 
     from cctv_review.domain import Case
@@ -393,8 +442,9 @@ def test_one_second_jumps_and_j_plays_backwards(qtbot, make_window, store, templ
     qtbot.keyClick(surface, Qt.Key_J)
     assert window.player.reverse_speed == 1.0 and "-1x" in window.speed_label.text()
     seen = []
-    qtbot.waitUntil(lambda: seen.append(window.player.player.last_frame.position_ms) or seen[-1] <= 7000,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: seen.append(window.player.player.last_frame.position_ms) or seen[-1] <= 7000, timeout=10_000
+    )
     assert not window.player.playing
     assert len(set(seen)) >= 5 and seen == sorted(seen, reverse=True)  # several frames, only going back
     qtbot.keyClick(surface, Qt.Key_J)
@@ -428,8 +478,9 @@ def test_readme_documents_every_shortcut():
         assert f"| {keys} | {spec.description} |" in readme, spec
 
 
-def test_a_still_that_cannot_be_made_keeps_the_finding_and_says_why(qtbot, make_window, store, template,
-                                                                    tmp_path):
+def test_a_still_that_cannot_be_made_keeps_the_finding_and_says_why(
+    qtbot, make_window, store, template, tmp_path
+):
     import shutil
 
     from ui_fixtures import write_clip
@@ -475,8 +526,12 @@ def test_cancelling_add_clip_stores_nothing(qtbot, make_window, store, template,
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-NEW")
     task = window.start_add_clip(str(clip_path), "Booking desk")
-    qtbot.waitUntil(lambda: window.findChild(QProgressDialog) is not None
-                    and window.findChild(QProgressDialog).value() > 0, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.findChild(QProgressDialog) is not None and window.findChild(QProgressDialog).value() > 0
+        ),
+        timeout=10_000,
+    )
     from PySide6.QtWidgets import QPushButton
 
     dialog = window.findChild(QProgressDialog)

@@ -47,8 +47,9 @@ def clip_path(tmp_path_factory) -> Path:
 @pytest.fixture
 def case_with_clip(store, clip_path):
     case = store.add_case(Case(reference="CR-001", custody_suite="Northgate", use_of_force=True))
-    clip = add_clip_file(store, case.id, clip_path, "Cell 4",
-                         datetime(2026, 3, 14, 22, 0, 0, tzinfo=timezone.utc))
+    clip = add_clip_file(
+        store, case.id, clip_path, "Cell 4", datetime(2026, 3, 14, 22, 0, 0, tzinfo=timezone.utc)
+    )
     return case, clip
 
 
@@ -74,5 +75,3 @@ def make_window(qtbot, tmp_path):
     yield make
     for window in made:
         window.shutdown()
-
-

@@ -8,10 +8,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import video_clipmaker as vc  # noqa: E402
+import video_clipmaker as vc
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +37,11 @@ def make_clip(clip_dir):
 @pytest.fixture(scope="session")
 def numbered(make_clip):
     """Numbered clips per codec: 12 s (20 s for the 10 s GOP)."""
+
     def _get(codec: str) -> Path:
         seconds = 22 if codec == "h264_gop250" else 12
         return make_clip(f"num_{codec}", codec, seconds)
+
     return _get
 
 

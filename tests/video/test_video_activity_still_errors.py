@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -13,10 +12,22 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_review.video import (CorruptVideo, EmptyVideo, NotAVideo, UnsupportedCodec, VideoError,
-                               VideoFileMissing, probe)
-from cctv_review.video.activity import (ScanCancelled, default_threshold, next_activity,
-                                        previous_activity, scan_activity)
+from cctv_review.video import (
+    CorruptVideo,
+    EmptyVideo,
+    NotAVideo,
+    UnsupportedCodec,
+    VideoError,
+    VideoFileMissing,
+    probe,
+)
+from cctv_review.video.activity import (
+    ScanCancelled,
+    default_threshold,
+    next_activity,
+    previous_activity,
+    scan_activity,
+)
 from cctv_review.video.player import Player
 from cctv_review.video.reader import FrameReader
 from cctv_review.video.still import save_still
@@ -25,6 +36,7 @@ MOVING = {5, 6, 7, 14, 15}
 
 
 # -- activity -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["pixels", "packets"])
 def test_activity_scores_moving_seconds_higher(activity_clip, method):
@@ -45,7 +57,7 @@ def test_activity_scores_moving_seconds_higher(activity_clip, method):
 
 def test_activity_on_intra_codec_and_auto(make_clip):
     path = make_clip("activity_mjpeg", "mjpeg", 20, moving_seconds=MOVING, numbered=False)
-    res = scan_activity(path, method="packets")   # falls back: MJPEG sizes say nothing
+    res = scan_activity(path, method="packets")  # falls back: MJPEG sizes say nothing
     assert res.method == "pixels"
     assert next_activity(res.scores, 0) == 5
     assert scan_activity(path).method == "pixels"  # auto at 320x240
@@ -76,35 +88,43 @@ def test_next_previous_helpers_pure():
 
 # -- stills ---------------------------------------------------------------------
 
+
 def test_save_still_captioned_png(numbered, tmp_path, decoder_backend):
     with FrameReader(numbered("h264_gop50")) as r:
         frame = r.read_at_frame(75)
     original = frame.image.copy()
-    out = save_still(frame.image, tmp_path / "stills" / "s1.png", case_reference="CR-2024-017",
-                     camera="Cell 4", clip_ms=frame.position_ms,
-                     recorded_at=datetime(2024, 3, 1, 2, 14, 5, tzinfo=timezone.utc))
+    out = save_still(
+        frame.image,
+        tmp_path / "stills" / "s1.png",
+        case_reference="CR-2024-017",
+        camera="Cell 4",
+        clip_ms=frame.position_ms,
+        recorded_at=datetime(2024, 3, 1, 2, 14, 5, tzinfo=timezone.utc),
+    )
     assert out.exists() and out.suffix == ".png"
-    assert np.array_equal(frame.image, original)            # caller's frame untouched
+    assert np.array_equal(frame.image, original)  # caller's frame untouched
     img = cv2.imread(str(out))
     h, w = original.shape[:2]
-    assert img.shape[1] == w and h < img.shape[0] <= h + h // 3   # band below, not too tall
-    assert np.array_equal(img[:h], original)                 # picture not covered
+    assert img.shape[1] == w and h < img.shape[0] <= h + h // 3  # band below, not too tall
+    assert np.array_equal(img[:h], original)  # picture not covered
     band = img[h:]
-    assert (band > 200).any() and (band < 40).mean() > 0.5   # light text on a dark band
-    assert not list(out.parent.glob("*.part"))               # atomic: no temp file left
+    assert (band > 200).any() and (band < 40).mean() > 0.5  # light text on a dark band
+    assert not list(out.parent.glob("*.part"))  # atomic: no temp file left
 
 
 def test_still_caption_scales_for_hd(tmp_path):
     img = np.full((1080, 1920, 3), 128, np.uint8)
-    out = save_still(img, tmp_path / "hd", case_reference="X", camera="Corridor",
-                     clip_ms=3_723_456, recorded_at=None)
+    out = save_still(
+        img, tmp_path / "hd", case_reference="X", camera="Corridor", clip_ms=3_723_456, recorded_at=None
+    )
     got = cv2.imread(str(out))
     assert out.name == "hd.png"
     assert 1080 + 30 < got.shape[0] < 1080 + 200
-    assert (got[1080:] > 200).sum() > 2000                    # text is there and legible-sized
+    assert (got[1080:] > 200).sum() > 2000  # text is there and legible-sized
 
 
 # -- errors ---------------------------------------------------------------------
+
 
 def _check(err: VideoError, path, *words):
     msg = str(err)
@@ -139,9 +159,24 @@ def test_zero_length_file(tmp_path):
 
 def test_container_without_frames(tmp_path, clip_dir):
     path = tmp_path / "noframes.mkv"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc2=size=320x240:rate=25", "-frames:v", "0", "-c:v", "libx264",
-                    str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25",
+            "-frames:v",
+            "0",
+            "-c:v",
+            "libx264",
+            str(path),
+        ],
+        check=True,
+    )
     with pytest.raises((EmptyVideo, CorruptVideo)) as e:
         probe(path)
     _check(e.value, path)
@@ -150,7 +185,7 @@ def test_container_without_frames(tmp_path, clip_dir):
 def test_truncated_mp4(numbered, tmp_path):
     src = numbered("h264_gop50").read_bytes()
     path = tmp_path / "cut.mp4"
-    path.write_bytes(src[: len(src) // 2])          # moov atom at the end is lost
+    path.write_bytes(src[: len(src) // 2])  # moov atom at the end is lost
     with pytest.raises(CorruptVideo) as e:
         probe(path)
     _check(e.value, path, "incomplete")
@@ -169,10 +204,10 @@ def test_truncated_mkv_plays_what_is_there(numbered, tmp_path, frame_number, dec
 
 def test_unsupported_codec(numbered, tmp_path):
     data = bytearray(numbered("mjpeg").read_bytes())
-    for tag in (b"MJPG", b"mjpg"):       # a proprietary FourCC no decoder knows
+    for tag in (b"MJPG", b"mjpg"):  # a proprietary FourCC no decoder knows
         i = data.find(tag)
         while i >= 0:
-            data[i:i + 4] = b"QZX9"
+            data[i : i + 4] = b"QZX9"
             i = data.find(tag, i + 4)
     path = tmp_path / "vendor.avi"
     path.write_bytes(bytes(data))
@@ -192,7 +227,7 @@ def test_dahua_dav_is_unsupported(tmp_path):
 def test_corrupt_middle_mjpeg_plays_past_damage(numbered, tmp_path, frame_number, decoder_backend):
     data = bytearray(numbered("mjpeg").read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 60_000] = os.urandom(60_000)      # ~10 frames destroyed
+    data[mid : mid + 60_000] = os.urandom(60_000)  # ~10 frames destroyed
     path = tmp_path / "damaged.avi"
     path.write_bytes(bytes(data))
     info = probe(path)
@@ -215,11 +250,10 @@ def test_corrupt_middle_mjpeg_plays_past_damage(numbered, tmp_path, frame_number
     assert min(shown) < 120 and max(shown) == 299
 
 
-def test_corrupt_middle_h264_ts_plays_past_damage(numbered, tmp_path, frame_number,
-                                                   decoder_backend):
+def test_corrupt_middle_h264_ts_plays_past_damage(numbered, tmp_path, frame_number, decoder_backend):
     data = bytearray(numbered("h264_ts").read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 8000] = os.urandom(8000)
+    data[mid : mid + 8000] = os.urandom(8000)
     path = tmp_path / "damaged.ts"
     path.write_bytes(bytes(data))
     info = probe(path)

@@ -38,12 +38,18 @@ def test_backends_give_the_same_pictures(numbered, monkeypatch):
         assert np.abs(a.astype(int) - b.astype(int)).mean() < 3.0, codec
 
 
-@pytest.mark.parametrize("size,pix_fmt", [((330, 250), "yuv420p"),    # padded lines
-                                           ((321, 241), "yuv444p")])   # odd size, other format
+@pytest.mark.parametrize(
+    "size,pix_fmt",
+    [
+        ((330, 250), "yuv420p"),  # padded lines
+        ((321, 241), "yuv444p"),
+    ],
+)  # odd size, other format
 def test_unusual_sizes_and_formats(make_clip, frame_number, decoder_backend, size, pix_fmt):
     w, h = size
-    path = make_clip(f"size_{w}x{h}_{pix_fmt}", "h264_gop50", 4, width=w, height=h,
-                     extra=["-pix_fmt", pix_fmt])
+    path = make_clip(
+        f"size_{w}x{h}_{pix_fmt}", "h264_gop50", 4, width=w, height=h, extra=["-pix_fmt", pix_fmt]
+    )
     info = probe(path)
     assert (info.width, info.height) == (w, h)
     with FrameReader(path, info) as r:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
+import numpy as np
 import pytest
 
-from cctv_review.video.clock import (SPEEDS, PlaybackClock, display_step, late_tolerance,
-                                     next_target)
+from cctv_review.video.clock import SPEEDS, PlaybackClock, display_step, late_tolerance, next_target
 from cctv_review.video.player import FrameCache, Player
 from cctv_review.video.reader import Frame
-
-import numpy as np
 
 
 class FakeTime:
@@ -63,7 +62,7 @@ def test_display_step_thins_frames_evenly():
     assert display_step(25, 1) == 1
     assert display_step(25, 0.25) == 1
     assert display_step(25, 2) == 2
-    assert display_step(25, 16) == 14          # 400 fps of content -> every 14th, ~29 fps shown
+    assert display_step(25, 16) == 14  # 400 fps of content -> every 14th, ~29 fps shown
     assert 25 * 16 / display_step(25, 16) <= 30
 
 
@@ -79,7 +78,7 @@ def test_slow_decoder_drops_evenly_and_never_lags():
     for _ in range(200):
         ahead_ms = clock.position_ms() + cost * 1000 * 16
         target = next_target(last, step, int(ahead_ms * fps / 1000))
-        ft.t += cost                          # decoding takes this long
+        ft.t += cost  # decoding takes this long
         action, _ = clock.decide(target * 40, late_tolerance(fps, 16, step))
         if action == "wait":
             ft.t += clock.wall_until(target * 40)
@@ -87,10 +86,10 @@ def test_slow_decoder_drops_evenly_and_never_lags():
         assert action == "show"
         shown.append(target)
         last = target
-    gaps = {b - a for a, b in zip(shown, shown[1:])}
-    assert max(gaps) - min(gaps) <= 1          # evenly spaced
+    gaps = {b - a for a, b in itertools.pairwise(shown)}
+    assert max(gaps) - min(gaps) <= 1  # evenly spaced
     lag_ms = clock.position_ms() - shown[-1] * 40
-    assert 0 <= lag_ms <= 40 * step            # bounded, not growing
+    assert 0 <= lag_ms <= 40 * step  # bounded, not growing
     assert clock.position_ms() == pytest.approx((ft.t - 1000) * 16000)
 
 
@@ -104,6 +103,7 @@ def test_frame_cache_bounded_by_count_and_bytes():
 
 
 # -- the real Player ----------------------------------------------------------
+
 
 class Recorder:
     def __init__(self, frame_number):
@@ -132,8 +132,13 @@ class Recorder:
 def player_rec(frame_number, decoder_backend):
     rec = Recorder(frame_number)
     ends = threading.Event()
-    p = Player(on_frame=rec.on_frame, on_end=ends.set, on_error=rec.errors.append,
-               on_state=rec.events.append, cache_frames=40)
+    p = Player(
+        on_frame=rec.on_frame,
+        on_end=ends.set,
+        on_error=rec.errors.append,
+        on_state=rec.events.append,
+        cache_frames=40,
+    )
     p.ends = ends
     yield p, rec
     p.close()
@@ -151,7 +156,7 @@ def test_player_opens_shows_first_frame_and_plays(numbered, player_rec):
     rec.wait_for(lambda: len(rec.frames) > 15)
     idx = [f[0] for f in rec.frames]
     assert idx == sorted(idx)
-    assert all(a == b for a, b, _ in rec.frames)   # every shown frame is the frame it claims
+    assert all(a == b for a, b, _ in rec.frames)  # every shown frame is the frame it claims
     p.pause()
     assert not p.playing and rec.events[:2] == [True, False]
 
@@ -167,7 +172,7 @@ def test_step_back_uses_cache(numbered, player_rec):
         before = p.stats["decoded"]
         n = len(rec.frames)
         p.step(-1)
-        rec.wait_for(lambda: len(rec.frames) > n)
+        rec.wait_for(lambda n=n: len(rec.frames) > n)
         assert rec.frames[-1][:2] == (expect, expect)
         decoded.append(p.stats["decoded"] - before)
     # First back-step decodes the stretch before frame 180 once; the rest are cached.
@@ -176,7 +181,7 @@ def test_step_back_uses_cache(numbered, player_rec):
     assert p.stats["cache_hits"] >= 9
     n = len(rec.frames)
     p.step(+1)
-    rec.wait_for(lambda: len(rec.frames) > n)
+    rec.wait_for(lambda n=n: len(rec.frames) > n)
     assert rec.frames[-1][:2] == (171, 171)
 
 
@@ -190,7 +195,7 @@ def test_jump_and_seek(numbered, player_rec):
     p.jump(-1)
     rec.wait_for(lambda: rec.frames[-1][0] == 225)
     assert p.position_ms == 9000
-    p.seek_ms(60_000)                                   # past the end: last frame
+    p.seek_ms(60_000)  # past the end: last frame
     rec.wait_for(lambda: rec.frames[-1][0] == 299)
     assert rec.frames[-1][1] == 299
 
@@ -199,7 +204,7 @@ def test_seek_made_while_opening_sets_position_and_play_start(numbered, player_r
     """A seek before the clip is probed is where position_ms reports and play() starts."""
     p, rec = player_rec
     p.open(str(numbered("h264_gop50")))
-    p.seek_ms(8000)                                     # at once, before wait_opened()
+    p.seek_ms(8000)  # at once, before wait_opened()
     p.wait_opened()
     rec.wait_for(lambda: rec.frames and rec.frames[-1][0] == 200)
     assert p.position_ms == 8000
@@ -235,10 +240,10 @@ def test_sixteen_x_keeps_wall_time(numbered, player_rec):
     time.sleep(0.8)
     pos = p.position_ms
     elapsed = time.monotonic() - t0
-    assert pos == pytest.approx(elapsed * 16000, abs=16000 * 0.2)   # generous
+    assert pos == pytest.approx(elapsed * 16000, abs=16000 * 0.2)  # generous
     shown = [f for f in rec.frames if f[2] >= t0]
     assert len(shown) >= 5
-    gaps = [b[0] - a[0] for a, b in zip(shown, shown[1:])]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(shown)]
     assert min(gaps) >= 1 and all(a == b for a, b, _ in shown)
 
 

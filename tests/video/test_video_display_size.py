@@ -44,23 +44,24 @@ def test_scale_for_follows_the_shown_size():
     assert scale_for(1920, 1080, None) == 1
     assert scale_for(1920, 1080, (0, 0)) == 1
     assert scale_for(1920, 1080, (1920, 1080)) == 1
-    assert scale_for(1920, 1080, (1000, 540)) == 2      # fitted: shown 960x540, half size
+    assert scale_for(1920, 1080, (1000, 540)) == 2  # fitted: shown 960x540, half size
     assert scale_for(1920, 1080, (1000, 541)) == 1
     assert scale_for(1920, 1080, (961, 541)) == 1
     assert scale_for(1920, 1080, (960, 540)) == 2
-    assert scale_for(1920, 1080, (960, 2000)) == 2      # shown fitted: 960 wide
+    assert scale_for(1920, 1080, (960, 2000)) == 2  # shown fitted: 960 wide
     assert scale_for(1920, 1080, (530, 300)) == 2
     assert scale_for(1920, 1080, (480, 270)) == 4
-    assert scale_for(1920, 1080, (1900, 250)) == 4      # a wide, short area shows it small
+    assert scale_for(1920, 1080, (1900, 250)) == 4  # a wide, short area shows it small
     assert reduced_size(1920, 1080, 2) == (960, 540)
     assert reduced_size(1920, 1080, 4) == (480, 270)
     assert reduced_size(13, 11, 1) == (13, 11)
-    assert reduced_size(13, 11, 2) == (6, 4)            # reduced sizes are even
+    assert reduced_size(13, 11, 2) == (6, 4)  # reduced sizes are even
 
 
 @pytest.mark.parametrize("codec", ["h264", "mjpeg"])
-def test_reduced_frames_match_resize_of_the_full_frame(codec, wide_h264, wide_mjpeg, decoder_backend,
-                                                       frame_number):
+def test_reduced_frames_match_resize_of_the_full_frame(
+    codec, wide_h264, wide_mjpeg, decoder_backend, frame_number
+):
     """Colour and geometry: reduced == cv2.resize(full, INTER_AREA) within a small tolerance."""
     path = wide_h264 if codec == "h264" else wide_mjpeg
     with FrameReader(path) as full_r, FrameReader(path) as small_r:
@@ -74,7 +75,7 @@ def test_reduced_frames_match_resize_of_the_full_frame(codec, wide_h264, wide_mj
                     assert (f.index, f.position_ms, f.scale) == (full.index, full.position_ms, scale)
                     assert f.image.shape == (oh, ow, 3 if alloc is None else 4)
                     if alloc is not None:
-                        assert np.shares_memory(f.image, f.owner)        # written in place
+                        assert np.shares_memory(f.image, f.owner)  # written in place
                         assert (f.image[..., 3] == 255).all()
                     want = cv2.resize(full.image, (ow, oh), interpolation=cv2.INTER_AREA).astype(np.int16)
                     got = f.image[..., :3].astype(np.int16)
@@ -91,7 +92,7 @@ def test_from_bgr_odd_sizes_and_padded_bgr_buffers():
     img = np.random.default_rng(1).integers(0, 255, (11, 13, 3), dtype=np.uint8)
 
     def padded_bgr(h, w):
-        owner = np.zeros((h, (w * 3 + 3) // 4 * 4), np.uint8)     # QImage-style 4-byte rows
+        owner = np.zeros((h, (w * 3 + 3) // 4 * 4), np.uint8)  # QImage-style 4-byte rows
         return owner[:, : w * 3].reshape(h, w, 3), owner
 
     out, owner = from_bgr(img, 1, padded_bgr)
@@ -132,7 +133,7 @@ def small_player(decoder_backend):
 
 def test_player_display_size_switching_keeps_the_index(wide_h264, small_player, frame_number):
     p, shown = small_player
-    p.set_display_size(W // 4, H // 4)                     # quarter, before opening
+    p.set_display_size(W // 4, H // 4)  # quarter, before opening
     p.open(str(wide_h264))
     p.wait_opened()
     f = shown.wait(lambda f: f.index == 0)
@@ -148,7 +149,7 @@ def test_player_display_size_switching_keeps_the_index(wide_h264, small_player, 
     p.set_display_size(0, 0)
     f = shown.wait(lambda f: f.index == 30 and f.scale == 1)
     assert f.image.shape[:2] == (H, W) and frame_number(f.image[..., :3].copy()) == 30
-    p.set_display_size(W, H)                               # full size: nothing to redo
+    p.set_display_size(W, H)  # full size: nothing to redo
     time.sleep(0.2)
     assert shown.frames[-1] is f
 

@@ -37,8 +37,17 @@ def _targets(n: int, gop: int, seed: int) -> list[int]:
     return picks
 
 
-@pytest.mark.parametrize("codec,gop", [("h264_gop50", 50), ("h264_gop250", 250), ("mjpeg", 1),
-                                       ("mpeg4", 50), ("h264_bframes_mkv", 50), ("h264_ts", 50)])
+@pytest.mark.parametrize(
+    "codec,gop",
+    [
+        ("h264_gop50", 50),
+        ("h264_gop250", 250),
+        ("mjpeg", 1),
+        ("mpeg4", 50),
+        ("h264_bframes_mkv", 50),
+        ("h264_ts", 50),
+    ],
+)
 def test_exact_seek_returns_that_frame(numbered, frame_number, codec, gop, decoder_backend):
     with FrameReader(numbered(codec)) as reader:
         assert reader.backend == decoder_backend
@@ -52,7 +61,7 @@ def test_exact_seek_returns_that_frame(numbered, frame_number, codec, gop, decod
 
 def test_read_at_ms_and_clamping(numbered, frame_number, decoder_backend):
     with FrameReader(numbered("h264_gop50")) as reader:
-        assert frame_number(reader.read_at_ms(2039).image) == 50      # 2.039 s -> frame 50 (2.000-2.039)
+        assert frame_number(reader.read_at_ms(2039).image) == 50  # 2.039 s -> frame 50 (2.000-2.039)
         assert frame_number(reader.read_at_ms(2040).image) == 51
         assert reader.read_at_frame(10_000).index == reader.info.frame_count - 1
         assert reader.read_at_frame(-5).index == 0
@@ -65,7 +74,7 @@ def test_sequential_read_does_not_seek(numbered, frame_number, decoder_backend):
         for expect in range(101, 130):
             f = reader.read_next()
             assert f.index == expect == frame_number(f.image)
-        reader.read_at_frame(140)       # a little ahead: decode forward
+        reader.read_at_frame(140)  # a little ahead: decode forward
         assert reader.seeks == seeks
 
 
@@ -83,15 +92,14 @@ def test_raw_h264_stream_without_timestamps(make_clip, frame_number, decoder_bac
 def _patch_avi_frame_count(path, wrong):
     data = bytearray(path.read_bytes())
     i = data.find(b"avih")
-    struct.pack_into("<I", data, i + 8 + 16, wrong)        # avih dwTotalFrames
+    struct.pack_into("<I", data, i + 8 + 16, wrong)  # avih dwTotalFrames
     j = data.find(b"strh")
-    struct.pack_into("<I", data, j + 8 + 32, wrong)        # strh dwLength
+    struct.pack_into("<I", data, j + 8 + 32, wrong)  # strh dwLength
     path.write_bytes(bytes(data))
 
 
 @pytest.mark.parametrize("wrong", [100, 900])
-def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number, wrong,
-                                                 decoder_backend):
+def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number, wrong, decoder_backend):
     path = tmp_path / "nvr.avi"
     shutil.copy(numbered("mjpeg"), path)
     _patch_avi_frame_count(path, wrong)
@@ -107,10 +115,12 @@ def test_frame_count_disagreeing_with_container(numbered, tmp_path, frame_number
 
 
 def test_variable_frame_rate_detected(tmp_path, clip_dir, frame_number, decoder_backend):
-    import video_clipmaker as vc
     # Frames at irregular times: encode with explicit timestamps (VFR mkv).
     import subprocess
+
     import numpy as np  # noqa: F401
+    import video_clipmaker as vc
+
     times = []
     t = 0.0
     for i in range(120):
@@ -120,6 +130,7 @@ def test_variable_frame_rate_detected(tmp_path, clip_dir, frame_number, decoder_
     frames_dir.mkdir()
     lines = []
     import cv2
+
     for i, ts in enumerate(times):
         p = frames_dir / f"{i:04d}.png"
         cv2.imwrite(str(p), vc.draw_frame(i))
@@ -128,9 +139,30 @@ def test_variable_frame_rate_detected(tmp_path, clip_dir, frame_number, decoder_
     lst = tmp_path / "list.txt"
     lst.write_text("".join(lines))
     out = tmp_path / "vfr.mkv"
-    subprocess.run([vc.ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-                    "-i", str(lst), "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast",
-                    "-pix_fmt", "yuv420p", str(out)], check=True)
+    subprocess.run(
+        [
+            vc.ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(lst),
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        check=True,
+    )
     info = probe(out)
     assert info.variable_frame_rate
     assert any("varies" in w for w in info.warnings)

@@ -8,16 +8,16 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QThread  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtCore import QThread
+from PySide6.QtGui import QImage
 
-from cctv_review.video.qt import ActivityScan, QtPlayer, bgr_to_qimage  # noqa: E402
+from cctv_review.video.qt import ActivityScan, QtPlayer, bgr_to_qimage
 
 
 def test_bgr_to_qimage_colours_and_padding():
-    a = np.zeros((11, 13, 3), np.uint8)      # odd width: padded scan lines
-    a[..., 0] = 255                          # pure blue in BGR
-    a[0, 0] = (0, 0, 255)                    # one red pixel
+    a = np.zeros((11, 13, 3), np.uint8)  # odd width: padded scan lines
+    a[..., 0] = 255  # pure blue in BGR
+    a[0, 0] = (0, 0, 255)  # one red pixel
     q = bgr_to_qimage(a)
     assert (q.width(), q.height()) == (13, 11)
     assert q.pixelColor(5, 5).blue() == 255 and q.pixelColor(5, 5).red() == 0
@@ -39,9 +39,8 @@ def test_qtplayer_delivers_frames_on_gui_thread(qtbot, numbered, frame_number):
             qp.open(str(numbered("h264_gop50")))
         img, pos = got[0]
         assert isinstance(img, QImage) and img.width() == 320 and pos == 0
-        assert all(t is QThread.currentThread() for t in threads)   # queued to this thread
-        with qtbot.waitSignal(qp.positionChanged, timeout=10_000,
-                              check_params_cb=lambda p: p == 4000):
+        assert all(t is QThread.currentThread() for t in threads)  # queued to this thread
+        with qtbot.waitSignal(qp.positionChanged, timeout=10_000, check_params_cb=lambda p: p == 4000):
             qp.seek_ms(4000)
         with qtbot.waitSignal(qp.stateChanged, timeout=5000, check_params_cb=lambda s: s):
             qp.play()
@@ -102,20 +101,20 @@ def test_qtplayer_writes_display_frames_into_the_qimage_at_display_size(qtbot, n
     view, owner = qimage_alloc(7, 5)
     assert isinstance(owner, QImage) and view.shape[:2] == (7, 5)
     view[...] = 200
-    assert owner.pixelColor(4, 6).green() == 200                 # the view is the image's memory
+    assert owner.pixelColor(4, 6).green() == 200  # the view is the image's memory
 
     qp = QtPlayer()
     got = []
     qp.frameReady.connect(lambda img, pos: got.append((img, pos)))
     try:
-        qp.set_display_size(160, 120)                            # 320x240 clip shown at half size
+        qp.set_display_size(160, 120)  # 320x240 clip shown at half size
         with qtbot.waitSignal(qp.frameReady, timeout=10_000):
             qp.open(str(numbered("h264_gop50")))
-        img, pos = got[-1]
+        img, _pos = got[-1]
         frame = qp.last_frame
         assert (img.width(), img.height()) == (160, 120) and img.format() == DISPLAY_FORMAT
-        assert frame.scale == 2 and frame.owner.cacheKey() == img.cacheKey()   # no copy
-        qp.set_display_size(0, 0)                                # paused: redrawn at full size
+        assert frame.scale == 2 and frame.owner.cacheKey() == img.cacheKey()  # no copy
+        qp.set_display_size(0, 0)  # paused: redrawn at full size
         qtbot.waitUntil(lambda: got[-1][0].width() == 320, timeout=10_000)
         img = got[-1][0].convertToFormat(QImage.Format.Format_RGB888)
         arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())

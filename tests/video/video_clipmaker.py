@@ -35,9 +35,16 @@ def _background(width: int, height: int) -> np.ndarray:
     return img
 
 
-def draw_frame(index: int, width: int = W, height: int = H, *, moving: bool = False,
-               t: float = 0.0, background: np.ndarray | None = None,
-               numbered: bool = True) -> np.ndarray:
+def draw_frame(
+    index: int,
+    width: int = W,
+    height: int = H,
+    *,
+    moving: bool = False,
+    t: float = 0.0,
+    background: np.ndarray | None = None,
+    numbered: bool = True,
+) -> np.ndarray:
     img = (background if background is not None else _background(width, height)).copy()
     if not numbered:
         index = 0
@@ -45,9 +52,10 @@ def draw_frame(index: int, width: int = W, height: int = H, *, moving: bool = Fa
     for b in range(BITS):
         bit = (index >> (BITS - 1 - b)) & 1
         colour = 255 if bit else 0
-        img[0:BAR_H, b * block_w:(b + 1) * block_w] = colour
-    cv2.putText(img, str(index), (10, BAR_H + 35), cv2.FONT_HERSHEY_SIMPLEX, 1.0,
-                (255, 255, 255), 2, cv2.LINE_AA)
+        img[0:BAR_H, b * block_w : (b + 1) * block_w] = colour
+    cv2.putText(
+        img, str(index), (10, BAR_H + 35), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2, cv2.LINE_AA
+    )
     if moving:
         cx = int((width - 60) * (0.5 + 0.5 * np.sin(t * 3.0)))
         cy = int(BAR_H + 50 + (height - BAR_H - 110) * (0.5 + 0.5 * np.cos(t * 2.3)))
@@ -57,54 +65,114 @@ def draw_frame(index: int, width: int = W, height: int = H, *, moving: bool = Fa
 
 def read_frame_number(img: np.ndarray) -> int:
     """Decode the barcode drawn by :func:`draw_frame`."""
-    height, width = img.shape[:2]
+    _height, width = img.shape[:2]
     block_w = width // BITS
     gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     value = 0
     for b in range(BITS):
         x0 = b * block_w + block_w // 4
         x1 = (b + 1) * block_w - block_w // 4
-        patch = gray[BAR_H // 4: 3 * BAR_H // 4, x0:x1]
+        patch = gray[BAR_H // 4 : 3 * BAR_H // 4, x0:x1]
         value = (value << 1) | int(patch.mean() > 128)
     return value
 
 
 CODECS = {
     # name: (suffix, ffmpeg codec args)
-    "h264_gop50": (".mp4", ["-c:v", "libx264", "-preset", "veryfast", "-g", "50",
-                            "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p"]),
-    "h264_gop250": (".mp4", ["-c:v", "libx264", "-preset", "veryfast", "-g", "250",
-                             "-keyint_min", "250", "-sc_threshold", "0", "-pix_fmt", "yuv420p"]),
-    "h264_bframes_mkv": (".mkv", ["-c:v", "libx264", "-preset", "medium", "-g", "50",
-                                  "-bf", "3", "-pix_fmt", "yuv420p"]),
-    "h264_ts": (".ts", ["-c:v", "libx264", "-preset", "veryfast", "-g", "50",
-                        "-pix_fmt", "yuv420p"]),
-    "h264_raw": (".h264", ["-c:v", "libx264", "-preset", "veryfast", "-g", "50",
-                           "-pix_fmt", "yuv420p", "-f", "h264"]),
+    "h264_gop50": (
+        ".mp4",
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "50",
+            "-keyint_min",
+            "50",
+            "-sc_threshold",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    ),
+    "h264_gop250": (
+        ".mp4",
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "250",
+            "-keyint_min",
+            "250",
+            "-sc_threshold",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    ),
+    "h264_bframes_mkv": (
+        ".mkv",
+        ["-c:v", "libx264", "-preset", "medium", "-g", "50", "-bf", "3", "-pix_fmt", "yuv420p"],
+    ),
+    "h264_ts": (".ts", ["-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p"]),
+    "h264_raw": (
+        ".h264",
+        ["-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p", "-f", "h264"],
+    ),
     "mjpeg": (".avi", ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]),
     "mpeg4": (".avi", ["-c:v", "mpeg4", "-q:v", "3", "-g", "50"]),
 }
 
 
-def make_clip(out: Path, codec: str, seconds: float, fps: int = 25, *,
-              moving_seconds: set[int] | None = None, width: int = W, height: int = H,
-              extra: list[str] | None = None, numbered: bool = True) -> Path:
+def make_clip(
+    out: Path,
+    codec: str,
+    seconds: float,
+    fps: int = 25,
+    *,
+    moving_seconds: set[int] | None = None,
+    width: int = W,
+    height: int = H,
+    extra: list[str] | None = None,
+    numbered: bool = True,
+) -> Path:
     """Encode a numbered clip; ``moving_seconds`` get a moving square."""
     suffix, args = CODECS[codec]
     out = Path(out).with_suffix(suffix) if not str(out).endswith(suffix) else Path(out)
     exe = ffmpeg_exe()
     assert exe, "ffmpeg CLI missing"
-    cmd = [exe, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
-           "-s", f"{width}x{height}", "-r", str(fps), "-i", "-", *args, *(extra or []), str(out)]
+    cmd = [
+        exe,
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "bgr24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(fps),
+        "-i",
+        "-",
+        *args,
+        *(extra or []),
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     bg = _background(width, height)
-    n = int(round(seconds * fps))
+    n = round(seconds * fps)
     try:
         for i in range(n):
             t = i / fps
             moving = bool(moving_seconds) and int(t) in moving_seconds
-            proc.stdin.write(draw_frame(i, width, height, moving=moving, t=t, background=bg,
-                                        numbered=numbered).tobytes())
+            proc.stdin.write(
+                draw_frame(i, width, height, moving=moving, t=t, background=bg, numbered=numbered).tobytes()
+            )
     finally:
         proc.stdin.close()
         rc = proc.wait(timeout=120)
