@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from cctv_review import __version__
+from cctv_review.domain import CASE_FLAGS
 from cctv_review.paths import default_db_path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -34,6 +35,16 @@ def _iso_datetime(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date-time like 2026-03-31T14:05:00") from None
     # CCTV recorders show local time; a time without a zone is taken as this machine's local time.
     return value if value.tzinfo else value.astimezone()
+
+
+def _flag_list(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in CASE_FLAGS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown flag {', '.join(unknown)}: choose from {', '.join(CASE_FLAGS)}"
+        )
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cases", parents=[common], help="list the cases")
     p.add_argument("--status", choices=["not_started", "in_progress", "complete"])
+
+    p = sub.add_parser(
+        "sample",
+        parents=[common],
+        help="draw a reproducible stratified sample of cases (recorded in the audit trail)",
+    )
+    p.add_argument("--size", type=int, required=True, help="how many cases to draw")
+    p.add_argument(
+        "--stratify",
+        type=_flag_list,
+        default=(),
+        help="flags to stratify by, comma-separated: " + ",".join(CASE_FLAGS),
+    )
+    p.add_argument(
+        "--seed", type=int, help="the seed (default: a new one, printed so the draw can be repeated)"
+    )
+    p.add_argument(
+        "--status",
+        choices=["not_started", "in_progress", "complete"],
+        help="draw only from cases in this state",
+    )
+    p.add_argument("--json", action="store_true", help="print the draw as JSON")
 
     p = sub.add_parser("import-cases", parents=[common], help="add cases from a spreadsheet saved as CSV")
     p.add_argument("file", type=Path)
@@ -172,6 +205,24 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                     f"{case.reference}\t{case.custody_suite or '-'}\t{when}\t{case.status.label}{outcome}"
                     + (f"\t[{flags}]" if flags else "")
                 )
+            return EXIT_OK
+
+        if command == "sample":
+            import secrets
+
+            from cctv_review.sampling import draw_sample
+
+            seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+            draw = draw_sample(store.list_cases(status=args.status), args.size, args.stratify, seed)
+            store.audit("sample.drawn", "sample", str(seed), draw.audit_detail())
+            references = {c.id: c.reference for c in store.list_cases(case_ids=list(draw.case_ids))}
+            if args.json:
+                detail = draw.audit_detail() | {"references": [references[i] for i in draw.case_ids]}
+                print(json.dumps(detail, indent=2, ensure_ascii=False))
+            else:
+                print(draw.explain())
+                for case_id in draw.case_ids:
+                    print(references[case_id])
             return EXIT_OK
 
         if command == "import-cases":

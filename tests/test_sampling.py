@@ -65,3 +65,27 @@ def test_more_than_there_are_draws_everything_and_bad_input_is_refused():
         draw_sample(population(), 5, ["eye_colour"])
     with pytest.raises(ValueError, match="negative"):
         draw_sample(population(), -1)
+
+
+def test_cli_sample_is_reproducible_and_audited(tmp_path, capsys):
+    from cctv_review.cli import main
+    from cctv_review.store import Store
+
+    db = tmp_path / "s.sqlite"
+    with Store(db) as store:
+        for case in population(60):
+            case.id = None
+            store.add_case(case)
+    argv = ["sample", "--db", str(db), "--size", "12", "--stratify", "child,use_of_force", "--seed", "99"]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert main(argv) == 0
+    assert capsys.readouterr().out == first
+    assert first.startswith("Drew 12 of 60 cases, stratified by child, use of force")
+    assert sum(1 for line in first.splitlines() if line.startswith("CR")) == 12
+    with Store(db) as store:
+        drawn = [r for r in store.audit_rows() if r["action"] == "sample.drawn"]
+    assert len(drawn) == 2 and '"seed": 99' in drawn[0]["detail"]
+    with pytest.raises(SystemExit):  # argparse refuses an unknown flag with a usage message
+        main(["sample", "--db", str(db), "--size", "3", "--stratify", "hair_colour"])
+    assert "unknown flag hair_colour" in capsys.readouterr().err
