@@ -158,11 +158,12 @@ def test_full_width_formula_characters_are_neutralised(seeded, template, tmp_pat
     from cctv_review.domain import Finding, FindingLevel
     from cctv_review.export.tabular import neutralise
 
-    for text in ("＝HYPERLINK(\"http://x\")", "＋1", "－1", "＠SUM(A1)"):
+    for text in ('＝HYPERLINK("http://x")', "＋1", "－1", "＠SUM(A1)"):
         assert neutralise(text) == "'" + text
-    case = seeded.list_cases()[0]
-    seeded.reopen_case(case.id, "test")
-    seeded.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note="＝1+1"))
-    export(seeded, template, "csv", tmp_path / "out")
+    store, _ = seeded
+    case = store.list_cases()[0]
+    store.reopen_case(case.id, "test")
+    store.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note="＝1+1"))
+    export(store, template, "csv", tmp_path / "out")
     text = (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8-sig")
     assert "'＝1+1" in text

@@ -95,7 +95,11 @@ def test_commands_wait_for_another_writer(tmp_path, capsys, command):
     clip.write_bytes(b"x" * 100)
     with Store(path) as s:
         case = s.add_case(Case(reference="B-1"))
-        s.add_clip(Clip(case_id=case.id, path=str(clip), camera="Desk", sha256=hashlib.sha256(b"x" * 100).hexdigest()))
+        s.add_clip(
+            Clip(
+                case_id=case.id, path=str(clip), camera="Desk", sha256=hashlib.sha256(b"x" * 100).hexdigest()
+            )
+        )
     holder = run_python(HOLDER, str(path), "3")
     assert holder.stdout.readline().strip() == "locked"
     args = {
@@ -158,7 +162,9 @@ def test_a_read_only_store_opens_for_reading(tmp_path, capsys, where):
     clip = tmp_path / "c.bin"
     clip.write_bytes(b"y" * 10)
     with Store(path) as s:
-        s.add_clip(Clip(case_id=1, path=str(clip), camera="Desk", sha256=hashlib.sha256(b"y" * 10).hexdigest()))
+        s.add_clip(
+            Clip(case_id=1, path=str(clip), camera="Desk", sha256=hashlib.sha256(b"y" * 10).hexdigest())
+        )
         entries = len(s.audit_rows())
     path.chmod(0o444)
     if where == "folder":
@@ -166,7 +172,13 @@ def test_a_read_only_store_opens_for_reading(tmp_path, capsys, where):
     try:
         with Store(path) as s:
             assert s.read_only and "read-only" in s.notice
-        for command in (["summary"], ["cases"], ["verify"], ["audit", "verify"], ["export", "--format", "csv", str(tmp_path / "out")]):
+        for command in (
+            ["summary"],
+            ["cases"],
+            ["verify"],
+            ["audit", "verify"],
+            ["export", "--format", "csv", str(tmp_path / "out")],
+        ):
             assert main(["--db", str(path), *command]) == 0, (command, capsys.readouterr().err)
             assert "read-only" in capsys.readouterr().err
         assert main(["--db", str(path), "import-cases", str(tmp_path / "none.csv")]) == 2
@@ -179,7 +191,9 @@ def test_a_read_only_store_opens_for_reading(tmp_path, capsys, where):
     conn.close()
 
 
-@pytest.mark.parametrize("content", [b"", b"reference,suite\nA,B\n" * 50, b"SQLite format 2\x00" + b"\x00" * 2000])
+@pytest.mark.parametrize(
+    "content", [b"", b"reference,suite\nA,B\n" * 50, b"SQLite format 2\x00" + b"\x00" * 2000]
+)
 def test_an_empty_or_foreign_file_is_refused_and_left_alone(tmp_path, capsys, content):
     path = tmp_path / "store.sqlite"
     path.write_bytes(content)

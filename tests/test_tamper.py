@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -97,7 +98,7 @@ def test_keyring_is_used_when_a_backend_is_usable(tmp_path, monkeypatch):
 
     class MemoryKeyring(KeyringBackend):
         priority = 5  # type: ignore[assignment]
-        saved: dict[tuple[str, str], str] = {}
+        saved: ClassVar[dict[tuple[str, str], str]] = {}
 
         def get_password(self, service, username):
             return self.saved.get((service, username))
@@ -147,7 +148,9 @@ def test_appended_forgery_is_detected(tmp_path, capsys):
     conn = sqlite3.connect(path)
     conn.isolation_level = None
     last_id, last_hash = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    forged = audit_chain.row_hash(last_hash, last_id + 1, "2026-01-01T00:00:00.000+00:00", "x", "case.opened", "case", "1", "")
+    forged = audit_chain.row_hash(
+        last_hash, last_id + 1, "2026-01-01T00:00:00.000+00:00", "x", "case.opened", "case", "1", ""
+    )
     conn.execute(
         "INSERT INTO audit (id, at, user, action, object_type, object_id, detail, prev_hash, hash) "
         "VALUES (?, '2026-01-01T00:00:00.000+00:00', 'x', 'case.opened', 'case', '1', '', ?, ?)",
@@ -166,7 +169,7 @@ def test_entry_inserted_mid_chain_is_detected(tmp_path, capsys):
         "INSERT INTO audit (id, at, user, action, object_type, object_id, detail, prev_hash, hash) "
         "VALUES (3, '2026-01-01T00:00:00.000+00:00', 'x', 'case.opened', 'case', '1', '', '', '')"
     )
-    rechain(conn)
+    rechain(conn, start=3)
     restore_triggers(conn)
     conn.close()
     verify_fails(path, capsys, "entry 3")
@@ -241,7 +244,9 @@ def worked(tmp_path, template, answer_all):
                 sha256=hashlib.sha256(footage.read_bytes()).hexdigest(),
             )
         )
-        s.add_finding(Finding(case_id=case.id, clip_id=clip.id, theme="welfare", level=FindingLevel.SOME, note="n1"))
+        s.add_finding(
+            Finding(case_id=case.id, clip_id=clip.id, theme="welfare", level=FindingLevel.SOME, note="n1")
+        )
         s.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SIGNIFICANT, note="n2"))
         answer_all(s, template, case.id)
         s.set_outcome(case.id, LearningLevel.SIGNIFICANT, "Because.")
@@ -258,7 +263,10 @@ def worked(tmp_path, template, answer_all):
         ("UPDATE findings SET level = 'good_practice' WHERE id = 1", "finding 1"),
         ("UPDATE answers SET value = '\"changed\"' WHERE rowid = (SELECT min(rowid) FROM answers)", "answer"),
         ("UPDATE clips SET sha256 = 'ab' || substr(sha256, 3)", "clip 1"),
-        ("INSERT INTO findings (case_id, theme, level, note) VALUES (1, 'welfare', 'some', 'slipped in')", "finding 3"),
+        (
+            "INSERT INTO findings (case_id, theme, level, note) VALUES (1, 'welfare', 'some', 'slipped in')",
+            "finding 3",
+        ),
     ],
 )
 def test_data_changed_outside_the_app_is_detected(worked, capsys, sql, words):
