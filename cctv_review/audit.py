@@ -227,7 +227,9 @@ def append(
     prev_id, prev_hash = head(db)
     row_id = prev_id + 1
     at = utc_now().isoformat(timespec="milliseconds")
-    detail_text = _canonical(detail) if detail is not None else ""
+    detail_text = (
+        json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail is not None else ""
+    )
     state_text = _canonical(state) if state else ""
     object_id = "" if object_id is None else str(object_id)
     if key is not None:
@@ -366,7 +368,16 @@ def verify(
             if state:
                 states.update(json.loads(state))
             if row_id == keyed_from and action == "audit.keyed" and detail:
-                covered_from = {k: int(v) for k, v in json.loads(detail).get("covered_from", {}).items()}
+                keyed_detail = json.loads(detail)
+                covered_from = {k: int(v) for k, v in keyed_detail.get("covered_from", {}).items()}
+                if keyed_detail.get("replaces_identity"):
+                    fail(
+                        f"when this database's keyed trail began (entry {row_id}, {at}), the file at its path "
+                        f"had belonged to another review database (identity {keyed_detail['replaces_identity']}) "
+                        "whose key is on this computer. If you restored an older backup there, this is "
+                        "expected; otherwise the database was replaced, or its identity removed to get a "
+                        "new key, and the entries before it may have been rewritten."
+                    )
         elif not keyed and row_hash(prev_hash, *fields) != stored_hash:
             fail("its content does not match its hash (the entry was edited).", row_id)
             broken = True

@@ -252,9 +252,9 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
         if command == "audit":
             if args.audit_command == "verify":
-                check = store.verify_audit()
-                print(check)
-                return EXIT_OK if check.ok else EXIT_PROBLEMS
+                chain = store.verify_audit()
+                print(chain)
+                return EXIT_OK if chain.ok else EXIT_PROBLEMS
             if args.audit_command == "checkpoint":
                 anchor = store.checkpoint("cctv-review audit checkpoint")
                 print(
@@ -352,8 +352,8 @@ class _EscapingStream:
 def _escaped_output() -> Iterator[None]:
     """Escape control characters in everything the command prints (stdout and stderr)."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = _EscapingStream(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = _EscapingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = _EscapingStream(sys.stdout)
+    sys.stderr = _EscapingStream(sys.stderr)
     try:
         yield
     finally:

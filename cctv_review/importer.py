@@ -112,7 +112,8 @@ def parse_flag(text: str) -> bool:
 
 def _nul_lines(raw: bytes) -> list[int]:
     """The line numbers (1-based) holding a NUL byte."""
-    lines, line, start = [], 1, 0
+    lines: list[int] = []
+    line, start = 1, 0
     for index in (i for i, b in enumerate(raw) if b == 0):
         line += raw.count(b"\n", start, index)
         start = index

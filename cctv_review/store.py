@@ -15,6 +15,7 @@ import contextlib
 import getpass
 import json
 import os
+import secrets
 import sqlite3
 import stat
 import threading
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlite_utils
 
@@ -112,6 +113,12 @@ def _dt(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def _stamp(text: str | None) -> datetime:
+    """A row's timestamp.  The domain types it ``datetime``; only rows written by hand or by very old
+    versions hold NULL, and those come through as None exactly as before (the cast says so)."""
+    return cast(datetime, _dt(text))
+
+
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -133,8 +140,8 @@ def _case_from_row(row: dict[str, Any]) -> Case:
         outcome_rationale=row["outcome_rationale"] or "",
         completed_at=_dt(row["completed_at"]),
         completed_by=row["completed_by"] or "",
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
+        created_at=_stamp(row["created_at"]),
+        updated_at=_stamp(row["updated_at"]),
     )
 
 
@@ -170,7 +177,7 @@ def _clip_from_row(row: dict[str, Any]) -> Clip:
         codec=row["codec"] or "",
         sha256=row["sha256"] or "",
         file_size=row["file_size"] or 0,
-        added_at=_dt(row["added_at"]),
+        added_at=_stamp(row["added_at"]),
     )
 
 
@@ -185,8 +192,8 @@ def _finding_from_row(row: dict[str, Any]) -> Finding:
         note=row["note"] or "",
         reviewer=row["reviewer"] or "",
         still_path=row["still_path"] or "",
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
+        created_at=_stamp(row["created_at"]),
+        updated_at=_stamp(row["updated_at"]),
     )
 
 
@@ -400,7 +407,7 @@ class Store:
             if self.db.journal_mode != wanted:
                 self.db.execute(f"PRAGMA journal_mode = {wanted}")
             self.db.execute("PRAGMA synchronous = NORMAL" if wanted == "wal" else "PRAGMA synchronous = FULL")
-            if version(self.db) < LATEST_VERSION:
+            if version(self.db) != LATEST_VERSION:
                 with self.transaction():
                     migrate(self.db)
         elif version(self.db) != LATEST_VERSION:
@@ -413,9 +420,13 @@ class Store:
         self.store_id = self._meta("store_id") or ""
         keyed = self._meta("keyed_from")
         self._keyed_from = int(keyed) if keyed else None
-        self._key = audit_keys.load_key(self.store_id)
+        self._key = audit_keys.load_key(self.store_id) if self.store_id else None
         if not self.read_only and self._key is None and self._keyed_from is None:
-            self._start_keyed_chain()
+            previous = audit_keys.known_store_id(self.path.resolve())
+            replaced = (
+                previous if previous and previous != self.store_id and audit_keys.load_key(previous) else None
+            )
+            self._start_keyed_chain(replaced)
         if self._keyed_from is not None and self._key is None:
             notices.append(
                 "The audit key for this review database is not on this computer, so changes cannot be "
@@ -429,13 +440,15 @@ class Store:
         found = self.db.execute("SELECT value FROM audit_meta WHERE name = ?", [name]).fetchone()
         return str(found[0]) if found else None
 
-    def _start_keyed_chain(self) -> None:
+    def _start_keyed_chain(self, replaced_identity: str | None = None) -> None:
         """Make this store's key and start the keyed chain after the entries already there.
 
         Runs under the write lock, so two programs opening a new store at once
         make one key between them.  A store with earlier entries or rows gets
         an ``audit.keyed`` entry saying where keyed entries begin and which rows
-        the trail does not cover yet.
+        the trail does not cover yet, and ``replaced_identity`` when the file at
+        this path belonged to another keyed store before (which ``audit verify``
+        reports: an attacker could otherwise strip the identity to get a new key).
         """
         from cctv_review import audit_keys
 
@@ -443,8 +456,14 @@ class Store:
             keyed = self._meta("keyed_from")
             if keyed:  # another program got there first
                 self._keyed_from = int(keyed)
+                self.store_id = self._meta("store_id") or ""
                 self._key = audit_keys.load_key(self.store_id)
                 return
+            if not self.store_id:  # removed outside cctv-review: a new identity, and a new key
+                self.store_id = secrets.token_hex(16)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('store_id', ?)", [self.store_id]
+                )
             entries, _ = audit_chain.head(self.db)
             covered_from = {
                 table: int(
@@ -460,19 +479,14 @@ class Store:
             )
             self._key, self._keyed_from = key, key.keyed_from
             if entries or any(v > 1 for v in covered_from.values()):
-                audit_chain.append(
-                    self.db,
-                    self.user,
-                    "audit.keyed",
-                    "audit",
-                    "",
-                    {
-                        "plain_entries": entries,
-                        "covered_from": covered_from,
-                        "key_kept_in": audit_keys.backend_name(),
-                    },
-                    key=key,
-                )
+                detail: dict[str, Any] = {
+                    "plain_entries": entries,
+                    "covered_from": covered_from,
+                    "key_kept_in": audit_keys.backend_name(),
+                }
+                if replaced_identity:
+                    detail["replaces_identity"] = replaced_identity
+                audit_chain.append(self.db, self.user, "audit.keyed", "audit", "", detail, key=key)
 
     # -- life cycle ------------------------------------------------------------
     def close(self) -> None:
@@ -551,7 +565,10 @@ class Store:
                 raise _damaged(self.path, str(exc)) from exc
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
-        return int(self.db[table].insert(row).last_pk)
+        pk = self.db.table(table).insert(row).last_pk
+        if pk is None:  # pragma: no cover - SQLite always gives a rowid table's new row an id
+            raise StoreError(f"The new row in {table} was given no id.")
+        return int(pk)
 
     # -- audit -------------------------------------------------------------------
     def _record(
@@ -597,20 +614,6 @@ class Store:
         check = audit_chain.verify(
             self.db, self._key, keyed_from_db=self._keyed_from, anchors=anchors, check_rows=check_rows
         )
-        known = audit_keys.known_store_id(self.path.resolve())
-        if known and known != self.store_id:
-            problem = (
-                f"the database at {self.path} had identity {known} when last opened here and now has "
-                f"{self.store_id or 'none'}: it was replaced, or its identity edited outside cctv-review."
-            )
-            check = audit_chain.ChainCheck(
-                False,
-                check.rows,
-                check.bad_id,
-                check.problem or problem,
-                (*check.problems, problem),
-                check.notes,
-            )
         return check
 
     def checkpoint(self, reason: str = "checkpoint") -> Any:
@@ -715,7 +718,8 @@ class Store:
         case_ids: Iterable[int] | None = None,
     ) -> list[Case]:
         """Cases matching every filter given; ``case_ids`` limits them to a selection."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if case_ids is not None:
             ids = [int(i) for i in case_ids]
             where.append(f"id IN ({', '.join('?' * len(ids))})" if ids else "0")
@@ -781,7 +785,7 @@ class Store:
         row = {k: v for k, v in _case_to_row(case).items() if k in changes}
         row["updated_at"] = _iso(utc_now())
         with self.transaction():
-            self.db["cases"].update(case_id, row)
+            self.db.table("cases").update(case_id, row)
             self._record("case.changed", "case", case_id, {"fields": sorted(changes)}, [("cases", case_id)])
         return self.get_case(case_id)
 
@@ -797,7 +801,7 @@ class Store:
         row = {"updated_at": _iso(utc_now())}
         if case.status == CaseStatus.NOT_STARTED:
             row["status"] = CaseStatus.IN_PROGRESS.value
-        self.db["cases"].update(case_id, row)
+        self.db.table("cases").update(case_id, row)
         return case
 
     # -- outcome and completion ------------------------------------------------------
@@ -806,7 +810,7 @@ class Store:
         outcome = LearningLevel(level).value if level else None
         with self.transaction():
             self._touch(case_id)
-            self.db["cases"].update(case_id, {"outcome": outcome, "outcome_rationale": rationale})
+            self.db.table("cases").update(case_id, {"outcome": outcome, "outcome_rationale": rationale})
             self._record("case.outcome", "case", case_id, {"outcome": outcome}, [("cases", case_id)])
         return self.get_case(case_id)
 
@@ -829,7 +833,7 @@ class Store:
             raise CompletionRefused(case.reference, problems)
         now = _iso(utc_now())
         with self.transaction():
-            self.db["cases"].update(
+            self.db.table("cases").update(
                 case_id,
                 {
                     "status": CaseStatus.COMPLETE.value,
@@ -856,7 +860,7 @@ class Store:
         if case.status != CaseStatus.COMPLETE:
             return case
         with self.transaction():
-            self.db["cases"].update(
+            self.db.table("cases").update(
                 case_id,
                 {
                     "status": CaseStatus.IN_PROGRESS.value,
@@ -888,7 +892,7 @@ class Store:
                 )
                 self._record("answer.cleared", "case", case_id, {"question": question_id}, touched)
                 return
-            self.db["answers"].upsert(
+            self.db.table("answers").upsert(
                 {
                     "case_id": case_id,
                     "question_id": question_id,
@@ -920,7 +924,7 @@ class Store:
                 template_id=r["template_id"],
                 template_version=r["template_version"],
                 reviewer=r["reviewer"] or "",
-                updated_at=_dt(r["updated_at"]),
+                updated_at=_stamp(r["updated_at"]),
             )
             for r in self.db.query(sql + " ORDER BY case_id, rowid", params)
         ]
@@ -965,7 +969,7 @@ class Store:
             changes["recorded_start"] = _iso(recorded_start)
         if changes:
             with self.transaction():
-                self.db["clips"].update(clip_id, changes)
+                self.db.table("clips").update(clip_id, changes)
                 self._record(
                     "clip.changed", "clip", clip_id, {"fields": sorted(changes)}, [("clips", clip_id)]
                 )
@@ -977,7 +981,7 @@ class Store:
 
     def save_activity(self, clip_id: int, bin_ms: int, scores: list[float]) -> None:
         with self.transaction():
-            self.db["clip_activity"].upsert(
+            self.db.table("clip_activity").upsert(
                 {
                     "clip_id": clip_id,
                     "bin_ms": int(bin_ms),
@@ -1138,7 +1142,7 @@ class Store:
             return before
         with self.transaction():
             self._touch(before.case_id)
-            self.db["findings"].update(finding_id, {**changed, "updated_at": _iso(utc_now())})
+            self.db.table("findings").update(finding_id, {**changed, "updated_at": _iso(utc_now())})
             self._record(
                 "finding.changed",
                 "finding",
@@ -1171,7 +1175,7 @@ class Store:
     # -- where the reviewer left off -------------------------------------------------------
     def save_position(self, case_id: int, clip_id: int | None, position_ms: int) -> None:
         with self.transaction():
-            self.db["review_state"].upsert(
+            self.db.table("review_state").upsert(
                 {
                     "case_id": case_id,
                     "clip_id": clip_id,
@@ -1189,7 +1193,7 @@ class Store:
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction():
-            self.db["settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+            self.db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
 
     def setting(self, key: str, default: Any = None) -> Any:
         rows = list(self.db.query("SELECT value FROM settings WHERE key = ?", [key]))

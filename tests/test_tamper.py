@@ -360,3 +360,16 @@ def test_old_chain_cannot_be_passed_off_as_plain(tmp_path, capsys):
     restore_triggers(conn)
     conn.close()
     verify_fails(path, capsys)
+
+
+def test_stripping_the_identity_to_get_a_new_key_is_reported(tmp_path, capsys):
+    """Rewrite the trail without the key, then give the store a new identity so that it is keyed afresh."""
+    path = seeded(tmp_path / "a.sqlite")
+    conn = raw(path)
+    conn.execute("UPDATE audit SET user = 'forger' WHERE id = 2")
+    rechain(conn)
+    conn.execute("UPDATE audit_meta SET value = 'feedfacefeedfacefeedfacefeedface' WHERE name = 'store_id'")
+    conn.execute("DELETE FROM audit_meta WHERE name = 'keyed_from'")
+    restore_triggers(conn)
+    conn.close()
+    verify_fails(path, capsys, "another review database")

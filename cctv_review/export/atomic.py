@@ -153,17 +153,17 @@ class AtomicFiles:
     def __enter__(self) -> AtomicFiles:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc_type is None:
             self.commit()
-            return False
+            return None
         self.discard()
         if isinstance(exc, ExportError):
-            return False
+            return None
         if isinstance(exc, OSError):
             destination = self._last_destination or Path(getattr(exc, "filename", None) or "the export")
             raise ExportError(describe_os_error(exc, destination)) from exc
-        return False  # other errors pass through to export(), which words them; the temporaries are gone
+        return None  # other errors pass through to export(), which words them; the temporaries are gone
 
 
 def write_atomically(destination: Path, writer: Callable[[Path], None]) -> Path:
@@ -236,12 +236,12 @@ def is_stale(temporary: Path, now: float | None = None) -> bool:
     if age > STALE_AFTER_S:
         return True
     found = _TEMP_PID.search(temporary.name)
-    return bool(found) and not _process_alive(int(found.group(1)))
+    return found is not None and not _process_alive(int(found.group(1)))
 
 
 def sweep_folder(folder: Path) -> list[Path]:
     """Remove stale export temporaries in ``folder``; returns those removed (never raises)."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = list(leftover_temporaries(folder))
     except OSError:
