@@ -306,6 +306,32 @@ def _uri(path: Path, mode: str) -> str:
     return Path(os.path.abspath(path)).as_uri() + f"?mode={mode}"
 
 
+def _read_uri(path: Path) -> str:
+    """The URI to read ``path`` without writing: ``mode=ro``, or ``mode=ro&immutable=1`` when plain
+    read-only cannot open it.
+
+    A WAL database in a folder the user cannot write has no ``-shm`` file to
+    share and cannot create one, so SQLite refuses even to read it ("attempt
+    to write a readonly database"); ``immutable=1`` reads the file as it is
+    (https://www.sqlite.org/uri.html#uriimmutable).  Nobody can be writing
+    it then: no one can create the ``-wal`` file beside it either.
+    """
+    uri = _uri(path, "ro")
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "readonly" in text or "unable to open" in text:
+            return uri + "&immutable=1"
+    except sqlite3.DatabaseError:
+        pass  # damage: the integrity check words it
+    return uri
+
+
 class Store:
     """One review database.  Use as a context manager or call :meth:`close`.
 
@@ -368,10 +394,11 @@ class Store:
                 "person should have it open at a time; a local disk is faster and safer."
             )
         if exists:
-            _integrity_check(self.path, _uri(self.path, "ro"))
+            read_uri = _read_uri(self.path)
+            _integrity_check(self.path, read_uri)
         try:
             conn = sqlite3.connect(
-                _uri(self.path, "ro" if self.read_only else "rwc"),
+                read_uri if self.read_only else _uri(self.path, "rwc"),
                 uri=True,
                 check_same_thread=False,
                 timeout=self.BUSY_TIMEOUT_MS / 1000,

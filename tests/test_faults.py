@@ -166,8 +166,9 @@ def test_a_read_only_store_opens_for_reading(tmp_path, capsys, where):
             Clip(case_id=1, path=str(clip), camera="Desk", sha256=hashlib.sha256(b"y" * 10).hexdigest())
         )
         entries = len(s.audit_rows())
-    path.chmod(0o444)
-    if where == "folder":
+    if where == "file":
+        path.chmod(0o444)
+    else:
         folder.chmod(0o555)
     try:
         with Store(path) as s:
@@ -316,3 +317,40 @@ def test_terminal_output_escapes_control_characters(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "North\\x1b[2J\\x1b]0;pwned\\x07gate" in out
+
+
+@pytest.mark.skipif(
+    not (hasattr(os, "geteuid") and os.geteuid() == 0 and __import__("shutil").which("setpriv")),
+    reason="needs root and setpriv to drop the permission override (a normal user needs neither)",
+)
+def test_a_wal_store_in_a_read_only_folder_as_a_normal_user_would_see_it(tmp_path):
+    """Without CAP_DAC_OVERRIDE, SQLite cannot make the -shm file and refuses plain mode=ro."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = _filled(folder / "s.sqlite")
+    folder.chmod(0o555)
+    try:
+        result = subprocess.run(
+            [
+                "setpriv",
+                "--bounding-set",
+                "-dac_override,-dac_read_search",
+                "--inh-caps",
+                "-all",
+                "--",
+                sys.executable,
+                "-m",
+                "cctv_review",
+                "--db",
+                str(path),
+                "cases",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert "read-only" in result.stderr and "D-0399" in result.stdout
