@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar, cast
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -302,8 +303,22 @@ def _integrity_check(path: Path, uri: str) -> None:
         conn.close()
 
 
+def sqlite_uri(path: str, mode: str, *, windows: bool = os.name == "nt") -> str:
+    """An SQLite URI (https://www.sqlite.org/uri.html) for absolute ``path`` with ``?mode=``.
+
+    ``C:\\x\\y.sqlite`` becomes ``file:///C:/x/y.sqlite``; a UNC path
+    ``\\\\server\\share\\y.sqlite`` becomes ``file:////server/share/y.sqlite``
+    (SQLite refuses an authority other than ``localhost``, so the server goes in
+    the path); ``%``, ``?``, ``#`` and spaces are percent-encoded.
+    """
+    text = path.replace("\\", "/") if windows else path
+    if not text.startswith("/"):
+        text = "/" + text
+    return "file://" + quote(text, safe="/:") + f"?mode={mode}"
+
+
 def _uri(path: Path, mode: str) -> str:
-    return Path(os.path.abspath(path)).as_uri() + f"?mode={mode}"
+    return sqlite_uri(os.path.abspath(path), mode)
 
 
 def _read_uri(path: Path) -> str:

@@ -354,3 +354,24 @@ def test_a_wal_store_in_a_read_only_folder_as_a_normal_user_would_see_it(tmp_pat
         folder.chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert "read-only" in result.stderr and "D-0399" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "path, windows, uri",
+    [
+        (r"C:\Users\a b\review.sqlite", True, "file:///C:/Users/a%20b/review.sqlite?mode=ro"),
+        (r"\\fs01\home\cctv\review.sqlite", True, "file:////fs01/home/cctv/review.sqlite?mode=ro"),
+        ("/home/a/#1?.sqlite", False, "file:///home/a/%231%3F.sqlite?mode=ro"),
+    ],
+)
+def test_sqlite_uris_for_local_and_unc_paths(path, windows, uri):
+    from cctv_review.store import sqlite_uri
+
+    assert sqlite_uri(path, "ro", windows=windows) == uri
+
+
+def test_a_store_whose_name_needs_escaping_opens_where_it_is(tmp_path):
+    path = tmp_path / "a #1?%.sqlite"
+    with Store(path) as s:
+        s.add_case(Case(reference="U-1"))
+    assert path.exists() and [p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite"] == [path.name]
