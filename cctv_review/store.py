@@ -419,6 +419,11 @@ class Store:
                 timeout=self.BUSY_TIMEOUT_MS / 1000,
             )
         except (OSError, sqlite3.Error) as exc:
+            if not exists:
+                raise StoreError(
+                    f"The review database {self.path} could not be created ({exc}). Choose a folder you "
+                    "can write to with --db."
+                ) from None
             raise StoreError(f"The review database {self.path} could not be opened: {exc}.") from None
         try:
             conn.execute("PRAGMA foreign_keys = ON")

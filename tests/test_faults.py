@@ -68,6 +68,7 @@ def test_two_processes_adding_findings_lose_nothing(tmp_path):
         out, err = w.communicate(timeout=float(seconds) + 120)
         assert w.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"two writers for {seconds} s: {results}")  # shown with pytest -s, for the record
     assert [r["failed"] for r in results] == [0, 0], results
     with Store(path) as s:
         counts = [len(s.list_findings(i)) for i in ids]

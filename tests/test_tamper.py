@@ -20,7 +20,7 @@ import pytest
 from cctv_review import audit as audit_chain
 from cctv_review.cli import main
 from cctv_review.domain import Case, Clip, Finding, FindingLevel, LearningLevel
-from cctv_review.store import Store
+from cctv_review.store import AuditKeyMissing, Store
 
 
 def seeded(path: Path) -> Path:
@@ -304,6 +304,18 @@ def test_a_moved_store_verifies_with_its_exported_key(tmp_path, capsys, monkeypa
     monkeypatch.setenv("CCTV_REVIEW_KEY_DIR", str(other_pc))
     assert main(["--db", str(path), "audit", "verify"]) == 1
     assert "import-key" in capsys.readouterr().out
+    with Store(path) as s:  # readable, but no change can be recorded without the key
+        assert "import-key" in s.notice and s.list_cases()
+        with pytest.raises(AuditKeyMissing, match="import-key"):
+            s.add_case(Case(reference="D"))
+    other = seeded(tmp_path / "other.sqlite")
+    foreign_key = tmp_path / "other.key"
+    assert main(["--db", str(other), "audit", "export-key", str(foreign_key)]) == 0
+    assert main(["--db", str(path), "audit", "import-key", str(foreign_key)]) == 2
+    assert "key of another review database" in capsys.readouterr().err
+    (tmp_path / "junk.key").write_text("hello")
+    assert main(["--db", str(path), "audit", "import-key", str(tmp_path / "junk.key")]) == 2
+    assert "is not a cctv-review audit key" in capsys.readouterr().err
     assert main(["--db", str(path), "audit", "import-key", str(key_file)]) == 0
     capsys.readouterr()
     assert main(["--db", str(path), "audit", "verify"]) == 0
