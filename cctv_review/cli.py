@@ -7,12 +7,14 @@ headless and prints plain text (or JSON where asked).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any, TextIO
 
 from cctv_review import __version__
 from cctv_review.domain import CASE_FLAGS
@@ -124,7 +126,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", parents=[common], help="the audit trail")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    audit_sub.add_parser("verify", parents=[common], help="check the audit trail's hash chain")
+    audit_sub.add_parser(
+        "verify",
+        parents=[common],
+        help="check the audit trail's keyed chain, its checkpoints and the data it recorded",
+    )
+    audit_sub.add_parser(
+        "checkpoint",
+        parents=[common],
+        help="record the trail's head outside the database, so cutting entries off its end is detected",
+    )
+    p_key = audit_sub.add_parser(
+        "export-key", parents=[common], help="write this database's audit key to FILE, to verify it elsewhere"
+    )
+    p_key.add_argument("file", type=Path)
+    p_key = audit_sub.add_parser(
+        "import-key", parents=[common], help="keep the audit key in FILE (from export-key) on this computer"
+    )
+    p_key.add_argument("file", type=Path)
     p_list = audit_sub.add_parser("list", parents=[common], help="print the audit trail")
     p_list.add_argument("--last", type=int, default=50, help="how many of the latest entries (default 50)")
 
@@ -157,23 +176,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(db_path=getattr(args, "db", None), demo=args.demo)
 
+    import sqlite3
+
     from cctv_review.errors import UserFacingError
 
-    try:
-        code = _run(args, db_path)
-        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
-        return code
-    except UserFacingError as exc:
-        print(f"cctv-review: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("cctv-review: interrupted", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:
-        # The reader went away (e.g. `cctv-review summary | head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_PROBLEMS
+    with _escaped_output():
+        try:
+            code = _run(args, db_path)
+            sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+            return code
+        except UserFacingError as exc:
+            print(f"cctv-review: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except sqlite3.DatabaseError as exc:  # damage found while reading, past the check on opening
+            print(
+                f"cctv-review: The review database {db_path} is damaged ({exc}). Nothing more was written "
+                "to it. Restore it from a backup, or choose another review database with --db.",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            print("cctv-review: interrupted", file=sys.stderr)
+            return EXIT_ERROR
+        except BrokenPipeError:
+            # The reader went away (e.g. `cctv-review summary | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_PROBLEMS
 
 
 def _run(args: argparse.Namespace, db_path: Path) -> int:
@@ -182,6 +211,8 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
     template = load_template()
     with Store(db_path) as store:
+        if store.notice:
+            print(f"cctv-review: Note: {store.notice}", file=sys.stderr)
         command = args.command
         if command == "summary":
             from cctv_review.summary import format_summary, summarise
@@ -256,9 +287,13 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 return EXIT_OK
             bad = [c for c in checks if c.status != "ok"]
             for check in checks:
-                label = {"ok": "OK", "changed": "CHANGED", "missing": "MISSING", "unreadable": "UNREADABLE"}[
-                    check.status
-                ]
+                label = {
+                    "ok": "OK",
+                    "changed": "CHANGED",
+                    "missing": "MISSING",
+                    "unreadable": "UNREADABLE",
+                    "not_a_file": "NOT A FILE",
+                }.get(check.status, check.status.upper())
                 print(f"{label:10} {check.clip.path}" + (f"  ({check.detail})" if check.detail else ""))
             print(
                 f"{len(checks)} clip{'s' if len(checks) != 1 else ''} checked; "
@@ -268,9 +303,28 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
         if command == "audit":
             if args.audit_command == "verify":
-                check = store.verify_audit()
-                print(check)
-                return EXIT_OK if check.ok else EXIT_PROBLEMS
+                chain = store.verify_audit()
+                print(chain)
+                return EXIT_OK if chain.ok else EXIT_PROBLEMS
+            if args.audit_command == "checkpoint":
+                anchor = store.checkpoint("cctv-review audit checkpoint")
+                print(
+                    f"Checkpoint recorded: the audit trail holds {anchor.count} entries "
+                    f"(last hash {anchor.head_hash[:16]}...), kept outside the database."
+                )
+                return EXIT_OK
+            if args.audit_command == "export-key":
+                store.export_key(args.file)
+                print(
+                    f"Wrote the audit key of {db_path} to {args.file}. Keep it like a password: with it "
+                    "and the database, the trail can be re-signed. On the other computer run "
+                    f"'cctv-review audit import-key {args.file.name}'."
+                )
+                return EXIT_OK
+            if args.audit_command == "import-key":
+                where = store.import_key(args.file)
+                print(f"Imported the audit key for {db_path}; it is kept in {where}.")
+                return EXIT_OK
             rows = store.audit_rows()[-args.last :] if args.last > 0 else []
             for row in rows:
                 print(
@@ -310,3 +364,48 @@ def _case(store, reference: str):
 def _default_export_name(fmt: str) -> str:
     stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d-%H%M")
     return f"cctv-review-export-{stamp}" + ("" if fmt == "csv" else f".{fmt}")
+
+
+def escape_for_terminal(text: str) -> str:
+    """``text`` with control and invisible characters written as visible escapes (``\\x1b``).
+
+    Line feeds and tabs stay as they are (they lay out the output); every
+    other control character (Unicode ``Cc``: ESC, BEL, carriage return...) and
+    format character (``Cf``: bidirectional overrides, zero-width spaces) is
+    shown as Python writes it, so a reference or note holding an escape
+    sequence cannot clear the screen, retitle the window or hide text.
+    """
+    import unicodedata
+
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cf")
+        else char
+        for char in text
+    )
+
+
+class _EscapingStream:
+    """A text stream that escapes control characters in everything written to it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_for_terminal(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _escaped_output() -> Iterator[None]:
+    """Escape control characters in everything the command prints (stdout and stderr)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _EscapingStream(sys.stdout)
+    sys.stderr = _EscapingStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -6,6 +6,13 @@ names are matched loosely ("Custody record number", "custody_suite", "Date",
 ...).  Dates are read day-first, as UK spreadsheets write them, or as ISO
 ``YYYY-MM-DD``.  Every problem is reported with its line number, and nothing is
 imported unless the whole file is good.
+
+Parsing is strict, because a case list is evidence of what was reviewed: a
+quote that is never closed (which would swallow the following rows into one
+value), a value running over several lines, NUL bytes anywhere in the file,
+and control or invisible characters (escape sequences, zero-width spaces,
+bidirectional overrides: see :mod:`cctv_review.textcheck`) in the values used
+are each an error naming the line.  Text is normalised to Unicode NFC.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 
 from cctv_review.domain import CASE_FLAGS, Case
 from cctv_review.errors import UserFacingError
+from cctv_review.textcheck import nfc, unsafe_summary, visible
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "reference": (
@@ -102,6 +110,46 @@ def parse_flag(text: str) -> bool:
     raise ValueError(f"'{text}' is not yes or no")
 
 
+def _nul_lines(raw: bytes) -> list[int]:
+    """The line numbers (1-based) holding a NUL byte."""
+    lines: list[int] = []
+    line, start = 1, 0
+    for index in (i for i, b in enumerate(raw) if b == 0):
+        line += raw.count(b"\n", start, index)
+        start = index
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def unclosed_quote_line(text: str, delimiter: str, quotechar: str) -> int | None:
+    """The line where a quoted value opens and is never closed, or None (RFC 4180 quoting).
+
+    A quote opens a quoted value only at the start of a value; inside one, a
+    doubled quote is a literal quote.
+    """
+    line, in_quotes, at_start, opened = 1, False, True, 0
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if in_quotes:
+            if char == quotechar:
+                if i + 1 < n and text[i + 1] == quotechar:
+                    i += 2
+                    continue
+                in_quotes, at_start = False, False
+            elif char == "\n":
+                line += 1
+        else:
+            if char == quotechar and at_start:
+                in_quotes, opened = True, line
+            at_start = char in (delimiter, "\n", "\r")
+            if char == "\n":
+                line += 1
+        i += 1
+    return opened if in_quotes else None
+
+
 def parse_cases_csv(path: str | Path, existing_references: set[str] | None = None) -> ParsedCases:
     """Read and check a case list; raises CaseImportError listing every problem."""
     path = Path(path)
@@ -116,6 +164,15 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
         raise CaseImportError(
             source, ["This is not a CSV text file. In Excel, use File > Save As > CSV UTF-8."]
         )
+    if b"\x00" in raw:
+        raise CaseImportError(
+            source,
+            [
+                f"line {n}: holds a NUL character (byte 0), which a CSV text file never has. Remove it, "
+                "or save the file again from Excel with File > Save As > CSV UTF-8."
+                for n in _nul_lines(raw)
+            ],
+        )
     try:
         text = _decode(raw)
     except UnicodeDecodeError:
@@ -128,7 +185,16 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    opened = unclosed_quote_line(text, dialect.delimiter, dialect.quotechar or '"')
+    if opened is not None:
+        raise CaseImportError(
+            source,
+            [
+                f"line {opened}: a quote ({dialect.quotechar}) opens a value that is never closed, so every "
+                "line after it would be read as part of that one value. Close the quote or remove it."
+            ],
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -156,10 +222,33 @@ def parse_cases_csv(path: str | Path, existing_references: set[str] | None = Non
     cases: list[Case] = []
     seen: dict[str, int] = {}
     existing = {r.lower() for r in (existing_references or set())}
+    for name in header:
+        if unsafe_summary(name):
+            problems.append(f"line 1: the column name '{visible(name)}' holds {unsafe_summary(name)}.")
     try:
+        end_line = reader.line_num
         for row in reader:
-            line = reader.line_num
+            line, end_line = end_line + 1, reader.line_num
             if not any(cell.strip() for cell in row):
+                continue
+            if line != end_line:
+                problems.append(
+                    f"line {line}: a value runs over lines {line}-{end_line}; a case list has one case per "
+                    "line. Check for a stray quote or a line break inside a cell."
+                )
+                continue
+            row = [nfc(cell) for cell in row]
+            bad_cells = [
+                f"the {field.replace('_', ' ')} '{visible(row[i].strip())}' holds {unsafe_summary(row[i])}"
+                for field, i in columns.items()
+                if i < len(row) and unsafe_summary(row[i])
+            ]
+            if bad_cells:
+                problems.extend(
+                    f"line {line}: {bad}. Such characters cannot be seen on screen; type the value again "
+                    "without them."
+                    for bad in bad_cells
+                )
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
                 problems.append(

@@ -154,7 +154,36 @@ def _v3_review_support(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_audit, _v3_review_support]
+#: Refuses an audit entry that is not appended after the last one (``INSERT OR REPLACE``, an entry
+#: slipped in mid-chain).  :mod:`cctv_review.audit` checks this exact text is still in place.
+AUDIT_APPEND_ONLY_TRIGGER = (
+    "CREATE TRIGGER audit_append_only BEFORE INSERT ON audit "
+    "WHEN NEW.id IS NOT (SELECT coalesce(max(id), 0) + 1 FROM audit) "
+    "OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '" + "0" * 64 + "') "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: an entry can only follow the last one'); END"
+)
+
+
+def _v_audit_keyed(db: sqlite_utils.Database) -> None:
+    """Keyed audit trail: the state each entry wrote, the store's identity, appends only at the end.
+
+    Entries already in the trail keep their plain SHA-256 chain; the store
+    starts the keyed chain (HMAC-SHA256, key kept outside the database) at the
+    next entry and records that point (``audit_meta.keyed_from``) when it is
+    next opened for writing (see :mod:`cctv_review.audit`).
+    """
+    db["audit"].add_column("state", str)
+    db.execute("CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO audit_meta (name, value) VALUES ('store_id', lower(hex(randomblob(16))))")
+    db.execute(AUDIT_APPEND_ONLY_TRIGGER)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_core,
+    _v2_audit,
+    _v3_review_support,
+    _v_audit_keyed,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -15,13 +15,16 @@ import contextlib
 import getpass
 import json
 import os
+import secrets
 import sqlite3
+import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -71,6 +74,26 @@ def current_user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
 
 
+def clean_reference(reference: str) -> str:
+    """A case reference as stored: NFC-normalised, trimmed (including no-break spaces).
+
+    Raises :class:`StoreError` when it is empty or holds a control or
+    invisible character (so two references that look the same are the same).
+    """
+    from cctv_review.textcheck import nfc, unsafe_summary
+
+    cleaned = nfc(reference).strip()
+    if not cleaned:
+        raise StoreError("A case needs a reference (for example the custody record number).")
+    bad = unsafe_summary(cleaned)
+    if bad:
+        raise StoreError(
+            f"The case reference {cleaned.encode('unicode_escape').decode('ascii')} holds {bad}, which "
+            "cannot be seen on screen. Type the reference again without it."
+        )
+    return cleaned
+
+
 # -- conversions ---------------------------------------------------------------
 
 
@@ -89,6 +112,12 @@ def _dt(text: str | None) -> datetime | None:
         return None
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _stamp(text: str | None) -> datetime:
+    """A row's timestamp.  The domain types it ``datetime``; only rows written by hand or by very old
+    versions hold NULL, and those come through as None exactly as before (the cast says so)."""
+    return cast(datetime, _dt(text))
 
 
 def _date(text: str | None) -> date | None:
@@ -112,8 +141,8 @@ def _case_from_row(row: dict[str, Any]) -> Case:
         outcome_rationale=row["outcome_rationale"] or "",
         completed_at=_dt(row["completed_at"]),
         completed_by=row["completed_by"] or "",
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
+        created_at=_stamp(row["created_at"]),
+        updated_at=_stamp(row["updated_at"]),
     )
 
 
@@ -149,7 +178,7 @@ def _clip_from_row(row: dict[str, Any]) -> Clip:
         codec=row["codec"] or "",
         sha256=row["sha256"] or "",
         file_size=row["file_size"] or 0,
-        added_at=_dt(row["added_at"]),
+        added_at=_stamp(row["added_at"]),
     )
 
 
@@ -164,8 +193,8 @@ def _finding_from_row(row: dict[str, Any]) -> Finding:
         note=row["note"] or "",
         reviewer=row["reviewer"] or "",
         still_path=row["still_path"] or "",
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
+        created_at=_stamp(row["created_at"]),
+        updated_at=_stamp(row["updated_at"]),
     )
 
 
@@ -188,39 +217,331 @@ class ClipCheck:
     detail: str = ""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Above this size the check on opening covers the schema, cases and audit trail only (a full
+#: ``PRAGMA quick_check`` reads every page: about 0.5 s for 320 MB from the page cache, more from a
+#: cold disk), so a 275 MB store still opens quickly.  Damage elsewhere is reported when it is read.
+FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024
+DAMAGED_ADVICE = (
+    "Nothing was changed. Restore it from a backup (or ask whoever keeps your backups), or choose "
+    "another review database with --db."
+)
+
+
+class StoreDamaged(StoreError):
+    """The database file failed SQLite's integrity check; it is not written to."""
+
+
+class StoreReadOnly(StoreError):
+    """A change was asked of a store opened read-only."""
+
+
+class AuditKeyMissing(StoreError):
+    """The store's audit trail is keyed, and its key is not on this computer."""
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a review database before SQLite sees it (never writes to it)."""
+    if path.is_dir():
+        raise StoreError(
+            f"{path} is a folder, not a cctv-review database. Choose the database file with --db."
+        )
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"The review database {path} could not be read: {exc.strerror or exc}.") from None
+    if size == 0:
+        raise StoreError(
+            f"{path} is an empty file (0 bytes), not a cctv-review database. It has been left as it is. "
+            "If it should hold your reviews, restore it from a backup; otherwise delete it or choose "
+            "another file with --db."
+        )
+    if header != SQLITE_HEADER:
+        raise StoreError(
+            f"{path} is not a cctv-review database or is damaged: it does not start like an SQLite "
+            f"database. It has been left as it is. {DAMAGED_ADVICE}"
+        )
+
+
+def _damaged(path: Path, detail: str) -> StoreDamaged:
+    return StoreDamaged(f"The review database {path} is damaged ({detail}). {DAMAGED_ADVICE}")
+
+
+def _integrity_check(path: Path, uri: str) -> None:
+    """SQLite's ``quick_check`` on a read-only connection of its own; raises StoreDamaged."""
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise StoreError(f"The review database {path} could not be opened: {exc}.") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if path.stat().st_size <= FULL_CHECK_MAX_BYTES:
+            checks = ["PRAGMA quick_check(5)"]
+        else:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            checks = [
+                f"PRAGMA quick_check([{t}])"
+                for t in ("sqlite_master", "cases", "audit")
+                if t in names or t == "sqlite_master"
+            ]
+        for sql in checks:
+            result = [r[0] for r in conn.execute(sql)]
+            if result != ["ok"]:
+                raise _damaged(path, "; ".join(result[:3]))
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(
+                f"The review database {path} is in use by another program and could not be checked. "
+                "Try again in a moment."
+            ) from None
+        raise _damaged(path, str(exc)) from None
+    except OSError as exc:
+        raise StoreError(f"The review database {path} could not be read: {exc.strerror or exc}.") from None
+    finally:
+        conn.close()
+
+
+def sqlite_uri(path: str, mode: str, *, windows: bool = os.name == "nt") -> str:
+    """An SQLite URI (https://www.sqlite.org/uri.html) for absolute ``path`` with ``?mode=``.
+
+    ``C:\\x\\y.sqlite`` becomes ``file:///C:/x/y.sqlite``; a UNC path
+    ``\\\\server\\share\\y.sqlite`` becomes ``file:////server/share/y.sqlite``
+    (SQLite refuses an authority other than ``localhost``, so the server goes in
+    the path); ``%``, ``?``, ``#`` and spaces are percent-encoded.
+    """
+    text = path.replace("\\", "/") if windows else path
+    if not text.startswith("/"):
+        text = "/" + text
+    return "file://" + quote(text, safe="/:") + f"?mode={mode}"
+
+
+def _uri(path: Path, mode: str) -> str:
+    return sqlite_uri(os.path.abspath(path), mode)
+
+
+def _read_uri(path: Path) -> str:
+    """The URI to read ``path`` without writing: ``mode=ro``, or ``mode=ro&immutable=1`` when plain
+    read-only cannot open it.
+
+    A WAL database in a folder the user cannot write has no ``-shm`` file to
+    share and cannot create one, so SQLite refuses even to read it ("attempt
+    to write a readonly database"); ``immutable=1`` reads the file as it is
+    (https://www.sqlite.org/uri.html#uriimmutable).  Nobody can be writing
+    it then: no one can create the ``-wal`` file beside it either.
+    """
+    uri = _uri(path, "ro")
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "readonly" in text or "unable to open" in text:
+            return uri + "&immutable=1"
+    except sqlite3.DatabaseError:
+        pass  # damage: the integrity check words it
+    return uri
+
+
 class Store:
-    """One review database.  Use as a context manager or call :meth:`close`."""
+    """One review database.  Use as a context manager or call :meth:`close`.
+
+    Opening checks the file before anything is written: an empty or foreign
+    file is refused (:class:`StoreError`), a damaged one too
+    (:class:`StoreDamaged`, after SQLite's ``quick_check``).  A read-only
+    file or folder opens read-only: ``read_only`` is True, ``notice`` says so
+    in words the GUI and the command line show, reads work and changes raise
+    :class:`StoreReadOnly`.  On a network file system
+    (:func:`cctv_review.storage.network_filesystem`) the store uses SQLite's
+    rollback journal instead of WAL, and ``notice`` says so too.
+
+    Every write transaction starts with ``BEGIN IMMEDIATE``, so a second
+    program writing at the same moment makes this one wait (up to 10 s)
+    instead of failing.
+    """
+
+    BUSY_TIMEOUT_MS = 10_000
 
     def __init__(self, path: str | Path, user: str | None = None):
+        from cctv_review import audit_keys, storage
+        from cctv_review.export.atomic import sweep_known_folders
+
         self.path = Path(path)
         self.user = user or current_user()
         self._lock = threading.RLock()
+        self.read_only = False
+        self.notice = ""
+        self.network_filesystem: str | None = None
+        self.store_id = ""
+        self._key: audit_keys.AuditKey | None = None
+        self._keyed_from: int | None = None
+        self._wrote = False
+        sweep_known_folders()
+
+        exists = self.path.exists()
+        notices: list[str] = []
+        if exists:
+            _check_file(self.path)
+            reason = storage.read_only_reason(self.path)
+            if reason:
+                self.read_only = True
+                notices.append(
+                    f"{self.path} is opened read-only because {reason}: you can look at the reviews and "
+                    "export them, but nothing can be changed or recorded in its audit trail."
+                )
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"The review database {self.path} could not be created: {exc.strerror or exc}. "
+                    "Choose a folder you can write to with --db."
+                ) from None
+        self.network_filesystem = storage.network_filesystem(self.path)
+        if self.network_filesystem:
+            notices.append(
+                f"{self.path} is on a network file system ({self.network_filesystem}), so it uses SQLite's "
+                "rollback journal instead of WAL (which SQLite does not support there). Only one "
+                "person should have it open at a time; a local disk is faster and safer."
+            )
+        if exists:
+            read_uri = _read_uri(self.path)
+            _integrity_check(self.path, read_uri)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(
+                read_uri if self.read_only else _uri(self.path, "rwc"),
+                uri=True,
+                check_same_thread=False,
+                timeout=self.BUSY_TIMEOUT_MS / 1000,
+            )
         except (OSError, sqlite3.Error) as exc:
+            if not exists:
+                raise StoreError(
+                    f"The review database {self.path} could not be created ({exc}). Choose a folder you "
+                    "can write to with --db."
+                ) from None
             raise StoreError(f"The review database {self.path} could not be opened: {exc}.") from None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {self.BUSY_TIMEOUT_MS}")
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
-            if self.db.journal_mode != "wal":
-                self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.db)
+            self._open_schema(notices)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"The review database {self.path} is in use by another program. Try again in a moment."
+                ) from None
             raise StoreError(
-                f"{self.path} is not a cctv-review database or is damaged ({exc}). "
-                "Choose another file with --db, or restore it from a backup."
+                f"{self.path} is not a cctv-review database or is damaged ({exc}). {DAMAGED_ADVICE}"
             ) from None
-        except Exception:
+        except BaseException:
             conn.close()
             raise
+        self.notice = " ".join(notices)
+
+    def _open_schema(self, notices: list[str]) -> None:
+        """Journal mode, migrations and the audit key, in that order (nothing written when read-only)."""
+        from cctv_review import audit_keys
+        from cctv_review.migrations import version
+
+        if not self.read_only:
+            wanted = "delete" if self.network_filesystem else "wal"
+            if self.db.journal_mode != wanted:
+                self.db.execute(f"PRAGMA journal_mode = {wanted}")
+            self.db.execute("PRAGMA synchronous = NORMAL" if wanted == "wal" else "PRAGMA synchronous = FULL")
+            if version(self.db) != LATEST_VERSION:
+                with self.transaction():
+                    migrate(self.db)
+        elif version(self.db) != LATEST_VERSION:
+            migrate(self.db, target=version(self.db))  # refuses a newer or foreign database plainly
+            raise StoreReadOnly(
+                f"{self.path} was written by an earlier version of cctv-review and needs a small upgrade, "
+                "which cannot be done while it is read-only. Copy it to a folder you can write to, or "
+                "make it writable, and open it again."
+            )
+        self.store_id = self._meta("store_id") or ""
+        keyed = self._meta("keyed_from")
+        self._keyed_from = int(keyed) if keyed else None
+        self._key = audit_keys.load_key(self.store_id) if self.store_id else None
+        if not self.read_only and self._key is None and self._keyed_from is None:
+            previous = audit_keys.known_store_id(self.path.resolve())
+            replaced = (
+                previous if previous and previous != self.store_id and audit_keys.load_key(previous) else None
+            )
+            self._start_keyed_chain(replaced)
+        if self._keyed_from is not None and self._key is None:
+            notices.append(
+                "The audit key for this review database is not on this computer, so changes cannot be "
+                "recorded. If it came from another computer, run 'cctv-review audit export-key FILE' "
+                "there and 'cctv-review audit import-key FILE' here."
+            )
+        if not self.read_only:
+            audit_keys.remember_store(self.path.resolve(), self.store_id)
+
+    def _meta(self, name: str) -> str | None:
+        found = self.db.execute("SELECT value FROM audit_meta WHERE name = ?", [name]).fetchone()
+        return str(found[0]) if found else None
+
+    def _start_keyed_chain(self, replaced_identity: str | None = None) -> None:
+        """Make this store's key and start the keyed chain after the entries already there.
+
+        Runs under the write lock, so two programs opening a new store at once
+        make one key between them.  A store with earlier entries or rows gets
+        an ``audit.keyed`` entry saying where keyed entries begin and which rows
+        the trail does not cover yet, and ``replaced_identity`` when the file at
+        this path belonged to another keyed store before (which ``audit verify``
+        reports: an attacker could otherwise strip the identity to get a new key).
+        """
+        from cctv_review import audit_keys
+
+        with self.transaction():
+            keyed = self._meta("keyed_from")
+            if keyed:  # another program got there first
+                self._keyed_from = int(keyed)
+                self.store_id = self._meta("store_id") or ""
+                self._key = audit_keys.load_key(self.store_id)
+                return
+            if not self.store_id:  # removed outside cctv-review: a new identity, and a new key
+                self.store_id = secrets.token_hex(16)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('store_id', ?)", [self.store_id]
+                )
+            entries, _ = audit_chain.head(self.db)
+            covered_from = {
+                table: int(
+                    self.db.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM [{table}]").fetchone()[0]
+                )
+                for table in audit_chain.COVERED
+            }
+            key = audit_keys.AuditKey.new(self.store_id, entries + 1)
+            audit_keys.save_key(key)
+            self.db.execute(
+                "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('keyed_from', ?)",
+                [str(key.keyed_from)],
+            )
+            self._key, self._keyed_from = key, key.keyed_from
+            if entries or any(v > 1 for v in covered_from.values()):
+                detail: dict[str, Any] = {
+                    "plain_entries": entries,
+                    "covered_from": covered_from,
+                    "key_kept_in": audit_keys.backend_name(),
+                }
+                if replaced_identity:
+                    detail["replaces_identity"] = replaced_identity
+                audit_chain.append(self.db, self.user, "audit.keyed", "audit", "", detail, key=key)
 
     # -- life cycle ------------------------------------------------------------
     def close(self) -> None:
+        """Close the database; after changes, record a checkpoint of the trail's head (best effort)."""
         with self._lock:
+            if self._wrote and self._key is not None:
+                with contextlib.suppress(Exception):
+                    self.checkpoint("closed")
             self.db.conn.close()
 
     def __enter__(self) -> Store:
@@ -231,19 +552,45 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One atomic unit of work (nested calls become savepoints).
 
-        SQLite errors are turned into a :class:`StoreError` with a plain message;
-        nothing of the unit is written when it fails.
+        The outermost call starts with ``BEGIN IMMEDIATE``: it takes the write
+        lock first, waiting up to :attr:`BUSY_TIMEOUT_MS` while another program
+        holds it (a deferred ``BEGIN`` that reads first would fail at once when
+        it tries to write).  SQLite errors are turned into a :class:`StoreError`
+        with a plain message; nothing of the unit is written when it fails.
+        Raises :class:`StoreReadOnly` on a read-only store.
         """
         with self._lock:
+            if self.read_only:
+                raise StoreReadOnly(
+                    f"Nothing can be changed in {self.path}: it is open read-only. Make the file and its "
+                    "folder writable (or copy it somewhere you can write), then open it again."
+                )
+            conn = self.db.conn
             try:
-                with self.db.atomic():
-                    yield self.db
+                if conn.in_transaction:
+                    with self.db.atomic():
+                        yield self.db
+                else:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self.db
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                    try:
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                    self._wrote = True
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"That change was refused by the database: {exc}.") from exc
             except sqlite3.OperationalError as exc:
@@ -255,27 +602,113 @@ class Store:
                     ) from exc
                 if "locked" in text or "busy" in text:
                     raise StoreError(
-                        f"Could not save to {self.path}: another program is using the database. "
-                        "Close it and try again."
+                        f"Could not save to {self.path}: another program kept the database busy for more "
+                        f"than {self.BUSY_TIMEOUT_MS // 1000} s. Close it and try again."
                     ) from exc
                 if "readonly" in text:
                     raise StoreError(f"Could not save to {self.path}: the file is read-only.") from exc
                 raise StoreError(f"Could not save to {self.path}: {exc}.") from exc
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, str(exc)) from exc
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
-        return self.db[table].insert(row).last_pk
+        pk = self.db.table(table).insert(row).last_pk
+        if pk is None:  # pragma: no cover - SQLite always gives a rowid table's new row an id
+            raise StoreError(f"The new row in {table} was given no id.")
+        return int(pk)
 
     # -- audit -------------------------------------------------------------------
+    def _record(
+        self,
+        action: str,
+        object_type: str = "",
+        object_id: Any = "",
+        detail: Any = None,
+        touched: Iterable[audit_chain.Target] = (),
+    ) -> int:
+        """Append an audit entry recording the new state of the ``touched`` rows (inside a transaction)."""
+        if self._keyed_from is not None and self._key is None:
+            raise AuditKeyMissing(
+                "This change was not saved: the audit key for this review database is not on this "
+                "computer, so the change could not be recorded in its audit trail. If the database came "
+                "from another computer, run 'cctv-review audit export-key FILE' there and "
+                "'cctv-review audit import-key FILE' here."
+            )
+        state = audit_chain.state_of(self.db, touched)
+        return audit_chain.append(
+            self.db, self.user, action, object_type, object_id, detail, key=self._key, state=state
+        )
+
     def audit(self, action: str, object_type: str = "", object_id: Any = "", detail: Any = None) -> None:
-        """Append an audit-trail entry (inside the caller's transaction, if any)."""
+        """Append an audit-trail entry (inside the caller's transaction, if any).
+
+        On a read-only store nothing can be recorded: the call does nothing
+        (the store's ``notice`` has said so).
+        """
+        if self.read_only:
+            return
         with self.transaction():
-            audit_chain.append(self.db, self.user, action, object_type, object_id, detail)
+            self._record(action, object_type, object_id, detail)
 
     def audit_rows(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM audit ORDER BY id"))
 
-    def verify_audit(self) -> audit_chain.ChainCheck:
-        return audit_chain.verify(self.db)
+    def verify_audit(self, check_rows: bool = True) -> audit_chain.ChainCheck:
+        """Check the trail (see :func:`cctv_review.audit.verify`); never writes."""
+        from cctv_review import audit_keys
+
+        anchors = audit_keys.load_anchors(self._key) if self._key is not None else []
+        check = audit_chain.verify(
+            self.db, self._key, keyed_from_db=self._keyed_from, anchors=anchors, check_rows=check_rows
+        )
+        return check
+
+    def checkpoint(self, reason: str = "checkpoint") -> Any:
+        """Record the trail's head outside the store (:func:`cctv_review.audit_keys.record_anchor`).
+
+        Returns the :class:`~cctv_review.audit_keys.Anchor`; raises
+        :class:`AuditKeyMissing` when this computer has no key for the store.
+        """
+        from cctv_review import audit_keys
+
+        if self._key is None:
+            raise AuditKeyMissing(
+                "No checkpoint was recorded: the audit key for this review database is not on this "
+                "computer. Import it with 'cctv-review audit import-key FILE'."
+            )
+        with self._lock:
+            count, head_hash = audit_chain.head(self.db)
+        return audit_keys.record_anchor(self._key, count, head_hash, reason)
+
+    def export_key(self, destination: Path) -> None:
+        """Write this store's audit key to ``destination`` for another computer."""
+        from cctv_review import audit_keys
+
+        if self._key is None:
+            raise AuditKeyMissing(
+                "This computer has no audit key for this review database, so there is nothing to export. "
+                "Export it on the computer where the database was made."
+            )
+        audit_keys.export_key(self._key, destination)
+
+    def import_key(self, source: Path) -> str:
+        """Keep the key in ``source`` (from ``export-key``) on this computer; returns where it went."""
+        from cctv_review import audit_keys
+
+        key = audit_keys.read_key_file(source)
+        if key.store_id != self.store_id:
+            raise audit_keys.AuditKeyError(
+                f"{source} is the key of another review database (identity {key.store_id}; this one is "
+                f"{self.store_id}). Nothing was imported."
+            )
+        if self._key is not None and self._key.secret != key.secret:
+            raise audit_keys.AuditKeyError(
+                "This computer already has a different audit key for this review database. Nothing was "
+                "imported; if the key here is wrong, remove it first (see the README, 'Audit trail')."
+            )
+        where = audit_keys.save_key(key)
+        self._key = key
+        return where
 
     # -- cases ---------------------------------------------------------------------
     def add_case(self, case: Case) -> Case:
@@ -289,25 +722,22 @@ class Store:
         added = []
         with self.transaction():
             for case in cases:
-                if not case.reference.strip():
-                    raise StoreError("A case needs a reference (for example the custody record number).")
+                case.reference = clean_reference(case.reference)
                 if self.case_by_reference(case.reference) is not None:
                     raise StoreError(f"A case with reference {case.reference} is already in the store.")
                 row = _case_to_row(case)
                 case_id = self._insert("cases", row)
                 added.append(self.get_case(case_id))
+            touched = [("cases", c.id) for c in added]
             if action == "case.created" and added:
-                audit_chain.append(
-                    self.db, self.user, action, "case", added[0].id, {"reference": added[0].reference}
-                )
+                self._record(action, "case", added[0].id, {"reference": added[0].reference}, touched)
             elif added:
-                audit_chain.append(
-                    self.db,
-                    self.user,
+                self._record(
                     action,
                     "cases",
                     "",
                     {"count": len(added), "source": source, "references": [c.reference for c in added]},
+                    touched,
                 )
         return added
 
@@ -335,7 +765,8 @@ class Store:
         case_ids: Iterable[int] | None = None,
     ) -> list[Case]:
         """Cases matching every filter given; ``case_ids`` limits them to a selection."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if case_ids is not None:
             ids = [int(i) for i in case_ids]
             where.append(f"id IN ({', '.join('?' * len(ids))})" if ids else "0")
@@ -396,13 +827,13 @@ class Store:
         case = self.get_case(case_id)
         for name, value in changes.items():
             setattr(case, name, value)
+        if "reference" in changes:
+            case.reference = clean_reference(case.reference)
         row = {k: v for k, v in _case_to_row(case).items() if k in changes}
         row["updated_at"] = _iso(utc_now())
         with self.transaction():
-            self.db["cases"].update(case_id, row)
-            audit_chain.append(
-                self.db, self.user, "case.changed", "case", case_id, {"fields": sorted(changes)}
-            )
+            self.db.table("cases").update(case_id, row)
+            self._record("case.changed", "case", case_id, {"fields": sorted(changes)}, [("cases", case_id)])
         return self.get_case(case_id)
 
     def record_case_opened(self, case_id: int) -> None:
@@ -417,17 +848,17 @@ class Store:
         row = {"updated_at": _iso(utc_now())}
         if case.status == CaseStatus.NOT_STARTED:
             row["status"] = CaseStatus.IN_PROGRESS.value
-        self.db["cases"].update(case_id, row)
+        self.db.table("cases").update(case_id, row)
         return case
 
     # -- outcome and completion ------------------------------------------------------
     def set_outcome(self, case_id: int, level: LearningLevel | str | None, rationale: str) -> Case:
+        """Save the overall outcome and its rationale (audited as ``case.outcome``)."""
+        outcome = LearningLevel(level).value if level else None
         with self.transaction():
             self._touch(case_id)
-            self.db["cases"].update(
-                case_id,
-                {"outcome": LearningLevel(level).value if level else None, "outcome_rationale": rationale},
-            )
+            self.db.table("cases").update(case_id, {"outcome": outcome, "outcome_rationale": rationale})
+            self._record("case.outcome", "case", case_id, {"outcome": outcome}, [("cases", case_id)])
         return self.get_case(case_id)
 
     def completion_problems(self, case_id: int, template: Template) -> list[str]:
@@ -449,7 +880,7 @@ class Store:
             raise CompletionRefused(case.reference, problems)
         now = _iso(utc_now())
         with self.transaction():
-            self.db["cases"].update(
+            self.db.table("cases").update(
                 case_id,
                 {
                     "status": CaseStatus.COMPLETE.value,
@@ -458,17 +889,16 @@ class Store:
                     "updated_at": now,
                 },
             )
-            audit_chain.append(
-                self.db,
-                self.user,
+            self._record(
                 "case.completed",
                 "case",
                 case_id,
                 {
                     "reference": case.reference,
-                    "outcome": case.outcome.value,
+                    "outcome": case.outcome.value if case.outcome else None,
                     "template": f"{template.id}@{template.version}",
                 },
+                [("cases", case_id)],
             )
         return self.get_case(case_id)
 
@@ -477,7 +907,7 @@ class Store:
         if case.status != CaseStatus.COMPLETE:
             return case
         with self.transaction():
-            self.db["cases"].update(
+            self.db.table("cases").update(
                 case_id,
                 {
                     "status": CaseStatus.IN_PROGRESS.value,
@@ -486,13 +916,12 @@ class Store:
                     "updated_at": _iso(utc_now()),
                 },
             )
-            audit_chain.append(
-                self.db,
-                self.user,
+            self._record(
                 "case.reopened",
                 "case",
                 case_id,
                 {"reference": case.reference, "reason": reason},
+                [("cases", case_id)],
             )
         return self.get_case(case_id)
 
@@ -501,14 +930,16 @@ class Store:
         """Save one answer as the reviewer gives it (None or empty clears it)."""
         question = template.question(question_id)
         value = question.validate_value(value)
+        touched: list[audit_chain.Target] = [("answers", (case_id, question_id)), ("cases", case_id)]
         with self.transaction():
             self._touch(case_id)
             if not question.is_answered(value):
                 self.db.execute(
                     "DELETE FROM answers WHERE case_id = ? AND question_id = ?", [case_id, question_id]
                 )
+                self._record("answer.cleared", "case", case_id, {"question": question_id}, touched)
                 return
-            self.db["answers"].upsert(
+            self.db.table("answers").upsert(
                 {
                     "case_id": case_id,
                     "question_id": question_id,
@@ -520,6 +951,7 @@ class Store:
                 },
                 pk=("case_id", "question_id"),
             )
+            self._record("answer.saved", "case", case_id, {"question": question_id}, touched)
 
     def answers(self, case_id: int) -> dict[str, Any]:
         return {
@@ -539,7 +971,7 @@ class Store:
                 template_id=r["template_id"],
                 template_version=r["template_version"],
                 reviewer=r["reviewer"] or "",
-                updated_at=_dt(r["updated_at"]),
+                updated_at=_stamp(r["updated_at"]),
             )
             for r in self.db.query(sql + " ORDER BY case_id, rowid", params)
         ]
@@ -552,13 +984,12 @@ class Store:
         row["added_at"] = _iso(clip.added_at)
         with self.transaction():
             clip_id = self._insert("clips", row)
-            audit_chain.append(
-                self.db,
-                self.user,
+            self._record(
                 "clip.added",
                 "clip",
                 clip_id,
                 {"case_id": clip.case_id, "path": clip.path, "camera": clip.camera, "sha256": clip.sha256},
+                [("clips", clip_id)],
             )
         return self.get_clip(clip_id)
 
@@ -585,9 +1016,9 @@ class Store:
             changes["recorded_start"] = _iso(recorded_start)
         if changes:
             with self.transaction():
-                self.db["clips"].update(clip_id, changes)
-                audit_chain.append(
-                    self.db, self.user, "clip.changed", "clip", clip_id, {"fields": sorted(changes)}
+                self.db.table("clips").update(clip_id, changes)
+                self._record(
+                    "clip.changed", "clip", clip_id, {"fields": sorted(changes)}, [("clips", clip_id)]
                 )
         return self.get_clip(clip_id)
 
@@ -597,7 +1028,7 @@ class Store:
 
     def save_activity(self, clip_id: int, bin_ms: int, scores: list[float]) -> None:
         with self.transaction():
-            self.db["clip_activity"].upsert(
+            self.db.table("clip_activity").upsert(
                 {
                     "clip_id": clip_id,
                     "bin_ms": int(bin_ms),
@@ -614,12 +1045,39 @@ class Store:
         r = rows[0]
         return Activity(clip_id, r["bin_ms"], json.loads(r["scores"]), _dt(r["computed_at"]))
 
-    def check_clips(self, case_id: int | None = None, progress=None, cancel=None) -> list[ClipCheck]:
-        """Re-hash clips and report any that changed or went missing (see cctv_review.hashing)."""
+    def recorded_clip_hashes(self) -> dict[int, str]:
+        """Each clip's SHA-256 as the audit trail recorded it when the clip was added (clip id -> hex)."""
+        recorded: dict[int, str] = {}
+        for row in self.db.execute(
+            "SELECT object_id, detail FROM audit WHERE action = 'clip.added' AND object_type = 'clip' ORDER BY id"
+        ):
+            try:
+                digest = json.loads(row[1]).get("sha256")
+                recorded.setdefault(int(row[0]), str(digest))
+            except (ValueError, TypeError, AttributeError):
+                continue
+        return recorded
+
+    def check_clips(
+        self,
+        case_id: int | None = None,
+        progress: Callable[[float], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[ClipCheck]:
+        """Re-hash clips and report any that changed, went missing or are not regular files.
+
+        Each file is compared with the SHA-256 the audit trail recorded when the
+        clip was added (falling back to the clip's own column for a clip the
+        trail does not know), so replacing a file *and* its stored hash is
+        reported.  The check is recorded in the audit trail, except on a
+        read-only store.  Statuses: ``ok``, ``changed``, ``missing``,
+        ``not_a_file`` (a FIFO, device or folder: never opened) and ``unreadable``.
+        """
         results = []
         clips = self.list_clips(case_id)
+        recorded = self.recorded_clip_hashes()
         for i, clip in enumerate(clips):
-            results.append(self._check_clip(clip, cancel))
+            results.append(self._check_clip(clip, cancel, recorded.get(int(clip.id or 0))))
             if progress:
                 progress((i + 1) / len(clips))
         bad = [r for r in results if r.status != "ok"]
@@ -632,17 +1090,36 @@ class Store:
         return results
 
     @staticmethod
-    def _check_clip(clip: Clip, cancel) -> ClipCheck:
+    def _check_clip(clip: Clip, cancel: Callable[[], bool] | None, recorded: str | None = None) -> ClipCheck:
         from cctv_review.hashing import sha256_file
 
         path = Path(clip.path)
-        if not path.exists():
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
             return ClipCheck(clip, "missing", f"{clip.path} is no longer there.")
+        except OSError as exc:
+            return ClipCheck(clip, "unreadable", f"{clip.path} could not be read: {exc.strerror}.")
+        if not stat.S_ISREG(mode):
+            return ClipCheck(
+                clip,
+                "not_a_file",
+                f"{clip.path} is not a regular file (a folder, device or pipe is in its place), so it was not "
+                "read. Put the original footage file back.",
+            )
         try:
             digest = sha256_file(path, cancel=cancel)
         except OSError as exc:
             return ClipCheck(clip, "unreadable", f"{clip.path} could not be read: {exc.strerror}.")
-        if digest != clip.sha256:
+        expected = recorded or clip.sha256
+        if recorded and recorded != clip.sha256:
+            return ClipCheck(
+                clip,
+                "changed",
+                f"its SHA-256 in the database was changed after it was added; the audit trail recorded "
+                f"{recorded}" + (", which the file no longer matches." if digest != recorded else "."),
+            )
+        if digest != expected:
             return ClipCheck(clip, "changed", f"{clip.path} has changed since it was added.")
         return ClipCheck(clip, "ok")
 
@@ -663,9 +1140,7 @@ class Store:
         with self.transaction():
             self._touch(finding.case_id)
             finding_id = self._insert("findings", row)
-            audit_chain.append(
-                self.db,
-                self.user,
+            self._record(
                 "finding.added",
                 "finding",
                 finding_id,
@@ -676,6 +1151,7 @@ class Store:
                     "theme": finding.theme,
                     "level": row["level"],
                 },
+                [("findings", finding_id), ("cases", finding.case_id)],
             )
         return self.get_finding(finding_id)
 
@@ -713,14 +1189,13 @@ class Store:
             return before
         with self.transaction():
             self._touch(before.case_id)
-            self.db["findings"].update(finding_id, {**changed, "updated_at": _iso(utc_now())})
-            audit_chain.append(
-                self.db,
-                self.user,
+            self.db.table("findings").update(finding_id, {**changed, "updated_at": _iso(utc_now())})
+            self._record(
                 "finding.changed",
                 "finding",
                 finding_id,
                 {"case_id": before.case_id, "fields": sorted(changed)},
+                [("findings", finding_id), ("cases", before.case_id)],
             )
         return self.get_finding(finding_id)
 
@@ -729,9 +1204,7 @@ class Store:
         with self.transaction():
             self._touch(finding.case_id)
             self.db.execute("DELETE FROM findings WHERE id = ?", [finding_id])
-            audit_chain.append(
-                self.db,
-                self.user,
+            self._record(
                 "finding.deleted",
                 "finding",
                 finding_id,
@@ -743,12 +1216,13 @@ class Store:
                     "level": finding.level.value,
                     "note": finding.note,
                 },
+                [("findings", finding_id), ("cases", finding.case_id)],
             )
 
     # -- where the reviewer left off -------------------------------------------------------
     def save_position(self, case_id: int, clip_id: int | None, position_ms: int) -> None:
         with self.transaction():
-            self.db["review_state"].upsert(
+            self.db.table("review_state").upsert(
                 {
                     "case_id": case_id,
                     "clip_id": clip_id,
@@ -766,7 +1240,7 @@ class Store:
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction():
-            self.db["settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+            self.db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
 
     def setting(self, key: str, default: Any = None) -> Any:
         rows = list(self.db.query("SELECT value FROM settings WHERE key = ?", [key]))

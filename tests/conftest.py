@@ -20,6 +20,8 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CCTV_REVIEW_DB", str(home / "default.sqlite"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    # Audit keys and checkpoints go to a file here: never the real OS keyring or config folder.
+    monkeypatch.setenv("CCTV_REVIEW_KEY_DIR", str(home / "keys"))
 
 
 @pytest.fixture

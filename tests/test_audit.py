@@ -57,8 +57,8 @@ def test_tampering_is_detected(tmp_path, capsys, tamper, bad_id, words):
     assert f"BROKEN at entry {bad_id}" in capsys.readouterr().out
 
 
-def test_rehashed_forgery_still_breaks_the_link(tmp_path):
-    """Editing a row and recomputing its own hash breaks the next row's link."""
+def test_rehashed_forgery_is_caught_by_the_key(tmp_path):
+    """Editing a row and recomputing its hash without the key fails at that very row."""
     from cctv_review.audit import row_hash
 
     path = seeded(tmp_path / "a.sqlite")
@@ -71,7 +71,7 @@ def test_rehashed_forgery_still_breaks_the_link(tmp_path):
     conn.close()
     with Store(path) as s:
         check = s.verify_audit()
-    assert not check.ok and check.bad_id == 3 and "does not link" in check.problem
+    assert not check.ok and check.bad_id == 2 and "keyed hash does not match" in check.problem
 
 
 def test_cli_audit_verify_passes_on_a_clean_store(tmp_path, capsys):

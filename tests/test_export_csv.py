@@ -151,3 +151,19 @@ def test_selected_cases(seeded, template, tmp_path):
     store, ids = seeded
     export(store, template, "csv", tmp_path, case_ids=[ids[REFERENCES[1]]])
     assert [r["reference"] for r in read(tmp_path / "cases.csv")] == [REFERENCES[1]]
+
+
+def test_full_width_formula_characters_are_neutralised(seeded, template, tmp_path):
+    """Excel and LibreOffice read a leading full-width ＝＋－＠ as its ASCII twin, so a formula can hide there."""
+    from cctv_review.domain import Finding, FindingLevel
+    from cctv_review.export.tabular import neutralise
+
+    for text in ('＝HYPERLINK("http://x")', "＋1", "－1", "＠SUM(A1)"):
+        assert neutralise(text) == "'" + text
+    store, _ = seeded
+    case = store.list_cases()[0]
+    store.reopen_case(case.id, "test")
+    store.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note="＝1+1"))
+    export(store, template, "csv", tmp_path / "out")
+    text = (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8-sig")
+    assert "'＝1+1" in text

@@ -97,3 +97,61 @@ def test_cli_import(tmp_path, capsys):
     assert "was not found" in capsys.readouterr().err
     with Store(db) as s:
         assert len(s.list_cases()) == 3
+
+
+# -- strict parsing: what a spreadsheet can smuggle in ------------------------------------
+
+
+def _problems(store, tmp_path, raw: bytes) -> list[str]:
+    path = tmp_path / "strict.csv"
+    path.write_bytes(raw)
+    with pytest.raises(CaseImportError) as info:
+        import_cases_csv(store, path)
+    assert store.list_cases() == []
+    return info.value.problems
+
+
+def test_an_unbalanced_quote_is_an_error_with_its_line(store, tmp_path):
+    problems = _problems(store, tmp_path, b'reference,suite\nA-1,North\nA-2,"South\nA-3,West\nA-4,East\n')
+    assert any(p.startswith("line 3:") and "quote" in p for p in problems), problems
+
+
+def test_nul_anywhere_is_refused_with_its_line(store, tmp_path):
+    body = "".join(f"R-{i:05},Northgate\n" for i in range(400)).encode()
+    assert len(body) > 4096
+    problems = _problems(store, tmp_path, b"reference,suite\n" + body + b"R-X,No\x00rth\n")
+    assert any(p.startswith("line 402:") and "NUL" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "cell, words",
+    [
+        ("North\x1b[31mgate", "control character"),
+        ("CR\u200b-1", "invisible"),
+        ("CR\u202e-1", "invisible"),
+    ],
+)
+def test_control_and_invisible_characters_are_refused_with_their_line(store, tmp_path, cell, words):
+    problems = _problems(store, tmp_path, f"reference,suite\nOK-1,North\nX-2,{cell}\n".encode())
+    assert any(p.startswith("line 3:") and words in p for p in problems), problems
+    problems = _problems(store, tmp_path, f"reference,suite\n{cell},North\n".encode())
+    assert any(p.startswith("line 2:") and words in p for p in problems), problems
+
+
+def test_text_is_nfc_normalised(store, tmp_path):
+    path = tmp_path / "nfc.csv"
+    path.write_bytes("reference,suite\nCAFE\u0301-1,Cafe\u0301 Road\n".encode())
+    import_cases_csv(store, path)
+    case = store.list_cases()[0]
+    assert case.reference == "CAF\u00c9-1" and case.custody_suite == "Caf\u00e9 Road"
+
+
+def test_references_differing_only_by_invisible_characters_cannot_both_exist(store):
+    from cctv_review.store import StoreError
+
+    store.add_case(Case(reference="CR-1"))
+    with pytest.raises(StoreError, match="invisible"):
+        store.add_case(Case(reference="CR\u200b-1"))
+    with pytest.raises(StoreError, match="already in the store"):
+        store.add_case(Case(reference="CR-1\u00a0"))
+    assert [c.reference for c in store.list_cases()] == ["CR-1"]

@@ -180,5 +180,9 @@ def export(
             f"The export could not be recorded in the audit trail ({exc}), so it has been removed. "
             "Try again; if it keeps happening, check the review database."
         ) from exc
+    try:  # the trail's head, recorded outside the store so that truncation is caught (audit_keys)
+        store.checkpoint(f"export ({fmt})")
+    except Exception:  # a checkpoint is extra evidence; the export stands without it
+        pass
     report(1.0, "Done")
     return written

@@ -12,7 +12,12 @@ folder as it was.  The renames themselves come last and cannot run out of
 space; if one is refused (for example a file held open by Excel on Windows)
 the message says which.
 
-Any failure removes the temporaries.  Operating-system errors become an
+Any failure removes the temporaries.  A process that is killed cannot, so each
+temporary's name carries the writing process's id, and every folder an export
+writes to is remembered (``export-folders.json`` in the user data folder):
+:func:`sweep_known_folders` (run whenever a store is opened) and every new
+export remove temporaries whose process is gone, so a killed export's
+unredacted data does not stay behind past the next start.  Operating-system errors become an
 :class:`ExportError` with a plain-language message (disk full, permission
 refused, read-only drive); :func:`cctv_review.export.export` words any other
 failure.  The original exception is chained for the log.
@@ -20,9 +25,13 @@ failure.  The original exception is chained for the log.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
+import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +39,12 @@ from cctv_review.export.errors import ExportError
 
 TEMP_PREFIX = ".cctv-review-export-"
 TEMP_SUFFIX = ".tmp"
+#: ``.cctv-review-export-<name>.<pid>-<8 hex>.tmp``: the process id says whether its writer is alive.
+_TEMP_PID = re.compile(r"\.(\d+)-[0-9a-f]{8}\.tmp$")
+#: A temporary whose writer cannot be told (an older name, or a process id reused) counts as stale
+#: after this long; no export takes a day.
+STALE_AFTER_S = 24 * 3600
+MAX_KNOWN_FOLDERS = 50
 
 
 def describe_os_error(exc: OSError, path: Path) -> str:
@@ -69,12 +84,16 @@ class AtomicFiles:
         self._last_destination: Path | None = None
 
     def stage(self, destination: Path) -> Path:
+        """Make an empty temporary for ``destination`` (in its folder) and return its path."""
         destination = Path(destination)
+        remember_folder(destination.parent)
+        sweep_folder(destination.parent)
         # Not tempfile.mkstemp: it makes the file private (0600), and the renamed export should get
         # the usual permissions for a new file (0666 less the umask), like any file the user saves.
         for _ in range(100):
             temporary = (
-                destination.parent / f"{TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+                destination.parent
+                / f"{TEMP_PREFIX}{destination.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
             )
             try:
                 fd = os.open(
@@ -134,17 +153,17 @@ class AtomicFiles:
     def __enter__(self) -> AtomicFiles:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc_type is None:
             self.commit()
-            return False
+            return None
         self.discard()
         if isinstance(exc, ExportError):
-            return False
+            return None
         if isinstance(exc, OSError):
             destination = self._last_destination or Path(getattr(exc, "filename", None) or "the export")
             raise ExportError(describe_os_error(exc, destination)) from exc
-        return False  # other errors pass through to export(), which words them; the temporaries are gone
+        return None  # other errors pass through to export(), which words them; the temporaries are gone
 
 
 def write_atomically(destination: Path, writer: Callable[[Path], None]) -> Path:
@@ -179,3 +198,95 @@ def _fsync_dir(folder: Path) -> None:
 def leftover_temporaries(folder: Path) -> Iterator[Path]:
     """Temporaries an export left behind (none, unless the process was killed)."""
     return (p for p in Path(folder).glob(TEMP_PREFIX + "*" + TEMP_SUFFIX))
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (True when it cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    return True
+
+
+def is_stale(temporary: Path, now: float | None = None) -> bool:
+    """Whether an export temporary was left by a process that is gone (or is older than a day)."""
+    try:
+        age = (now or time.time()) - temporary.stat().st_mtime
+    except OSError:
+        return False
+    if age > STALE_AFTER_S:
+        return True
+    found = _TEMP_PID.search(temporary.name)
+    return found is not None and not _process_alive(int(found.group(1)))
+
+
+def sweep_folder(folder: Path) -> list[Path]:
+    """Remove stale export temporaries in ``folder``; returns those removed (never raises)."""
+    removed: list[Path] = []
+    try:
+        candidates = list(leftover_temporaries(folder))
+    except OSError:
+        return removed
+    for temporary in candidates:
+        if temporary.is_file() and is_stale(temporary):
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+                removed.append(temporary)
+    return removed
+
+
+def _known_folders_file() -> Path:
+    from cctv_review.paths import data_dir
+
+    return data_dir() / "export-folders.json"
+
+
+def known_folders() -> list[Path]:
+    """The folders exports were last written to (most recent last)."""
+    try:
+        data = json.loads(_known_folders_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [Path(p) for p in data if isinstance(p, str)] if isinstance(data, list) else []
+
+
+def remember_folder(folder: Path) -> None:
+    """Add ``folder`` to :func:`known_folders` (best effort: an export never fails for this)."""
+    folder = Path(os.path.abspath(folder))
+    folders = [*[f for f in known_folders() if f != folder][-(MAX_KNOWN_FOLDERS - 1) :], folder]
+    path = _known_folders_file()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps([str(f) for f in folders], indent=1), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def sweep_known_folders() -> list[Path]:
+    """Remove stale export temporaries in every known export folder; returns those removed."""
+    removed: list[Path] = []
+    for folder in known_folders():
+        removed += sweep_folder(folder)
+    return removed

@@ -46,6 +46,14 @@ REDACTION_NOTE = (
 def pseudonym_secret(store) -> bytes:
     """The database's pseudonym secret, made and saved on first use."""
     value = store.setting(SECRET_SETTING)
+    if not value and getattr(store, "read_only", False):
+        from cctv_review.export.errors import ExportError
+
+        raise ExportError(
+            "A redacted export needs this review database's pseudonym secret, which has not been made yet "
+            "and cannot be saved while the database is read-only. Export without redaction, or make the "
+            "database writable and export again."
+        )
     if not value:
         value = secrets.token_hex(32)
         store.set_setting(SECRET_SETTING, value)

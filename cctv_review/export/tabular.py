@@ -52,8 +52,10 @@ from cctv_review.domain import (
 from cctv_review.summary import Summary, summarise
 from cctv_review.template import Template
 
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"), and
+#: their full-width twins (U+FF1D, U+FF0B, U+FF0D, U+FF20), which Excel and LibreOffice read as the
+#: ASCII ones when a CSV is opened with East Asian input settings.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralise(text: str) -> str:
