@@ -7,6 +7,7 @@ all render the same :class:`Summary`.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -15,7 +16,6 @@ from typing import Any
 
 from cctv_review.domain import (
     CASE_FLAGS,
-    Case,
     CaseStatus,
     FindingLevel,
     LearningLevel,
@@ -144,70 +144,102 @@ class Summary:
         return data
 
 
-def _breakdown(key: str, label: str, cases: list[Case]) -> Breakdown:
-    counts = Counter(c.outcome.value for c in cases if c.outcome)
-    return Breakdown(
-        key,
-        label,
-        len(cases),
-        counts[LearningLevel.SIGNIFICANT.value],
-        counts[LearningLevel.SOME.value],
-        counts[LearningLevel.NONE.value],
-    )
-
-
 def month_label(key: str) -> str:
     if key == "unknown":
         return "Date not known"
     return date.fromisoformat(key + "-01").strftime("%B %Y")
 
 
+def selection_sql(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    case_ids: Iterable[int] | None = None,
+    alias: str = "c",
+) -> tuple[str, list[Any]]:
+    """The SQL condition (on table alias ``alias`` of ``cases``) selecting a summary's cases.
+
+    The same selection as :meth:`cctv_review.store.Store.list_cases`: detention
+    date from/to (both ends included; a case with no date is outside any
+    range) and/or a list of case ids.  The ids go in as one JSON array bound
+    to one parameter (read with SQLite's ``json_each``), so a selection of
+    100,000 cases never meets SQLite's limit on bound parameters.
+    Returns ``(condition, parameters)``; the condition is ``1`` when nothing
+    is selected out.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if case_ids is not None:
+        where.append(f"{alias}.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in case_ids]))
+    if date_from:
+        where.append(f"{alias}.detention_date >= ?")
+        params.append(date_from.isoformat())
+    if date_to:
+        where.append(f"{alias}.detention_date <= ?")
+        params.append(date_to.isoformat())
+    return (" AND ".join(where) or "1"), params
+
+
+_COMPLETE = CaseStatus.COMPLETE.value
+_LEVELS = [level.value for level in LearningLevel]
+
+
 def summarise(
-    store,
+    store: Any,
     template: Template,
     *,
     date_from: date | None = None,
     date_to: date | None = None,
     case_ids: Iterable[int] | None = None,
 ) -> Summary:
-    """Build the summary over the store's cases (optionally a date range or a selection)."""
+    """Build the summary over the store's cases (optionally a date range or a selection).
+
+    ``store`` is a :class:`cctv_review.store.Store` (only its SQLite connection,
+    ``store.db.conn``, is used).  The figures come from three aggregate queries,
+    each one pass in SQLite, whatever the number of cases: the cases grouped by
+    status, custody suite, month and outcome (with the flag counts summed in
+    each group); the findings of completed cases grouped by case and theme,
+    then by theme; and the use-of-force answers of completed cases.  Python
+    only folds the (few) groups into the :class:`Summary`.  The rules are the
+    summary's own: only completed cases count; a theme counts a case once
+    whatever its number of findings; force counts as used when the reviewer
+    answered so, or (not answered yes/no) when the case is flagged.
+    """
     case_ids = list(case_ids) if case_ids is not None else None
-    cases = store.list_cases(date_from=date_from, date_to=date_to, case_ids=case_ids)
-    done = [c for c in cases if c.status == CaseStatus.COMPLETE]
-    done_ids = {c.id for c in done}
-    status_counts = Counter(c.status for c in cases)
+    conn = store.db.conn
+    where, params = selection_sql(date_from, date_to, case_ids)
 
-    by_level = {level.value: 0 for level in LearningLevel}
-    for case in done:
-        by_level[case.outcome.value] += 1
+    flag_sums = ", ".join(f"SUM(c.[{flag}] != 0)" for flag in CASE_FLAGS)
+    groups = conn.execute(
+        f"""SELECT c.status, COALESCE(c.custody_suite, ''),
+                   CASE WHEN COALESCE(c.detention_date, '') = '' THEN 'unknown'
+                        ELSE substr(c.detention_date, 1, 7) END,
+                   c.outcome, COUNT(*), {flag_sums}
+            FROM cases c WHERE {where}
+            GROUP BY 1, 2, 3, 4""",
+        params,
+    ).fetchall()
 
-    # Findings by theme over completed cases.
-    findings = [f for f in store.list_findings() if f.case_id in done_ids]
-    theme_cases: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    theme_findings: Counter[str] = Counter()
-    for f in findings:
-        theme_cases[f.theme]["any"].add(f.case_id)
-        theme_cases[f.theme][f.level.value].add(f.case_id)
-        theme_findings[f.theme] += 1
-    theme_ids = [t.id for t in template.themes] + sorted(set(theme_cases) - {t.id for t in template.themes})
-    by_theme = [
-        ThemeRow(
-            theme=tid,
-            label=template.theme_label(tid),
-            cases=len(theme_cases[tid]["any"]),
-            significant_cases=len(theme_cases[tid][FindingLevel.SIGNIFICANT.value]),
-            some_cases=len(theme_cases[tid][FindingLevel.SOME.value]),
-            good_practice_cases=len(theme_cases[tid][FindingLevel.GOOD_PRACTICE.value]),
-            findings=theme_findings[tid],
-        )
-        for tid in theme_ids
-    ]
+    status_counts: Counter[str] = Counter()
+    by_level = dict.fromkeys(_LEVELS, 0)
+    suites: dict[str, Counter[str]] = defaultdict(Counter)
+    months: dict[str, Counter[str]] = defaultdict(Counter)
+    flags: dict[str, Counter[str]] = {flag: Counter() for flag in CASE_FLAGS}
+    for status, suite, month, outcome, count, *flag_counts in groups:
+        status_counts[status] += count
+        if status != _COMPLETE:
+            continue
+        if outcome in by_level:  # a completed case always has one; a damaged row is not counted
+            by_level[outcome] += count
+        for counter in (suites[suite], months[month]):
+            counter[""] += count
+            counter[outcome] += count
+        for flag, n in zip(CASE_FLAGS, flag_counts, strict=True):
+            if n:
+                flags[flag][""] += n
+                flags[flag][outcome] += n
+    completed = status_counts[_COMPLETE]
 
-    suites: dict[str, list[Case]] = defaultdict(list)
-    months: dict[str, list[Case]] = defaultdict(list)
-    for case in done:
-        suites[case.custody_suite or ""].append(case)
-        months[case.detention_date.strftime("%Y-%m") if case.detention_date else "unknown"].append(case)
     by_suite = [
         _breakdown(s, s or "Suite not recorded", suites[s])
         for s in sorted(suites, key=lambda s: (s == "", s))
@@ -215,26 +247,85 @@ def summarise(
     by_month = [
         _breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))
     ]
-    by_flag = [
-        _breakdown(flag, label, [c for c in done if getattr(c, flag)]) for flag, label in CASE_FLAGS.items()
-    ]
+    by_flag = [_breakdown(flag, label, flags[flag]) for flag, label in CASE_FLAGS.items()]
+    by_theme, findings, good_practice = _themes(conn, template, where, params)
 
     return Summary(
-        total_cases=len(cases),
-        completed=len(done),
-        in_progress=status_counts[CaseStatus.IN_PROGRESS],
-        not_started=status_counts[CaseStatus.NOT_STARTED],
+        total_cases=sum(status_counts.values()),
+        completed=completed,
+        in_progress=status_counts[CaseStatus.IN_PROGRESS.value],
+        not_started=status_counts[CaseStatus.NOT_STARTED.value],
         by_level=by_level,
         by_theme=by_theme,
         by_suite=by_suite,
         by_month=by_month,
         by_flag=by_flag,
-        use_of_force=_force_summary(store, template, done),
-        findings=len(findings),
-        good_practice_findings=sum(1 for f in findings if f.level == FindingLevel.GOOD_PRACTICE),
+        use_of_force=_force_summary(conn, template, where, params) if completed else ForceSummary(0, 0, 0, 0),
+        findings=findings,
+        good_practice_findings=good_practice,
         template=f"{template.id}@{template.version}",
         scope=_scope(date_from, date_to, case_ids),
     )
+
+
+def _breakdown(key: str, label: str, counts: Counter[str]) -> Breakdown:
+    """One breakdown row from counts by outcome (``""`` holds the number of cases)."""
+    return Breakdown(
+        key,
+        label,
+        counts[""],
+        counts[LearningLevel.SIGNIFICANT.value],
+        counts[LearningLevel.SOME.value],
+        counts[LearningLevel.NONE.value],
+    )
+
+
+def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tuple[list[ThemeRow], int, int]:
+    """Findings of completed cases by theme; returns (rows, findings, good-practice findings).
+
+    Inner query: one row per (case, theme) with that case's finding count and
+    whether it had a finding at each level; outer query: those rows summed by
+    theme, so "cases with a significant finding in the theme" counts each case
+    once without any ``COUNT(DISTINCT)``.
+    """
+    rows = conn.execute(
+        f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
+            FROM (SELECT f.theme AS theme,
+                         MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
+                         COUNT(*) AS n, SUM(f.level = ?) AS good_n
+                  FROM cases c JOIN findings f ON f.case_id = c.id
+                  WHERE c.status = ? AND {where}
+                  GROUP BY f.case_id, f.theme)
+            GROUP BY theme""",
+        [
+            FindingLevel.SIGNIFICANT.value,
+            FindingLevel.SOME.value,
+            FindingLevel.GOOD_PRACTICE.value,
+            FindingLevel.GOOD_PRACTICE.value,
+            _COMPLETE,
+            *params,
+        ],
+    ).fetchall()
+    found = {theme: values for theme, *values in rows}
+    known = [t.id for t in template.themes]
+    theme_ids = known + sorted(set(found) - set(known))
+    by_theme = []
+    for tid in theme_ids:
+        cases, significant, some, good, n, _good_n = found.get(tid, (0, 0, 0, 0, 0, 0))
+        by_theme.append(
+            ThemeRow(
+                theme=tid,
+                label=template.theme_label(tid),
+                cases=cases,
+                significant_cases=significant,
+                some_cases=some,
+                good_practice_cases=good,
+                findings=n,
+            )
+        )
+    findings = sum(values[4] for values in found.values())
+    good_practice = sum(values[5] for values in found.values())
+    return by_theme, findings, good_practice
 
 
 def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int] | None) -> str:
@@ -249,26 +340,48 @@ def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int]
     return "; ".join(parts) or "all cases"
 
 
-def _force_summary(store, template: Template, done: list[Case]) -> ForceSummary:
+def _force_summary(conn: Any, template: Template, where: str, params: list[Any]) -> ForceSummary:
+    """Use of force over completed cases, from the template's role questions (one query).
+
+    Force counts as used when the ``force_used`` answer is "yes" (not when
+    "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
+    justified, proportionate and necessary when every judgement question the
+    template has is answered "yes"; not, when any is "no"; otherwise
+    undetermined.  Answers are stored as JSON, read with ``json_extract``.
+    """
     roles = template.roles
     used_q = roles.get("force_used")
     judgement_qs = [
         roles[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
     ]
-    cases = jpn = not_jpn = 0
-    for case in done:
-        answers = store.answers(case.id)
-        used = answers.get(used_q) if used_q else None
-        force_used = used == "yes" if used in ("yes", "no") else case.use_of_force
-        if not force_used:
+    joins = []
+    join_params: list[Any] = []
+    for i, question in enumerate([used_q, *judgement_qs]):
+        if question is None:
             continue
-        cases += 1
-        judgements = [answers.get(q) for q in judgement_qs]
-        if judgement_qs and all(j == "yes" for j in judgements):
-            jpn += 1
-        elif any(j == "no" for j in judgements):
-            not_jpn += 1
-    return ForceSummary(cases, jpn, not_jpn, cases - jpn - not_jpn)
+        joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
+        join_params.append(question)
+
+    def value(i: int) -> str:
+        return f"json_extract(a{i}.value, '$')"
+
+    used = (
+        f"CASE WHEN {value(0)} IN ('yes', 'no') THEN {value(0)} = 'yes' ELSE c.use_of_force != 0 END"
+        if used_q
+        else "c.use_of_force != 0"
+    )
+    judgements = [value(i) for i in range(1, len(judgement_qs) + 1)]
+    jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
+    not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
+    row = conn.execute(
+        f"""SELECT COUNT(*), COALESCE(SUM(jpn), 0), COALESCE(SUM(NOT jpn AND not_jpn), 0)
+            FROM (SELECT ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
+                  FROM cases c {" ".join(joins)}
+                  WHERE c.status = ? AND {where} AND ({used}))""",
+        [*join_params, _COMPLETE, *params],
+    ).fetchone()
+    cases, jpn_n, not_jpn_n = row
+    return ForceSummary(cases, jpn_n, not_jpn_n, cases - jpn_n - not_jpn_n)
 
 
 def format_summary(summary: Summary) -> str:
@@ -283,7 +396,7 @@ def format_summary(summary: Summary) -> str:
     if summary.completed == 0:
         return "\n".join(lines)
 
-    def table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         lines.append("")
         lines.append(title)

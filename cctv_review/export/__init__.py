@@ -38,11 +38,14 @@ plain-language message.  Returns the paths written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
 from cctv_review.export.errors import ExportError
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx", "pdf")
 FORMAT_LABELS = {"csv": "CSV files", "xlsx": "Excel workbook", "pdf": "PDF report"}
@@ -100,8 +103,15 @@ def export(
     case_ids: Iterable[int] | None = None,
     redact: bool = False,
     progress: ProgressCallback | None = None,
+    notices: list[str] | None = None,
 ) -> list[Path]:
-    """Export the selected cases in ``fmt`` to ``out``; returns the paths written."""
+    """Export the selected cases in ``fmt`` to ``out``; returns the paths written.
+
+    ``notices``, when given, receives plain sentences about anything the
+    format made the export change, with where (an XLSX cell's characters
+    replaced, a long note continued in the next rows); they are also written
+    into the export itself and counted in the audit entry.
+    """
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"'{fmt}' is not an export format. Choose one of: {', '.join(FORMATS)}.")
@@ -122,11 +132,19 @@ def export(
             )
         folder = target.parent
 
-    from cctv_review.export.tabular import build
-
     report(0.0, "Reading the cases")
     case_ids = list(case_ids) if case_ids is not None else None
-    data = build(store, template, date_from=date_from, date_to=date_to, case_ids=case_ids, redact=redact)
+    if fmt == "csv":
+        from cctv_review.export.tabular import build
+
+        data = build(store, template, date_from=date_from, date_to=date_to, case_ids=case_ids, redact=redact)
+    else:  # the workbook and the report read the cases a chunk at a time (bounded memory)
+        from cctv_review.export.stream import build_streaming
+
+        data = build_streaming(
+            store, template, date_from=date_from, date_to=date_to, case_ids=case_ids, redact=redact
+        )
+    found: list[str] = []
     if not data.cases:
         raise ExportError(f"There are no cases to export ({data.summary.scope}). Nothing was written.")
 
@@ -139,7 +157,7 @@ def export(
         elif fmt == "xlsx":
             from cctv_review.export.xlsx_export import write_xlsx
 
-            written = write_xlsx(data, target, report)
+            written = write_xlsx(data, target, report, found)
         else:
             from cctv_review.export.pdf_report import write_pdf
 
@@ -167,6 +185,8 @@ def export(
         "to": date_to.isoformat() if date_to else None,
         "selected_cases": len(case_ids) if case_ids is not None else None,
     }
+    if found:
+        detail["notes"] = len(found)
     try:
         store.audit("exported", "export", "", detail)
     except Exception as exc:
@@ -182,7 +202,11 @@ def export(
         ) from exc
     try:  # the trail's head, recorded outside the store so that truncation is caught (audit_keys)
         store.checkpoint(f"export ({fmt})")
-    except Exception:  # a checkpoint is extra evidence; the export stands without it
-        pass
+    except Exception as exc:  # a checkpoint is extra evidence; the export stands without it
+        log.warning("Export to %s: the audit checkpoint could not be recorded: %s", target, exc)
+    if notices is not None:
+        notices.extend(found)
+    if found:
+        log.warning("Export to %s: %d notes, the first: %s", target, len(found), found[0])
     report(1.0, "Done")
     return written

@@ -267,3 +267,22 @@ class ReviewSession(QObject):
     # -- summary ---------------------------------------------------------------
     def summary(self) -> Summary:
         return summarise(self.store, self.template)
+
+    # -- the case list as a query (cctv_review.case_query) ------------------------------
+    def case_ids(self, case_filter: Any, sort_column: int = 2, descending: bool = False) -> list[int]:
+        """Ordered ids of the cases a :class:`~cctv_review.case_query.CaseFilter` shows (one query)."""
+        from cctv_review.case_query import case_ids
+
+        return case_ids(self.store.db.conn, case_filter, sort_column, descending)
+
+    def cases_by_id(self, ids: Iterable[int]) -> dict[int, Case]:
+        """The cases with these ids, read in one query (missing ids are left out)."""
+        from cctv_review.case_query import cases_by_id
+
+        return cases_by_id(self.store.db.conn, ids)
+
+    def case_count(self) -> int:
+        """How many cases the store holds (one query)."""
+        from cctv_review.case_query import case_count
+
+        return case_count(self.store.db.conn)

@@ -1,8 +1,17 @@
-"""The summary: the headline statement, a bar chart and the breakdowns."""
+"""The summary: the headline statement, a bar chart and the breakdowns.
+
+The figures are recomputed only when they can be seen: a write that could
+change them (heard through ``ReviewSession.changed`` or the older
+``casesChanged``) marks a hidden view stale, and the view recomputes when it
+is shown; a visible view recomputes once per turn of the event loop however
+many signals one write sends.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review.changes import Changes
 from cctv_review.domain import LearningLevel, format_percent
 from cctv_review.summary import Summary
 
@@ -90,11 +100,14 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
 
 
 class SummaryView(QWidget):
-    """Refreshed by the main window whenever cases change."""
+    """The summary tab.  :meth:`refresh` recomputes now when shown, else marks the view stale."""
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session: Any, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.stale = True
+        self.recomputed = 0  # how many times the figures were computed (for tests and the benchmark)
+        self._pending = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -132,9 +145,34 @@ class SummaryView(QWidget):
         self.layout_.addStretch(1)
         scroll.setWidget(body)
         self.summary: Summary | None = None
+        session.changed.connect(self._changes)
+        session.casesChanged.connect(self.refresh)
         self.refresh()
 
+    def _changes(self, changes: Changes) -> None:
+        if changes.case_list or changes.findings or changes.answers:
+            self.refresh()
+
     def refresh(self) -> None:
+        """The figures may have changed: recompute (once, soon) if shown, else on the next show."""
+        self.stale = True
+        if self.isVisible() and not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self._recompute_if_stale)
+
+    def showEvent(self, event: Any) -> None:
+        if self.stale:
+            self._recompute()
+        super().showEvent(event)
+
+    def _recompute_if_stale(self) -> None:
+        self._pending = False
+        if self.stale and self.isVisible():
+            self._recompute()
+
+    def _recompute(self) -> None:
+        self.stale = False
+        self.recomputed += 1
         summary = self.session.summary()
         self.summary = summary
         self.headline.setText(summary.headline)

@@ -1,0 +1,245 @@
+"""The export's content read in chunks of cases, for the XLSX and PDF writers.
+
+:func:`cctv_review.export.tabular.build` reads the whole selection into
+memory, which at 100,000 cases and a million findings takes gigabytes.  For
+the workbook and the report, :func:`build_streaming` returns the same
+:class:`~cctv_review.export.tabular.ExportData` (the summary and the summary
+tables computed in SQL, the table columns), except that ``cases`` is a
+:class:`LazyCases`: its length is known at once, and iterating it (or
+:meth:`LazyCases.chunks`) reads :data:`CHUNK` cases at a time with their
+clips, findings and answers (four queries per chunk), so memory stays bounded
+whatever the selection.  The table rows of a chunk come from the very
+functions ``tabular`` uses (:func:`chunk_rows`), so every format shows the
+same values, redaction included.  Plain Python, no Qt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any, overload
+
+from cctv_review.case_query import cases_by_id
+from cctv_review.domain import Answer, Case, Clip, Finding
+from cctv_review.export import tabular
+from cctv_review.export.tabular import AnswerDetail, CaseDetail, ExportData, FindingDetail, resolve_still
+from cctv_review.store import _clip_from_row, _dt, _finding_from_row
+from cctv_review.summary import selection_sql, summarise
+from cctv_review.template import Template
+
+CHUNK = 500  # cases read (with their findings and answers) per step
+
+
+def _rows(conn: Any, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
+class LazyCases(Sequence[CaseDetail]):
+    """The selected cases, in the store's order, read :data:`CHUNK` at a time.
+
+    ``len()`` is free (the ordered ids are read once, one query); iteration
+    and :meth:`chunks` read each chunk's cases, clips, findings and answers in
+    four queries.  Indexing reads the chunk holding that case (for tests and
+    small selections; the writers iterate).
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        template: Template,
+        ids: list[int],
+        label_of: Callable[[str], str],
+        chunk: int = CHUNK,
+    ) -> None:
+        self.store = store
+        self.template = template
+        self.ids = ids
+        self.label_of = label_of
+        self.chunk = chunk
+        self._order = {q.id: i for i, q in enumerate(template.questions())}
+        self._sections = {s.id: s.title for s in template.sections}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> CaseDetail: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseDetail]: ...
+    def __getitem__(self, index: int | slice) -> CaseDetail | list[CaseDetail]:
+        if isinstance(index, slice):
+            return self.details(self.ids[index])
+        return self.details([self.ids[index]])[0]
+
+    def __iter__(self) -> Iterator[CaseDetail]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self) -> Iterator[list[CaseDetail]]:
+        """The selection as lists of at most ``chunk`` cases, in order."""
+        for start in range(0, len(self.ids), self.chunk):
+            yield self.details(self.ids[start : start + self.chunk])
+
+    def details(self, ids: list[int]) -> list[CaseDetail]:
+        """These cases with their findings and answers, as :func:`tabular.build` makes them."""
+        conn = self.store.db.conn
+        cases: dict[int, Case] = cases_by_id(conn, ids)
+        wanted = json.dumps(ids)
+        clips: dict[int, Clip] = {
+            clip.id: clip
+            for clip in map(
+                _clip_from_row,
+                _rows(
+                    conn, "SELECT * FROM clips WHERE case_id IN (SELECT value FROM json_each(?))", [wanted]
+                ),
+            )
+            if clip.id is not None
+        }
+        findings: dict[int, list[Finding]] = {}
+        for f in map(
+            _finding_from_row,
+            _rows(
+                conn,
+                "SELECT * FROM findings WHERE case_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY case_id, clip_id IS NULL, clip_id, position_ms, id",
+                [wanted],
+            ),
+        ):
+            findings.setdefault(f.case_id, []).append(f)
+        answers: dict[int, list[Answer]] = {}
+        for r in _rows(
+            conn,
+            "SELECT * FROM answers WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY case_id, rowid",
+            [wanted],
+        ):
+            answers.setdefault(r["case_id"], []).append(
+                Answer(
+                    case_id=r["case_id"],
+                    question_id=r["question_id"],
+                    value=json.loads(r["value"]),
+                    template_id=r["template_id"],
+                    template_version=r["template_version"],
+                    reviewer=r["reviewer"] or "",
+                    updated_at=_dt(r["updated_at"]),  # type: ignore[arg-type]  # as Store.answer_records
+                )
+            )
+        return [
+            self._detail(cases[i], clips, findings.get(i, []), answers.get(i, [])) for i in ids if i in cases
+        ]
+
+    def _detail(
+        self, case: Case, clips: dict[int, Clip], findings: list[Finding], answers: list[Answer]
+    ) -> CaseDetail:
+        template = self.template
+        finding_details = []
+        for f in findings:
+            clip = clips.get(f.clip_id) if f.clip_id is not None else None
+            still = resolve_still(self.store, f.still_path)
+            finding_details.append(
+                FindingDetail(
+                    finding=f,
+                    theme_label=template.theme_label(f.theme),
+                    camera=clip.camera if clip else "",
+                    clip_file=clip.path if clip else "",
+                    recorded_at=clip.recorded_at(f.position_ms) if clip else None,
+                    still=still,
+                    still_missing=f.still_path if f.still_path and still is None else "",
+                )
+            )
+        answer_details = []
+        order = self._order
+        for a in sorted(answers, key=lambda a: (order.get(a.question_id, len(order)), a.question_id)):
+            try:
+                q = template.question(a.question_id)
+                section, text, shown = (
+                    self._sections.get(q.section_id, q.section_id),
+                    q.text,
+                    q.display(a.value),
+                )
+            except KeyError:  # answered on an older form that had this question
+                section, text = "", a.question_id
+                shown = "; ".join(map(str, a.value)) if isinstance(a.value, list) else str(a.value)
+            answer_details.append(AnswerDetail(a, section, text, shown))
+        return CaseDetail(case, self.label_of(case.reference), finding_details, answer_details)
+
+
+def selected_ids(
+    store: Any, date_from: date | None, date_to: date | None, case_ids: Iterable[int] | None
+) -> list[int]:
+    """The selection's case ids in the store's order (as ``Store.list_cases``), one query."""
+    where, params = selection_sql(date_from, date_to, case_ids)
+    return [
+        row[0]
+        for row in store.db.conn.execute(
+            f"SELECT c.id FROM cases c WHERE {where} "
+            "ORDER BY c.detention_date IS NULL, c.detention_date, c.reference",
+            params,
+        )
+    ]
+
+
+def build_streaming(
+    store: Any,
+    template: Template,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    case_ids: Iterable[int] | None = None,
+    redact: bool = False,
+    chunk: int = CHUNK,
+) -> ExportData:
+    """Like :func:`tabular.build`, with ``cases`` a :class:`LazyCases` and the tables' rows left empty.
+
+    The tables carry their columns only: writers take each chunk's rows from
+    :func:`chunk_rows`.
+    """
+    case_ids = list(case_ids) if case_ids is not None else None
+    summary = summarise(store, template, date_from=date_from, date_to=date_to, case_ids=case_ids)
+    if redact:
+        from cctv_review.export.redact import Pseudonymiser
+
+        label_of: Callable[[str], str] = Pseudonymiser(store)
+    else:
+        label_of = str
+    ids = selected_ids(store, date_from, date_to, case_ids)
+    data = ExportData(
+        summary=summary,
+        cases=LazyCases(store, template, ids, label_of, chunk),  # type: ignore[arg-type]  # a lazy list
+        tables={},
+        summary_tables=tabular.summary_tables(summary),
+        redacted=redact,
+        generated_at=tabular.utc_now(),
+        template=template,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    data.tables = {name: table for name, table in chunk_tables([], redact).items()}
+    return data
+
+
+def chunk_tables(details: list[CaseDetail], redact: bool) -> dict[str, tabular.Table]:
+    """The Cases, Findings and Answers tables of some cases (columns and rows), as ``tabular`` makes them."""
+    return {
+        "cases": tabular._cases_table(details, redact),
+        "findings": tabular._findings_table(details, redact),
+        "answers": tabular._answers_table(details, redact),
+    }
+
+
+def chunks(data: ExportData) -> Iterator[list[CaseDetail]]:
+    """The cases of ``data`` chunk by chunk, whether read lazily or already in memory."""
+    if isinstance(data.cases, LazyCases):
+        yield from data.cases.chunks()
+    else:
+        for start in range(0, len(data.cases), CHUNK):
+            yield list(data.cases[start : start + CHUNK])
+
+
+def chunk_rows(data: ExportData) -> Iterator[dict[str, list[list[Any]]]]:
+    """Each chunk's table rows: ``{"cases": rows, "findings": rows, "answers": rows}``."""
+    for details in chunks(data):
+        yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
