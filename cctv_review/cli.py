@@ -10,11 +10,11 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from cctv_review import __version__
 from cctv_review.paths import default_db_path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -36,6 +36,23 @@ def _iso_datetime(text: str) -> datetime:
     return value if value.tzinfo else value.astimezone()
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: every version that matters when reporting a problem (see logsetup), then exit."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from cctv_review.logsetup import format_versions, log_path
+
+        print(format_versions())
+        print(f"Log file: {log_path()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -51,9 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Run with no command to open the application.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"cctv-review {__version__}")
     parser.add_argument(
-        "--demo", action="store_true", help="open the application on a throw-away store with two sample cases"
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="print the versions of cctv-review, Python, the OS, Qt, FFmpeg, OpenCV and SQLite, and exit",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a throw-away store with two sample cases (with no command: open the application on it)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -125,9 +149,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(db_path=getattr(args, "db", None), demo=args.demo)
 
     from cctv_review.errors import UserFacingError
+    from cctv_review.logsetup import setup_logging
 
+    # The CLI logs too (start line, uncaught exceptions), but leaves Qt unloaded for speed.
+    setup_logging(f"cli {args.command}", include_qt=False)
     try:
-        code = _run(args, db_path)
+        if args.demo:
+            with tempfile.TemporaryDirectory(
+                prefix="cctv-review-demo-", ignore_cleanup_errors=True
+            ) as folder:
+                from cctv_review.demo import build_demo
+
+                code = _run(args, build_demo(Path(folder)))
+        else:
+            code = _run(args, db_path)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return code
     except UserFacingError as exc:
@@ -217,9 +252,9 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
         if command == "audit":
             if args.audit_command == "verify":
-                check = store.verify_audit()
-                print(check)
-                return EXIT_OK if check.ok else EXIT_PROBLEMS
+                chain = store.verify_audit()
+                print(chain)
+                return EXIT_OK if chain.ok else EXIT_PROBLEMS
             rows = store.audit_rows()[-args.last :] if args.last > 0 else []
             for row in rows:
                 print(

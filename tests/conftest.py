@@ -20,6 +20,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CCTV_REVIEW_DB", str(home / "default.sqlite"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("CCTV_REVIEW_LOG_DIR", str(home / "logs"))
 
 
 @pytest.fixture
