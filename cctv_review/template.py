@@ -211,10 +211,6 @@ def forms_dir() -> Path:
     return resources_dir() / "forms"
 
 
-def available_templates() -> list[Path]:
-    return sorted(forms_dir().glob("*.json"))
-
-
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Template:
     return parse_template(_read_json(Path(path)), source=path)

@@ -33,6 +33,7 @@ CORE = [
     "cctv_review.migrations",
     "cctv_review.changes",
     "cctv_review.errors",
+    "cctv_review.palette",
 ]
 #: The two Qt adapters, allowed to import PySide6.
 ADAPTERS = {"cctv_review.video.qt", "cctv_review.export.pdf_report"}
