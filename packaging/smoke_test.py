@@ -45,7 +45,10 @@ def _command(text: str) -> list[str]:
     """A path to a program (spaces allowed), or a command line such as "python -m cctv_review"."""
     if Path(text).exists() or Path(text + ".exe").exists():
         return [text]
-    return shlex.split(text, posix=os.name != "nt")
+    if os.name != "nt":
+        return shlex.split(text)
+    # Windows paths hold backslashes, so split the Windows way and drop the quotes around a token.
+    return [t[1:-1] if len(t) > 1 and t[0] == t[-1] == '"' else t for t in shlex.split(text, posix=False)]
 
 
 def _run(
