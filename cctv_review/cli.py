@@ -11,12 +11,12 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from cctv_review import __version__
 from cctv_review.domain import CASE_FLAGS
 from cctv_review.paths import default_db_path
 
@@ -49,6 +49,23 @@ def _flag_list(text: str) -> tuple[str, ...]:
     return names
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: every version that matters when reporting a problem (see logsetup), then exit."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from cctv_review.logsetup import format_versions, log_path
+
+        print(format_versions())
+        print(f"Log file: {log_path()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -64,9 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Run with no command to open the application.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"cctv-review {__version__}")
     parser.add_argument(
-        "--demo", action="store_true", help="open the application on a throw-away store with two sample cases"
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="print the versions of cctv-review, Python, the OS, Qt, FFmpeg, OpenCV and SQLite, and exit",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a throw-away store with two sample cases (with no command: open the application on it)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -179,10 +203,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sqlite3
 
     from cctv_review.errors import UserFacingError
+    from cctv_review.logsetup import setup_logging
 
+    # The CLI logs too (start line, uncaught exceptions), but leaves Qt unloaded for speed.
+    setup_logging(f"cli {args.command}", include_qt=False)
     with _escaped_output():
         try:
-            code = _run(args, db_path)
+            if args.demo:
+                with tempfile.TemporaryDirectory(
+                    prefix="cctv-review-demo-", ignore_cleanup_errors=True
+                ) as folder:
+                    from cctv_review.demo import build_demo
+
+                    code = _run(args, build_demo(Path(folder)))
+            else:
+                code = _run(args, db_path)
             sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
             return code
         except UserFacingError as exc:

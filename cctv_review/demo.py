@@ -101,7 +101,7 @@ def make_clip(
 ) -> Path:
     """Write a short synthetic custody clip (MJPEG AVI) and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
     if not writer.isOpened():
         raise OSError(f"could not write the demo clip {path}")
     background = _scene(kind)
@@ -192,7 +192,7 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
     db_path = folder / "demo-review.sqlite"
     clips_dir = folder / "clips"
     with Store(db_path, user="demo.reviewer") as store:
-        made = {}
+        made: dict[str, int] = {}  # reference -> case id
         for reference, suite, when, flags, clips in CASES:
             case = store.add_case(
                 Case(
@@ -200,17 +200,20 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
                     custody_suite=suite,
                     detention_date=when,
                     reviewer="demo.reviewer",
-                    **flags,
+                    child=flags.get("child", False),
+                    mental_health=flags.get("mental_health", False),
+                    use_of_force=flags.get("use_of_force", False),
                 )
             )
-            made[reference] = case
+            assert case.id is not None  # add_case returns the stored case, with its id
+            made[reference] = case.id
             for camera, stem, start, seconds, moving, kind in clips:
                 path = make_clip(clips_dir / f"{stem}.avi", camera, start, seconds, moving, kind)
                 add_clip_file(store, case.id, path, camera, start)
 
         # Case 1: a use-of-force case in progress.
         uof = made["CR-2026-0117"]
-        booking, cell = store.list_clips(uof.id)
+        booking, cell = store.list_clips(uof)
         for qid, value in {
             "footage.complete": "no",
             "footage.gaps": "No camera covers the corridor between the desk and cell 4.",
@@ -221,7 +224,7 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
             "uof.force_used": "yes",
             "uof.techniques": ["guiding_holds", "arm_locks_or_restraint_holds"],
         }.items():
-            store.set_answer(uof.id, qid, value, template)
+            store.set_answer(uof, qid, value, template)
         for clip, ms, theme, level, note in (
             (
                 booking,
@@ -253,17 +256,17 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
             ),
         ):
             store.add_finding(
-                Finding(case_id=uof.id, clip_id=clip.id, position_ms=ms, theme=theme, level=level, note=note)
+                Finding(case_id=uof, clip_id=clip.id, position_ms=ms, theme=theme, level=level, note=note)
             )
-        store.save_position(uof.id, booking.id, 12_000)
+        store.save_position(uof, booking.id, 12_000)
 
         # Case 2: completed, so the summary has something to say.
         child = made["CR-2026-0142"]
-        (cell2,) = store.list_clips(child.id)
-        answer_everything(store, template, child.id)
+        (cell2,) = store.list_clips(child)
+        answer_everything(store, template, child)
         store.add_finding(
             Finding(
-                case_id=child.id,
+                case_id=child,
                 clip_id=cell2.id,
                 position_ms=13_000,
                 theme="vulnerability",
@@ -272,11 +275,11 @@ def build_demo(folder: Path, template: Template | None = None) -> Path:
             )
         )
         store.set_outcome(
-            child.id,
+            child,
             LearningLevel.SOME,
             "Care was good overall, but the delay in getting an appropriate adult for a child "
             "and incomplete rousing checks are learning for the suite.",
         )
-        store.complete_case(child.id, template)
-        store.set_setting("last_case_id", uof.id)
+        store.complete_case(child, template)
+        store.set_setting("last_case_id", uof)
     return db_path

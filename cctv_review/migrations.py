@@ -22,7 +22,7 @@ class SchemaTooNew(UserFacingError, RuntimeError):
 
 def _v1_core(db: sqlite_utils.Database) -> None:
     """Cases, clips, findings and answers."""
-    db["cases"].create(
+    db.table("cases").create(
         {
             "id": int,
             "reference": str,
@@ -58,7 +58,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         },
     )
     db.execute("CREATE UNIQUE INDEX idx_cases_reference ON cases (reference COLLATE NOCASE)")
-    db["clips"].create(
+    db.table("clips").create(
         {
             "id": int,
             "case_id": int,
@@ -79,8 +79,8 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         not_null={"case_id", "path"},
         foreign_keys=[("case_id", "cases", "id")],
     )
-    db["clips"].create_index(["case_id"])
-    db["findings"].create(
+    db.table("clips").create_index(["case_id"])
+    db.table("findings").create(
         {
             "id": int,
             "case_id": int,
@@ -97,8 +97,8 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         not_null={"case_id", "theme", "level"},
         foreign_keys=[("case_id", "cases", "id"), ("clip_id", "clips", "id")],
     )
-    db["findings"].create_index(["case_id"])
-    db["answers"].create(
+    db.table("findings").create_index(["case_id"])
+    db.table("answers").create(
         {
             "case_id": int,
             "question_id": str,
@@ -116,7 +116,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
 
 def _v2_audit(db: sqlite_utils.Database) -> None:
     """The append-only, hash-chained audit trail."""
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "at": str,
@@ -140,18 +140,18 @@ def _v2_audit(db: sqlite_utils.Database) -> None:
 
 def _v3_review_support(db: sqlite_utils.Database) -> None:
     """Stills on findings, activity scores, and where the reviewer left off."""
-    db["findings"].add_column("still_path", str, not_null_default="")
-    db["clip_activity"].create(
+    db.table("findings").add_column("still_path", str, not_null_default="")
+    db.table("clip_activity").create(
         {"clip_id": int, "bin_ms": int, "scores": str, "computed_at": str},
         pk="clip_id",
         foreign_keys=[("clip_id", "clips", "id")],
     )
-    db["review_state"].create(
+    db.table("review_state").create(
         {"case_id": int, "clip_id": int, "position_ms": int, "updated_at": str},
         pk="case_id",
         foreign_keys=[("case_id", "cases", "id")],
     )
-    db["settings"].create({"key": str, "value": str}, pk="key")
+    db.table("settings").create({"key": str, "value": str}, pk="key")
 
 
 #: Refuses an audit entry that is not appended after the last one (``INSERT OR REPLACE``, an entry

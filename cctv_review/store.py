@@ -1006,22 +1006,6 @@ class Store:
         sql += " ORDER BY case_id, recorded_start IS NULL, recorded_start, camera, id"
         return [_clip_from_row(r) for r in self.db.query(sql, params)]
 
-    def update_clip(
-        self, clip_id: int, *, camera: str | None = None, recorded_start: datetime | None = None
-    ) -> Clip:
-        changes: dict[str, Any] = {}
-        if camera is not None:
-            changes["camera"] = camera
-        if recorded_start is not None:
-            changes["recorded_start"] = _iso(recorded_start)
-        if changes:
-            with self.transaction():
-                self.db.table("clips").update(clip_id, changes)
-                self._record(
-                    "clip.changed", "clip", clip_id, {"fields": sorted(changes)}, [("clips", clip_id)]
-                )
-        return self.get_clip(clip_id)
-
     def record_clip_played(self, clip_id: int) -> None:
         clip = self.get_clip(clip_id)
         self.audit("clip.played", "clip", clip_id, {"case_id": clip.case_id, "path": clip.path})

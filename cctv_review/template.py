@@ -211,10 +211,6 @@ def forms_dir() -> Path:
     return resources_dir() / "forms"
 
 
-def available_templates() -> list[Path]:
-    return sorted(forms_dir().glob("*.json"))
-
-
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Template:
     return parse_template(_read_json(Path(path)), source=path)
@@ -259,7 +255,7 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
         value = obj[key]
         if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             raise fail(where, f"'{key}' must be {_kind_name(kind)}")
-        if kind is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             raise fail(where, f"'{key}' must not be empty")
         return value
 
@@ -345,8 +341,8 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
                         )
                     else:
                         raise fail(q_where, "options must be strings or {value, label} objects")
-                values = [o.value for o in parsed]
-                if len(set(values)) != len(values):
+                option_values = [o.value for o in parsed]
+                if len(set(option_values)) != len(option_values):
                     raise fail(q_where, "two options have the same value")
                 options = tuple(parsed)
             elif "options" in raw_q:
@@ -362,13 +358,13 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
                 )
                 if parent is None:
                     raise fail(q_where, f"show_if refers to '{parent_id}', which is not an earlier question")
-                values = raw_c.get("in")
-                if not isinstance(values, list) or not values:
+                shown_for = raw_c.get("in")
+                if not isinstance(shown_for, list) or not shown_for:
                     raise fail(q_where, "show_if needs 'in': a list of answers")
                 allowed = {o.value for o in parent.options}
-                if allowed and any(v not in allowed for v in values):
+                if allowed and any(v not in allowed for v in shown_for):
                     raise fail(q_where, f"show_if lists an answer that '{parent_id}' does not offer")
-                condition = Condition(parent_id, tuple(str(v) for v in values))
+                condition = Condition(parent_id, tuple(str(v) for v in shown_for))
             required = raw_q.get("required", False)
             if not isinstance(required, bool):
                 raise fail(q_where, "'required' must be true or false")

@@ -22,6 +22,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     # Audit keys and checkpoints go to a file here: never the real OS keyring or config folder.
     monkeypatch.setenv("CCTV_REVIEW_KEY_DIR", str(home / "keys"))
+    monkeypatch.setenv("CCTV_REVIEW_LOG_DIR", str(home / "logs"))
 
 
 @pytest.fixture

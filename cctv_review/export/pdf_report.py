@@ -45,7 +45,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cctv_review.domain import CASE_FLAGS, FindingLevel, LearningLevel, format_ms, format_percent, percent
+from cctv_review import palette
+from cctv_review.domain import CASE_FLAGS, LearningLevel, format_ms, format_percent, percent
 from cctv_review.export.atomic import write_atomically
 from cctv_review.export.errors import ExportError
 from cctv_review.export.tabular import CaseDetail, ExportData, Table, local
@@ -63,12 +64,8 @@ MARGIN_BOTTOM = 20 * MM  # includes the footer
 STILL_WIDTH = 300  # printed width of a still (about 80 mm)
 STILL_PIXELS = 900  # stills are embedded at most this wide (3x the printed width)
 
-LEVEL_COLOURS = {
-    LearningLevel.SIGNIFICANT.value: "#b3261e",
-    LearningLevel.SOME.value: "#b26a00",
-    LearningLevel.NONE.value: "#2e7d32",
-    FindingLevel.GOOD_PRACTICE.value: "#1565c0",
-}
+# The one palette (cctv_review/palette.py), by stored level value; tests/test_palette.py checks.
+LEVEL_COLOURS = palette.COLOUR_BY_VALUE
 FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
 
 _app = None  # the QGuiApplication made for a headless export, kept alive

@@ -90,9 +90,6 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
 
-    def column_index(self, key: str) -> int:
-        return [c.key for c in self.columns].index(key)
-
 
 @dataclass
 class FindingDetail:

@@ -23,15 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review import palette
 from cctv_review.domain import Finding, FindingLevel, format_ms
 from cctv_review.store import StoreError
 
-LEVEL_COLOURS = {
-    FindingLevel.SIGNIFICANT: QColor("#c5221f"),
-    FindingLevel.SOME: QColor("#e37400"),
-    FindingLevel.NONE: QColor("#5f6368"),
-    FindingLevel.GOOD_PRACTICE: QColor("#188038"),
-}
+# The one palette (cctv_review/palette.py) gives the colours; tests/test_palette.py checks.
+LEVEL_COLOURS = {level: QColor(palette.finding_colour(level)) for level in FindingLevel}
 
 
 def level_colour(level: FindingLevel | str) -> QColor:

@@ -26,14 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from cctv_review.changes import Changes
+from cctv_review import palette
 from cctv_review.domain import LearningLevel, format_percent
 from cctv_review.summary import Summary
 
-OUTCOME_COLOURS = {
-    LearningLevel.SIGNIFICANT.value: QColor("#c5221f"),
-    LearningLevel.SOME.value: QColor("#e37400"),
-    LearningLevel.NONE.value: QColor("#5f6368"),
-}
+# The one palette (cctv_review/palette.py) gives the colours; tests/test_palette.py checks.
+OUTCOME_COLOURS = {level.value: QColor(palette.learning_colour(level)) for level in LearningLevel}
+GOOD_PRACTICE_COLOUR = QColor(palette.GOOD_PRACTICE)
 
 
 class BarChart(QWidget):
@@ -198,7 +197,7 @@ class SummaryView(QWidget):
                     if t.significant_cases
                     else OUTCOME_COLOURS["some"]
                     if t.some_cases
-                    else QColor("#188038"),
+                    else GOOD_PRACTICE_COLOUR,
                     f"{t.cases} ({t.significant_cases} significant, {t.some_cases} some, "
                     f"{t.good_practice_cases} good practice)",
                 )

@@ -12,7 +12,6 @@ when ``cancel()`` returns True (raising any exception; the task then reports
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +53,9 @@ class Task(QRunnable):
                 if isinstance(exc, UserFacingError):
                     message = str(exc)
                 else:
-                    traceback.print_exc()
+                    from cctv_review.ui.errors import report_unexpected
+
+                    report_unexpected(exc, "running a background job")  # the log and the crash dialog
                     message = f"Something went wrong: {exc}"
                 self.signals.failed.emit(message)
         else:

@@ -117,20 +117,26 @@ def test_run_gui_demo_opens_the_workspace_and_closes_cleanly(qtbot, monkeypatch)
 
 
 def test_exception_hook_shows_a_message_instead_of_dying(qtbot, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
+    import threading
+
+    from PySide6.QtWidgets import QApplication
 
     from cctv_review.ui.app import install_exception_hook, make_app
+    from cctv_review.ui.errors import DIALOG_OBJECT_NAME
 
     make_app([])
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    shown = []
-    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     install_exception_hook(lambda: None)
     try:
         raise RuntimeError("boom")
     except RuntimeError:
         sys.excepthook(*sys.exc_info())
-    assert shown and "boom" in shown[0] and "saved as you go" in shown[0]
+    dialogs = [w for w in QApplication.topLevelWidgets() if w.objectName() == DIALOG_OBJECT_NAME]
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    text = dialogs[0].message.text()
+    assert "boom" in text and "saved as you go" in text
+    dialogs[0].close()
 
 
 def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store, template, clip_path):
