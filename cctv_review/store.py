@@ -197,7 +197,7 @@ class Store:
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(str(self.path), timeout=10)  # this thread only
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"The review database {self.path} could not be opened: {exc}.") from None
         try:

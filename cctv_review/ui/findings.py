@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cctv_review.domain import Finding, FindingLevel, format_ms
+from cctv_review.changes import Changes
+from cctv_review.domain import Clip, Finding, FindingLevel, format_ms
 from cctv_review.store import StoreError
 
 LEVEL_COLOURS = {
@@ -186,48 +187,78 @@ class FindingsPanel(QWidget):
             context=Qt.WidgetShortcut,
         )
         session.caseOpened.connect(lambda _c: self.refresh())
-        session.findingsChanged.connect(self.refresh)
-        session.caseChanged.connect(lambda _c: self._update_buttons())
+        session.changed.connect(self._changed)
         self.findings: list[Finding] = []
         self.refresh()
 
+    def _changed(self, changes: Changes) -> None:
+        """Update only the rows of the findings a write touched (from the session's memory: no SQL)."""
+        case_id = self.session.case_id
+        if case_id is not None and case_id in changes.cases:
+            self._update_buttons()
+        if changes.clips:
+            self.refresh()  # times and camera names depend on the clips
+            return
+        if not changes.findings:
+            return
+        selected = self.selected_id()
+        self.findings = self.session.findings()
+        order = {f.id: i for i, f in enumerate(self.findings)}
+        clips = {c.id: c for c in self.session.clips()}
+        for finding_id in changes.findings:  # out first, then back in ascending order: right places
+            old = self.item_for(finding_id)
+            if old is not None:
+                self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(old))
+        for index in sorted(order[i] for i in changes.findings if i in order):
+            finding = self.findings[index]
+            item = self._item(finding, clips)
+            self.tree.insertTopLevelItem(index, item)
+            item.setSelected(finding.id == selected)
+        self._update_title()
+
     def refresh(self) -> None:
+        """Show the open case's findings afresh (on opening a case)."""
         selected = self.selected_id()
         self.tree.clear()
         self.findings = self.session.findings()
         clips = {c.id: c for c in self.session.clips()}
-        template = self.session.template
         for finding in self.findings:
-            clip = clips.get(finding.clip_id)
-            when = format_ms(finding.position_ms, with_millis=False)
-            wall = clip.recorded_at(finding.position_ms) if clip else None
-            time_text = when
-            if wall:
-                time_text = wall.astimezone().strftime("%H:%M:%S")
-            if clip and len(clips) > 1:
-                time_text += f" {clip.camera}"
-            item = QTreeWidgetItem(
-                [
-                    time_text,
-                    template.theme_label(finding.theme),
-                    finding.level.label,
-                    finding.note.replace("\n", " "),
-                ]
-            )
-            item.setData(0, Qt.UserRole, finding.id)
-            item.setForeground(2, level_colour(finding.level))
-            item.setToolTip(
-                0,
-                f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
-                + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
-            )
-            item.setToolTip(1, template.theme_label(finding.theme))
-            item.setToolTip(
-                3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else "")
-            )
+            item = self._item(finding, clips)
             self.tree.addTopLevelItem(item)
             if finding.id == selected:
                 item.setSelected(True)
+        self._update_title()
+
+    def _item(self, finding: Finding, clips: dict[int | None, Clip]) -> QTreeWidgetItem:
+        template = self.session.template
+        clip = clips.get(finding.clip_id)
+        when = format_ms(finding.position_ms, with_millis=False)
+        wall = clip.recorded_at(finding.position_ms) if clip else None
+        time_text = when
+        if wall:
+            time_text = wall.astimezone().strftime("%H:%M:%S")
+        if clip and len(clips) > 1:
+            time_text += f" {clip.camera}"
+        item = QTreeWidgetItem(
+            [
+                time_text,
+                template.theme_label(finding.theme),
+                finding.level.label,
+                finding.note.replace("\n", " "),
+            ]
+        )
+        item.setData(0, Qt.ItemDataRole.UserRole, finding.id)
+        item.setForeground(2, level_colour(finding.level))
+        item.setToolTip(
+            0,
+            f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
+            + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
+        )
+        item.setToolTip(1, template.theme_label(finding.theme))
+        item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
+        return item
+
+    def _update_title(self) -> None:
         n = len(self.findings)
         self.title.setText(
             f"Findings ({n})" if n else "Findings — none yet. Press F at a moment worth noting."

@@ -6,7 +6,7 @@ QImage it is handed, scaled to fit while keeping the aspect ratio.  It tells
 the engine the picture area's size in device pixels (on resize and on open) so
 that the engine converts frames at the size they are shown (half or quarter
 size in a small area); stills for findings are decoded again at full
-resolution in a worker (``MainWindow._capture_still``).  A clip that
+resolution in a background job (``FindingsController.capture_still``).  A clip that
 cannot be opened shows the engine's plain-language message in the picture
 area; the rest of the case stays usable.
 """
@@ -517,6 +517,8 @@ class PlayerWidget(QWidget):
         return activity_nav.target_ms(self.scores, self.bin_ms, self.position_ms, forward)
 
     def next_activity(self) -> None:
+        if self.ready and not self.scores:
+            self.warning.emit("Activity has not been found in this clip yet.")
         target = self._activity_target(True)
         if target is not None:
             self.seek(target)
@@ -525,21 +527,6 @@ class PlayerWidget(QWidget):
         target = self._activity_target(False)
         if target is not None:
             self.seek(target)
-
-    def current_image(self) -> QImage | None:
-        return self.surface.image if self.ready else None
-
-    def current_frame_bgr(self):
-        """The BGR pixels of the frame on screen *as displayed*, or None.
-
-        This may be a reduced display frame; stills are decoded again at full
-        resolution from :meth:`current_frame_index`.
-        """
-        frame = getattr(self.player, "last_frame", None)
-        if frame is None or not self.ready:
-            return None
-        image = frame.image
-        return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
 
     def current_frame_index(self) -> int | None:
         """Index of the frame on screen, or None."""

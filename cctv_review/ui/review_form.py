@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review.changes import Changes
 from cctv_review.domain import LearningLevel
 from cctv_review.store import StoreError
 from cctv_review.template import Question
@@ -372,8 +373,14 @@ class ReviewForm(QWidget):
         self.scroll.setWidget(body)
 
         session.caseOpened.connect(lambda _c: self.load())
-        session.caseChanged.connect(lambda _c: self._update_locked())
+        session.changed.connect(self._changed)
         self.load()
+
+    def _changed(self, changes: Changes) -> None:
+        """The open case's row changed (completed, reopened): lock or unlock the form."""
+        case_id = self.session.case_id
+        if case_id is not None and case_id in changes.cases:
+            self._update_locked()
 
     # -- loading -----------------------------------------------------------
     def load(self) -> None:
