@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QWidget
 
 from cctv_review.changes import Changes
@@ -145,6 +145,7 @@ class FindingsController(QObject):
             can_capture=frame_index is not None,
             parent=self.window,
         )
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.editor = editor
 
         def finished(result: int) -> None:
@@ -223,6 +224,7 @@ class FindingsController(QObject):
             finding=finding,
             parent=self.window,
         )
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.editor = editor
 
         def finished(result: int) -> None:
