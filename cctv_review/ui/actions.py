@@ -140,7 +140,7 @@ def build_actions(window: MainWindow) -> WindowActions:
     toolbar.setObjectName("mainToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    for action in (
+    for toolbar_action in (
         a.new_case_action,
         a.add_clip_action,
         a.play_action,
@@ -149,8 +149,8 @@ def build_actions(window: MainWindow) -> WindowActions:
         a.summary_action,
         a.export_action,
     ):
-        if action is not None:
-            toolbar.addAction(action)
+        if toolbar_action is not None:
+            toolbar.addAction(toolbar_action)
     for child in toolbar.findChildren(QWidget):
         child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return a

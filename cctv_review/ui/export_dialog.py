@@ -142,13 +142,13 @@ class ExportDialog(QDialog):
         self.progress.setVisible(False)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
-        self.open_button = self.buttons.addButton("Show in folder", QDialogButtonBox.ActionRole)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button = self.buttons.addButton("Show in folder", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button.setVisible(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.Close)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.export_button.setDefault(True)
         # The box's accepted() is not connected, so Export does not close the dialog.
         self.export_button.clicked.connect(self.start_export)
@@ -211,7 +211,9 @@ class ExportDialog(QDialog):
         self.destination_edit.setText(str(path))
 
     def _default_destination(self) -> Path:
-        folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
         name = f"cctv-review-export-{date.today().isoformat()}"
         return destination(self.fmt, Path(folder) / name)
 

@@ -56,7 +56,8 @@ class ThemeCombo(QComboBox):
         if (
             len(text) == 1
             and text in self._keys
-            and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier)
+            and not event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         ):
             self.setCurrentIndex(self._keys[text])
             return
@@ -108,12 +109,14 @@ class FindingEditor(QDialog):
         hint = QLabel("Ctrl+Enter saves, Esc cancels.")
         hint.setStyleSheet("color:#666")
         layout.addWidget(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(key), self, activated=self.accept)
+            QShortcut(QKeySequence(key), self).activated.connect(self.accept)
         from cctv_review.ui.review_form import CtrlEnter
 
         self._ctrl_enter = CtrlEnter(self.note, self.accept)
@@ -166,11 +169,11 @@ class FindingsPanel(QWidget):
         self.tree.setHeaderLabels(list(self.COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setUniformRowHeights(True)
-        self.tree.setTextElideMode(Qt.ElideRight)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in enumerate((128, 140, 140)):
             self.tree.setColumnWidth(column, width)
@@ -180,12 +183,9 @@ class FindingsPanel(QWidget):
         self.add_button.clicked.connect(self.addRequested)
         self.edit_button.clicked.connect(self._edit_selected)
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
-        QShortcut(
-            QKeySequence.Delete,
-            self.tree,
-            activated=lambda: self.delete_selected(),
-            context=Qt.WidgetShortcut,
-        )
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(lambda: self.delete_selected())
         session.caseOpened.connect(lambda _c: self.refresh())
         session.changed.connect(self._changed)
         self.findings: list[Finding] = []
@@ -274,7 +274,7 @@ class FindingsPanel(QWidget):
 
     def selected_id(self) -> int | None:
         items = self.tree.selectedItems()
-        return items[0].data(0, Qt.UserRole) if items else None
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
 
     def finding(self, finding_id: int) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -282,12 +282,12 @@ class FindingsPanel(QWidget):
     def item_for(self, finding_id: int) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.UserRole) == finding_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == finding_id:
                 return item
         return None
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        finding = self.finding(item.data(0, Qt.UserRole))
+        finding = self.finding(item.data(0, Qt.ItemDataRole.UserRole))
         if finding is not None:
             self.seekRequested.emit(finding.clip_id, finding.position_ms)
 
@@ -297,7 +297,8 @@ class FindingsPanel(QWidget):
             self.editRequested.emit(finding_id)
 
     def delete_selected(self, confirm: bool = True) -> bool:
-        finding = self.finding(self.selected_id()) if self.selected_id() is not None else None
+        selected = self.selected_id()
+        finding = self.finding(selected) if selected is not None else None
         if finding is None or self.session.locked:
             return False
         if confirm:
@@ -307,10 +308,10 @@ class FindingsPanel(QWidget):
                 f"Delete the finding at {format_ms(finding.position_ms, False)} "
                 f"({self.session.template.theme_label(finding.theme)})?\n\n"
                 "The deletion is recorded in the audit trail.",
-                QMessageBox.Yes | QMessageBox.No,
-                QMessageBox.No,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
-            if answer != QMessageBox.Yes:
+            if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
             self.session.delete_finding(finding.id)

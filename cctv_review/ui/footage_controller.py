@@ -36,10 +36,10 @@ from cctv_review.video.activity import ActivityResult
 POSITION_SAVE_MS = 3000
 
 
-def activity_job(session: ReviewSession, clip_id: int, path: str, **scan_kwargs: object) -> tasks.WorkFn:
+def activity_job(session: ReviewSession, clip_id: int, path: str, method: str = "auto") -> tasks.WorkFn:
     """A background job: scan ``path`` for activity and store the scores with clip ``clip_id``.
 
-    Runs :func:`cctv_review.video.activity.scan_activity` as it is (its
+    Runs :func:`cctv_review.video.activity.scan_activity` as it is (``method`` is its; its
     ``progress(fraction)`` and ``cancel()`` are the task's) and saves the
     result on the job's own store connection.  Returns the
     :class:`~cctv_review.video.activity.ActivityResult`.  Raises (in the
@@ -49,7 +49,7 @@ def activity_job(session: ReviewSession, clip_id: int, path: str, **scan_kwargs:
     from cctv_review.video.activity import scan_activity
 
     def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> ActivityResult:
-        result = scan_activity(path, progress=progress, cancel=cancel, **scan_kwargs)  # type: ignore[arg-type]
+        result = scan_activity(path, progress=progress, cancel=cancel, method=method)
         with session.worker_store() as store:
             store.save_activity(clip_id, result.bin_ms, result.scores)
         return result
@@ -161,7 +161,7 @@ class FootageController(QObject):
             self._status("Adding the clip was cancelled; nothing was stored.", 6000)
 
         task = tasks.run_task(
-            self.session.add_clip_job(path, camera, recorded_start),  # type: ignore[arg-type]
+            self.session.add_clip_job(path, camera, recorded_start),
             context="adding footage",
             on_done=done,
             on_failed=failed,

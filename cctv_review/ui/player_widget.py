@@ -54,10 +54,10 @@ class VideoSurface(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("videoSurface")
-        self.setFocusPolicy(Qt.StrongFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 180)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.image: QImage | None = None
         self.message = "Open a case and choose a clip."
         self.error = False
@@ -100,7 +100,7 @@ class VideoSurface(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#111111"))
         if self.image is not None and not self.image.isNull():
-            p.setRenderHint(QPainter.SmoothPixmapTransform)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(self.image_rect(), self.image)
         if self.message:
             box = self.rect().adjusted(30, 30, -30, -30)
@@ -108,14 +108,14 @@ class VideoSurface(QWidget):
             font.setPointSizeF(font.pointSizeF() * 1.1)
             p.setFont(font)
             p.setPen(QColor("#ffb4ab") if self.error else QColor("#e8eaed"))
-            p.drawText(box, Qt.AlignCenter | Qt.TextWordWrap, self.message)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
         if self.hasFocus():
             p.setPen(QPen(QColor("#8ab4f8"), 2))
             p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.end()
 
     def mousePressEvent(self, event):
-        self.setFocus(Qt.MouseFocusReason)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.clicked.emit()
         super().mousePressEvent(event)
 
@@ -127,7 +127,7 @@ def _tool(text: str, tip: str, icon=None) -> QToolButton:
     else:
         button.setText(text)
     button.setToolTip(tip)
-    button.setFocusPolicy(Qt.NoFocus)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     button.setAutoRaise(True)
     return button
 
@@ -165,7 +165,7 @@ class PlayerWidget(QWidget):
         layout.setSpacing(4)
         self.clip_list = QListWidget()
         self.clip_list.setObjectName("clipList")
-        self.clip_list.setFocusPolicy(Qt.ClickFocus)
+        self.clip_list.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.clip_list.itemClicked.connect(self._clip_clicked)
         layout.addWidget(self.clip_list)
         self.surface = VideoSurface()
@@ -180,12 +180,16 @@ class PlayerWidget(QWidget):
         self.prev_activity_button = _tool("◀◆", "Previous activity (P)")
         self.back_button = _tool(f"−{JUMP_SECONDS}s", f"Back {JUMP_SECONDS} seconds (Shift+Left)")
         self.step_back_button = _tool(
-            "", "Previous frame (Left)", style.standardIcon(QStyle.SP_MediaSeekBackward)
+            "", "Previous frame (Left)", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
         )
-        self.play_button = _tool("", "Play / pause (Space)", style.standardIcon(QStyle.SP_MediaPlay))
+        self.play_button = _tool(
+            "", "Play / pause (Space)", style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        )
         self.play_button.setObjectName("playButton")
         self.play_button.setIconSize(QSize(26, 26))
-        self.step_button = _tool("", "Next frame (Right)", style.standardIcon(QStyle.SP_MediaSeekForward))
+        self.step_button = _tool(
+            "", "Next frame (Right)", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
+        )
         self.forward_button = _tool(f"+{JUMP_SECONDS}s", f"Forward {JUMP_SECONDS} seconds (Shift+Right)")
         self.next_activity_button = _tool("◆▶", "Next activity (N)")
         for b in (
@@ -200,7 +204,7 @@ class PlayerWidget(QWidget):
             bar.addWidget(b)
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")
-        self.speed_combo.setFocusPolicy(Qt.NoFocus)
+        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_combo.setToolTip("Playback speed (number keys 1–5, 9, 0)")
         for s in SPEEDS:
             self.speed_combo.addItem(f"{s:g}x", s)
@@ -255,7 +259,7 @@ class PlayerWidget(QWidget):
                 else "time not set"
             )
             item = QListWidgetItem(f"{clip.camera} — {start} — {format_ms(clip.duration_ms, False)}")
-            item.setData(Qt.UserRole, clip.id)
+            item.setData(Qt.ItemDataRole.UserRole, clip.id)
             item.setToolTip(
                 f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
                 f"SHA-256 {clip.sha256}"
@@ -271,7 +275,7 @@ class PlayerWidget(QWidget):
     def _highlight_current(self) -> None:
         for i in range(self.clip_list.count()):
             item = self.clip_list.item(i)
-            current = self.clip is not None and item.data(Qt.UserRole) == self.clip.id
+            current = self.clip is not None and item.data(Qt.ItemDataRole.UserRole) == self.clip.id
             font = item.font()
             font.setBold(current)
             item.setFont(font)
@@ -279,7 +283,7 @@ class PlayerWidget(QWidget):
                 self.clip_list.setCurrentItem(item)
 
     def _clip_clicked(self, item: QListWidgetItem) -> None:
-        clip_id = item.data(Qt.UserRole)
+        clip_id = item.data(Qt.ItemDataRole.UserRole)
         if self.clip is None or clip_id != self.clip.id:
             self.load_clip(next(c for c in self.clips if c.id == clip_id))
         self.surface.setFocus()
@@ -365,7 +369,7 @@ class PlayerWidget(QWidget):
 
     def _state(self, playing: bool) -> None:
         self.playing = bool(playing)
-        icon = QStyle.SP_MediaPause if self.playing else QStyle.SP_MediaPlay
+        icon = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
         self.stateChanged.emit(self.playing)
         if not self.playing:
@@ -420,9 +424,10 @@ class PlayerWidget(QWidget):
 
     def seek(self, position_ms: int) -> None:
         self.stop_reverse()
-        if not self.ready:
+        clip = self.clip
+        if clip is None or self.failed:
             return
-        position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
+        position_ms = max(0, min(int(position_ms), clip.duration_ms or int(position_ms)))
         self.player.seek_ms(position_ms)
         if self.opened:
             self._position(position_ms)
@@ -478,12 +483,13 @@ class PlayerWidget(QWidget):
 
     def _reverse_tick(self) -> None:
         """Follow wall time backwards: where reverse play should be now, never drifting."""
-        if not self.ready or not self.reverse_speed:
+        clip = self.clip
+        if clip is None or self.failed or not self.reverse_speed:
             self._reverse_timer.stop()
             return
         elapsed = time.monotonic() - self._reverse_t0
         target = max(0.0, self._reverse_origin_ms - self.reverse_speed * elapsed * 1000.0)
-        fps = self.clip.fps or 25.0
+        fps = clip.fps or 25.0
         if self.reverse_speed <= 2:
             frames = int((self._reverse_target_ms - target) * fps / 1000.0)
             if frames >= 1:
@@ -504,7 +510,7 @@ class PlayerWidget(QWidget):
         visible = fraction is not None
         for w in (self.scan_label, self.scan_bar, self.scan_cancel):
             w.setVisible(visible)
-        if visible:
+        if fraction is not None:
             self.scan_label.setText("Finding activity…")
             self.scan_bar.setValue(int(fraction * 100))
         self.timeline.set_scan_progress(fraction)

@@ -46,7 +46,7 @@ class NoWheelComboBox(QComboBox):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setFocusPolicy(Qt.StrongFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def wheelEvent(self, event):
         if self.hasFocus():
@@ -61,7 +61,7 @@ class _FocusOut(QObject):
         self._callback = callback
 
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.FocusOut:
+        if event.type() == QEvent.Type.FocusOut:
             self._callback()
         return False
 
@@ -76,11 +76,11 @@ class CtrlEnter(QObject):
 
     def eventFilter(self, obj, event):
         if (
-            event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride)
-            and event.key() in (Qt.Key_Return, Qt.Key_Enter)
-            and event.modifiers() & Qt.ControlModifier
+            event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
-            if event.type() == QEvent.KeyPress:
+            if event.type() == QEvent.Type.KeyPress:
                 self._callback()
             event.accept()
             return True
@@ -131,6 +131,8 @@ class QuestionRow(QWidget):
         self._on_change = on_change
         self._loading = False
         self.debounce: DebouncedText | None = None
+        #: The text box of a "text" (multi-line) or "time" (one line) question.
+        self.edit: QPlainTextEdit | QLineEdit
         self.setObjectName(f"question:{question.id}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -138,7 +140,7 @@ class QuestionRow(QWidget):
         text = question.text + (" <span style='color:#b3261e'>*</span>" if question.required else "")
         self.label = QLabel(text)
         self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         if question.help:
             self.label.setToolTip(question.help)
         layout.addWidget(self.label)
@@ -164,7 +166,7 @@ class QuestionRow(QWidget):
             for option in question.options:
                 self.combo.addItem(option.label, option.value)
             self.combo.currentIndexChanged.connect(lambda _i: self._changed(self.combo.currentData()))
-            self.combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             layout.addWidget(self.combo)
         elif kind == "multiple_choice":
             grid = QGridLayout()
@@ -189,15 +191,16 @@ class QuestionRow(QWidget):
             layout.addWidget(self.edit)
         elif kind == "time":
             row = QHBoxLayout()
-            self.edit = QLineEdit()
-            self.edit.setObjectName(question.id)
-            self.edit.setPlaceholderText("H:MM:SS")
-            self.edit.setMaximumWidth(140)
+            line = QLineEdit()
+            self.edit = line
+            line.setObjectName(question.id)
+            line.setPlaceholderText("H:MM:SS")
+            line.setMaximumWidth(140)
             self.debounce = DebouncedText(
-                self.edit, lambda: self.edit.text().strip(), lambda t: self._on_change(question, t)
+                line, lambda: line.text().strip(), lambda t: self._on_change(question, t)
             )
-            self.edit.textChanged.connect(self._text_changed)
-            row.addWidget(self.edit)
+            line.textChanged.connect(self._text_changed)
+            row.addWidget(line)
             self.now_button = QPushButton("Use video time")
             self.now_button.setToolTip("Fill in the current position of the clip")
             row.addWidget(self.now_button)
@@ -237,7 +240,7 @@ class QuestionRow(QWidget):
             return self._checked_values()
         if kind == "single_choice":
             return self.combo.currentData()
-        if kind == "text":
+        if isinstance(self.edit, QPlainTextEdit):
             return self.edit.toPlainText()
         return self.edit.text().strip()
 
@@ -255,7 +258,7 @@ class QuestionRow(QWidget):
             elif kind == "single_choice":
                 index = self.combo.findData(value) if value else 0
                 self.combo.setCurrentIndex(max(0, index))
-            elif kind == "text":
+            elif isinstance(self.edit, QPlainTextEdit):
                 if self.edit.toPlainText() != (value or ""):
                     self.edit.setPlainText(value or "")
             else:
@@ -305,10 +308,10 @@ class ReviewForm(QWidget):
         self.locked_banner.hide()
         outer.addWidget(self.locked_banner)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.NoFrame)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll_area, 1)
         body = QWidget()
         self.body = body
         layout = QVBoxLayout(body)
@@ -337,7 +340,7 @@ class ReviewForm(QWidget):
         self.outcome_box.setObjectName("section:outcome")
         ob = QVBoxLayout(self.outcome_box)
         ob.addWidget(QLabel("What does this case teach? <span style='color:#b3261e'>*</span>"))
-        row = QHBoxLayout()
+        outcome_row = QHBoxLayout()
         self.outcome_group = QButtonGroup(self)
         self.outcome_buttons: dict[str, QRadioButton] = {}
         for level in LearningLevel:
@@ -346,9 +349,9 @@ class ReviewForm(QWidget):
             self.outcome_group.addButton(button)
             self.outcome_buttons[level.value] = button
             button.toggled.connect(self._outcome_toggled)
-            row.addWidget(button)
-        row.addStretch(1)
-        ob.addLayout(row)
+            outcome_row.addWidget(button)
+        outcome_row.addStretch(1)
+        ob.addLayout(outcome_row)
         ob.addWidget(QLabel("Rationale for the outcome <span style='color:#b3261e'>*</span>"))
         self.rationale = QPlainTextEdit()
         self.rationale.setObjectName("rationale")
@@ -370,7 +373,7 @@ class ReviewForm(QWidget):
         ob.addLayout(buttons)
         layout.addWidget(self.outcome_box)
         layout.addStretch(1)
-        self.scroll.setWidget(body)
+        self.scroll_area.setWidget(body)
 
         session.caseOpened.connect(lambda _c: self.load())
         session.changed.connect(self._changed)
@@ -405,7 +408,7 @@ class ReviewForm(QWidget):
         self.setEnabled(case is not None)
         self._refresh(answers)
         self._update_locked()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def _update_locked(self) -> None:
         locked = self.session.locked
@@ -476,9 +479,15 @@ class ReviewForm(QWidget):
         )
 
     def _fill_time(self, row: QuestionRow) -> None:
-        self.timeRequested.emit(lambda text: (row.edit.setText(text), row.debounce.flush()))
+        def fill(text: str) -> None:
+            if isinstance(row.edit, QLineEdit):
+                row.edit.setText(text)
+            if row.debounce is not None:
+                row.debounce.flush()
+
+        self.timeRequested.emit(fill)
 
     def show_question(self, question_id: str) -> None:
         row = self.rows.get(question_id)
         if row is not None and row.isVisible():
-            self.scroll.ensureWidgetVisible(row, 0, 40)
+            self.scroll_area.ensureWidgetVisible(row, 0, 40)

@@ -242,15 +242,15 @@ class ReviewSession(QObject):
         """Save the overall outcome and its rationale (raises CaseLocked or StoreError)."""
         if self._case is None or self._case.id is None:
             return Changes()
-        current = self._case
+        current, case_id = self._case, self._case.id
         level_value = LearningLevel(level) if level else None
         if current.outcome == level_value and current.outcome_rationale == rationale:
             return Changes()
-        case = self.store.set_outcome(current.id, level_value, rationale)
+        case = self.store.set_outcome(case_id, level_value, rationale)
         if current.status != case.status or current.outcome != case.outcome:
             return self._emit(self._case_changed(case))
         self._case = case
-        return self._emit(Changes(cases=frozenset({current.id})))
+        return self._emit(Changes(cases=frozenset({case_id})))
 
     def completion_problems(self) -> list[str]:
         if self._case is None or self._case.id is None:

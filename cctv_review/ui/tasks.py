@@ -149,7 +149,7 @@ def run_task(
     fn: WorkFn,
     *,
     context: str,
-    on_done: Callable[[Any], None] | None = None,
+    on_done: Callable[[Any], object] | None = None,
     on_failed: Callable[[str], None] | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     on_cancelled: Callable[[], None] | None = None,
