@@ -32,7 +32,7 @@ VIDEO_FILTER = (
 
 
 class NewCaseDialog(QDialog):
-    def __init__(self, suites: list[str], reviewer: str, parent=None):
+    def __init__(self, suites: list[str], reviewer: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New case")
         layout = QVBoxLayout(self)
@@ -96,7 +96,7 @@ class NewCaseDialog(QDialog):
 
 
 class AddClipDialog(QDialog):
-    def __init__(self, parent=None, start_folder: str = ""):
+    def __init__(self, parent: QWidget | None = None, start_folder: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Add clip")
         self._folder = start_folder

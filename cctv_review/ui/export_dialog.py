@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -184,7 +185,7 @@ class ExportDialog(QDialog):
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _wrap(layout) -> QWidget:
+    def _wrap(layout: QLayout) -> QWidget:
         widget = QWidget()
         layout.setContentsMargins(0, 0, 0, 0)
         widget.setLayout(layout)

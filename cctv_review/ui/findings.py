@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,6 +28,8 @@ from PySide6.QtWidgets import (
 from cctv_review.changes import Changes
 from cctv_review.domain import Clip, Finding, FindingLevel, format_ms
 from cctv_review.store import StoreError
+from cctv_review.template import Template, Theme
+from cctv_review.ui.services import ReviewSession
 
 LEVEL_COLOURS = {
     FindingLevel.SIGNIFICANT: QColor("#c5221f"),
@@ -42,7 +46,7 @@ def level_colour(level: FindingLevel | str) -> QColor:
 class ThemeCombo(QComboBox):
     """Theme chooser: typing a theme's key letter (shown in brackets) selects it."""
 
-    def __init__(self, themes, parent=None):
+    def __init__(self, themes: Iterable[Theme], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keys = {}
         for theme in themes:
@@ -51,7 +55,7 @@ class ThemeCombo(QComboBox):
             if theme.key:
                 self._keys[theme.key.upper()] = self.count() - 1
 
-    def keyPressEvent(self, event):
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text().upper()
         if (
             len(text) == 1
@@ -69,14 +73,14 @@ class FindingEditor(QDialog):
 
     def __init__(
         self,
-        template,
+        template: Template,
         *,
         where: str,
         finding: Finding | None = None,
         can_capture: bool = False,
         default_theme: str = "",
-        parent=None,
-    ):
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit finding" if finding else "Add finding")
         self.setObjectName("findingEditor")
@@ -149,7 +153,7 @@ class FindingsPanel(QWidget):
 
     COLUMNS = ("Time", "Theme", "Level", "Note")
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         layout = QVBoxLayout(self)
@@ -299,7 +303,7 @@ class FindingsPanel(QWidget):
     def delete_selected(self, confirm: bool = True) -> bool:
         selected = self.selected_id()
         finding = self.finding(selected) if selected is not None else None
-        if finding is None or self.session.locked:
+        if finding is None or finding.id is None or self.session.locked:
             return False
         if confirm:
             answer = QMessageBox.question(

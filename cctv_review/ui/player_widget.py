@@ -14,9 +14,10 @@ area; the rest of the case stays usable.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,10 +36,13 @@ from cctv_review.domain import Clip, format_ms
 from cctv_review.ui.shortcuts import JUMP_SECONDS
 from cctv_review.ui.timeline import Timeline
 
+if TYPE_CHECKING:
+    from cctv_review.video.qt import QtPlayer
+
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-def make_player(parent=None):
+def make_player(parent: QObject | None = None) -> QtPlayer:
     """The video engine's Qt player (the GUI thread never decodes)."""
     from cctv_review.video.qt import QtPlayer
 
@@ -51,7 +55,7 @@ class VideoSurface(QWidget):
     clicked = Signal()
     resized = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("videoSurface")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -62,7 +66,7 @@ class VideoSurface(QWidget):
         self.message = "Open a case and choose a clip."
         self.error = False
 
-    def sizeHint(self):
+    def sizeHint(self) -> QSize:
         return QSize(640, 360)
 
     def device_size(self) -> tuple[int, int]:
@@ -70,7 +74,7 @@ class VideoSurface(QWidget):
         dpr = self.devicePixelRatioF()
         return round(self.width() * dpr), round(self.height() * dpr)
 
-    def resizeEvent(self, event):
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.resized.emit()
 
@@ -96,7 +100,7 @@ class VideoSurface(QWidget):
         sw, sh = iw * scale, ih * scale
         return QRectF((w - sw) / 2, (h - sh) / 2, sw, sh)
 
-    def paintEvent(self, _event):
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#111111"))
         if self.image is not None and not self.image.isNull():
@@ -114,13 +118,13 @@ class VideoSurface(QWidget):
             p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.end()
 
-    def mousePressEvent(self, event):
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.clicked.emit()
         super().mousePressEvent(event)
 
 
-def _tool(text: str, tip: str, icon=None) -> QToolButton:
+def _tool(text: str, tip: str, icon: QIcon | None = None) -> QToolButton:
     button = QToolButton()
     if icon is not None:
         button.setIcon(icon)
@@ -143,7 +147,7 @@ class PlayerWidget(QWidget):
     warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
 
-    def __init__(self, parent=None, player=None):
+    def __init__(self, parent: QWidget | None = None, player: QtPlayer | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playerArea")
         self.player = player if player is not None else make_player(self)
@@ -312,7 +316,7 @@ class PlayerWidget(QWidget):
         self.player.set_speed(self.speed)
         self.clipChanged.emit(clip)
 
-    def _opened(self, _info) -> None:
+    def _opened(self, _info: object) -> None:
         self.opened = True
 
     def _tell_display_size(self) -> None:

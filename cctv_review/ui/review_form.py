@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -37,6 +38,7 @@ from cctv_review.changes import Changes
 from cctv_review.domain import LearningLevel
 from cctv_review.store import StoreError
 from cctv_review.template import Question
+from cctv_review.ui.services import ReviewSession
 
 TEXT_SAVE_DELAY_MS = 400
 
@@ -44,11 +46,11 @@ TEXT_SAVE_DELAY_MS = 400
 class NoWheelComboBox(QComboBox):
     """A combo box that lets the mouse wheel scroll the form unless it has focus."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event):
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
             super().wheelEvent(event)
         else:
@@ -56,11 +58,11 @@ class NoWheelComboBox(QComboBox):
 
 
 class _FocusOut(QObject):
-    def __init__(self, callback: Callable[[], None], parent):
+    def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
         self._callback = callback
 
-    def eventFilter(self, obj, event):
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FocusOut:
             self._callback()
         return False
@@ -69,14 +71,15 @@ class _FocusOut(QObject):
 class CtrlEnter(QObject):
     """Ctrl+Enter in a multi-line text box runs ``callback`` instead of adding a line."""
 
-    def __init__(self, widget, callback: Callable[[], None]):
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(widget)
         self._callback = callback
         widget.installEventFilter(self)
 
-    def eventFilter(self, obj, event):
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if (
-            event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+            isinstance(event, QKeyEvent)
+            and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             and event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
@@ -90,7 +93,7 @@ class CtrlEnter(QObject):
 class DebouncedText(QObject):
     """Saves a text widget's content after a pause in typing and on focus-out."""
 
-    def __init__(self, widget, getter: Callable[[], str], save: Callable[[str], None]):
+    def __init__(self, widget: QWidget, getter: Callable[[], str], save: Callable[[str], None]) -> None:
         super().__init__(widget)
         self.widget = widget
         self._getter = getter
@@ -125,7 +128,9 @@ class DebouncedText(QObject):
 class QuestionRow(QWidget):
     """One question: its label, its input widget and a line for problems."""
 
-    def __init__(self, question: Question, on_change: Callable[[Question, Any], None], parent=None):
+    def __init__(
+        self, question: Question, on_change: Callable[[Question, Any], None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.question = question
         self._on_change = on_change
@@ -280,7 +285,7 @@ class ReviewForm(QWidget):
     problem = Signal(str)  # a save failed; the message says why
     timeRequested = Signal(object)  # a callback wanting the current clip time text
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.template = session.template

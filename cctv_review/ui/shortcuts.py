@@ -144,7 +144,7 @@ def display_keys(spec: ShortcutSpec) -> str:
 class ShortcutsDialog(QDialog):
     """Help > Keyboard shortcuts, generated from :data:`SHORTCUTS`."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         layout = QVBoxLayout(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctv_review.domain import format_ms
@@ -33,7 +33,7 @@ class Timeline(QWidget):
     MARKER_H = 12
     HIT = 7
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeline")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -103,7 +103,7 @@ class Timeline(QWidget):
         return best
 
     # -- painting ------------------------------------------------------------
-    def paintEvent(self, _event):
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         track = self._track()
@@ -161,7 +161,7 @@ class Timeline(QWidget):
         p.end()
 
     # -- mouse -----------------------------------------------------------------
-    def mousePressEvent(self, event):
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self.duration_ms:
             return
         pos = event.position()
@@ -173,7 +173,7 @@ class Timeline(QWidget):
         self._dragging = True
         self.seekRequested.emit(self.ms_at(pos.x()))
 
-    def mouseMoveEvent(self, event):
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._dragging:
             self.seekRequested.emit(self.ms_at(pos.x()))
@@ -186,5 +186,5 @@ class Timeline(QWidget):
             self.setToolTip(format_ms(self.ms_at(pos.x()), False) if self.duration_ms else "")
             self.unsetCursor()
 
-    def mouseReleaseEvent(self, _event):
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
         self._dragging = False
