@@ -415,9 +415,8 @@ class Store:
             conn = sqlite3.connect(
                 read_uri if self.read_only else _uri(self.path, "rwc"),
                 uri=True,
-                check_same_thread=False,
                 timeout=self.BUSY_TIMEOUT_MS / 1000,
-            )
+            )  # used by the thread that opened it only: each background job opens its own Store
         except (OSError, sqlite3.Error) as exc:
             if not exists:
                 raise StoreError(

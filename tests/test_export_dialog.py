@@ -12,6 +12,7 @@ from test_export_sample import REFERENCES, seeded  # noqa: F401
 
 from cctv_review.summary import summarise
 from cctv_review.ui.export_dialog import ExportDialog
+from cctv_review.ui.services import ReviewSession
 
 
 def run(qtbot, dialog):
@@ -21,7 +22,7 @@ def run(qtbot, dialog):
 
 def test_dialog_exports_a_workbook(qtbot, seeded, template, tmp_path):
     store, _ = seeded
-    dialog = ExportDialog(store, template)
+    dialog = ExportDialog(ReviewSession(store, template))
     qtbot.addWidget(dialog)
     assert dialog.fmt == "xlsx"
     dialog.set_destination(tmp_path / "from-dialog")
@@ -36,7 +37,7 @@ def test_dialog_exports_a_workbook(qtbot, seeded, template, tmp_path):
 
 def test_dialog_pdf_in_a_worker_thread(qtbot, seeded, template, tmp_path):
     store, _ = seeded
-    dialog = ExportDialog(store, template)
+    dialog = ExportDialog(ReviewSession(store, template))
     qtbot.addWidget(dialog)
     dialog.set_destination(tmp_path / "report.xlsx")
     dialog.set_format("pdf")
@@ -50,7 +51,7 @@ def test_dialog_pdf_in_a_worker_thread(qtbot, seeded, template, tmp_path):
 def test_dialog_csv_selected_cases_redacted(qtbot, seeded, template, tmp_path):
     store, ids = seeded
     picked = [ids[REFERENCES[0]], ids[REFERENCES[2]]]
-    dialog = ExportDialog(store, template, case_ids=picked)
+    dialog = ExportDialog(ReviewSession(store, template), case_ids=picked)
     qtbot.addWidget(dialog)
     assert dialog.selected_check.isChecked() and "2 selected cases" in dialog.selected_check.text()
     dialog.set_format("csv")
@@ -65,7 +66,7 @@ def test_dialog_csv_selected_cases_redacted(qtbot, seeded, template, tmp_path):
 
 def test_dialog_date_range_and_error_message(qtbot, seeded, template, tmp_path):
     store, _ = seeded
-    dialog = ExportDialog(store, template)
+    dialog = ExportDialog(ReviewSession(store, template))
     qtbot.addWidget(dialog)
     assert not dialog.date_from.isEnabled()
     dialog.range_check.setChecked(True)
@@ -84,7 +85,7 @@ def test_dialog_date_range_and_error_message(qtbot, seeded, template, tmp_path):
 
 def test_dialog_needs_a_destination(qtbot, seeded, template):
     store, _ = seeded
-    dialog = ExportDialog(store, template)
+    dialog = ExportDialog(ReviewSession(store, template))
     qtbot.addWidget(dialog)
     dialog.set_destination("")
     qtbot.mouseClick(dialog.export_button, Qt.LeftButton)

@@ -32,7 +32,7 @@ VIDEO_FILTER = (
 
 
 class NewCaseDialog(QDialog):
-    def __init__(self, suites: list[str], reviewer: str, parent=None):
+    def __init__(self, suites: list[str], reviewer: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New case")
         layout = QVBoxLayout(self)
@@ -70,7 +70,9 @@ class NewCaseDialog(QDialog):
         self.error.setStyleSheet("color:#b3261e")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -82,7 +84,8 @@ class NewCaseDialog(QDialog):
         self.accept()
 
     def values(self) -> dict:
-        d: date | None = self.date.date().toPython() if self.date_known.isChecked() else None
+        # QDate.toPython() is typed ``object`` in PySide6's stubs; it returns a datetime.date.
+        d: date | None = self.date.date().toPython() if self.date_known.isChecked() else None  # type: ignore[assignment]
         return {
             "reference": self.reference.text().strip(),
             "custody_suite": self.suite.currentText().strip(),
@@ -93,7 +96,7 @@ class NewCaseDialog(QDialog):
 
 
 class AddClipDialog(QDialog):
-    def __init__(self, parent=None, start_folder: str = ""):
+    def __init__(self, parent: QWidget | None = None, start_folder: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Add clip")
         self._folder = start_folder
@@ -129,7 +132,9 @@ class AddClipDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color:#b3261e")
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -152,7 +157,8 @@ class AddClipDialog(QDialog):
         start: datetime | None = None
         if self.start_known.isChecked():
             # CCTV recorders show local time.
-            start = self.start.dateTime().toPython().astimezone()
+            local: datetime = self.start.dateTime().toPython()  # type: ignore[assignment]  # stubs: object
+            start = local.astimezone()
         path = self.path.text().strip()
         return {
             "path": path,

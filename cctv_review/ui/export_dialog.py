@@ -1,14 +1,14 @@
 """The Export dialog: CSV files, an Excel workbook or the printable PDF report.
 
-``ExportDialog(store, template, parent=None, case_ids=None)`` offers what
+``ExportDialog(session, parent=None, case_ids=None)`` offers what
 ``cctv-review export`` offers: the format, an optional range of detention
 dates, "selected cases only" (when ``case_ids`` is given), redaction and the
 destination (a folder for CSV, a file otherwise).  The export itself is
 :func:`cctv_review.export.export`; the dialog adds nothing to its content.
 
-The export runs in Qt's thread pool with its own connection to the database
-(``Store(store.path)``), so the window stays responsive and the GUI's
-connection is never used from two threads.  Progress is shown in a bar with a
+The export runs as a background job (:mod:`cctv_review.ui.tasks`) with its own
+connection to the database (``session.worker_store()``), so the window stays
+responsive and the GUI's connection is never used from two threads.  Progress is shown in a bar with a
 line of text; the result (the files written, or the :class:`ExportError`
 message) is shown in the dialog itself rather than in a second modal box.  The
 dialog cannot be closed while an export is running; ``exported`` is emitted
@@ -17,13 +17,13 @@ with the paths written.
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QRunnable, QStandardPaths, Qt, QThreadPool, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -42,6 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from cctv_review.export import FORMATS, destination, export
+from cctv_review.store import StoreError
+from cctv_review.ui import tasks
+from cctv_review.ui.services import ReviewSession
 
 FORMAT_CHOICES = [
     ("csv", "CSV files (a folder of four files)"),
@@ -56,56 +60,39 @@ REDACT_HELP = (
 )
 
 
-class _JobSignals(QObject):
-    progress = Signal(float, str)
-    finished = Signal(list)
-    failed = Signal(str)
+def export_job(
+    session: ReviewSession, fmt: str, out: Path, options: dict[str, Any]
+) -> Callable[[tasks.ProgressFn, tasks.CancelFn], list[str]]:
+    """A background job: :func:`cctv_review.export.export` on the job's own store connection.
 
+    Returns the paths written (str); raises :class:`~cctv_review.export.errors.ExportError`
+    (a UserFacingError) with a plain message when the export cannot be made.
+    """
+    template = session.template
 
-class _ExportJob(QRunnable):
-    """One export in a worker thread, on its own database connection."""
+    def work(progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> list[str]:
+        with session.worker_store() as store:
+            written = export(store, template, fmt, out, progress=progress, **options)
+        return [str(p) for p in written]
 
-    def __init__(self, db_path: Path, user: str, template, fmt: str, out: Path, options: dict):
-        super().__init__()
-        self.setAutoDelete(False)
-        self.db_path, self.user, self.template = db_path, user, template
-        self.fmt, self.out, self.options = fmt, out, options
-        self.signals = _JobSignals()
-
-    def run(self) -> None:  # worker thread
-        from cctv_review.errors import UserFacingError
-        from cctv_review.store import Store
-
-        try:
-            with Store(self.db_path, user=self.user) as store:
-                written = export(
-                    store,
-                    self.template,
-                    self.fmt,
-                    self.out,
-                    progress=self.signals.progress.emit,
-                    **self.options,
-                )
-        except UserFacingError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:
-            traceback.print_exc()
-            self.signals.failed.emit(f"The export failed unexpectedly: {exc}")
-        else:
-            self.signals.finished.emit([str(p) for p in written])
+    return work
 
 
 class ExportDialog(QDialog):
     exported = Signal(list)  # the paths written (str)
 
-    def __init__(self, store, template, parent: QWidget | None = None, case_ids: Iterable[int] | None = None):
+    def __init__(
+        self,
+        session: ReviewSession,
+        parent: QWidget | None = None,
+        case_ids: Iterable[int] | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.store = store
-        self.template = template
+        self.session = session
         self.case_ids = list(case_ids) if case_ids is not None else None
         self.written: list[Path] = []
         self.error = ""
-        self._job: _ExportJob | None = None
+        self._job: tasks.Task | None = None
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
 
@@ -156,13 +143,13 @@ class ExportDialog(QDialog):
         self.progress.setVisible(False)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
-        self.open_button = self.buttons.addButton("Show in folder", QDialogButtonBox.ActionRole)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button = self.buttons.addButton("Show in folder", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button.setVisible(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.Close)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.export_button.setDefault(True)
         # The box's accepted() is not connected, so Export does not close the dialog.
         self.export_button.clicked.connect(self.start_export)
@@ -198,7 +185,7 @@ class ExportDialog(QDialog):
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _wrap(layout) -> QWidget:
+    def _wrap(layout: QLayout) -> QWidget:
         widget = QWidget()
         layout.setContentsMargins(0, 0, 0, 0)
         widget.setLayout(layout)
@@ -206,8 +193,8 @@ class ExportDialog(QDialog):
 
     def _date_bounds(self) -> tuple[date, date]:
         try:
-            dates = [c.detention_date for c in self.store.list_cases() if c.detention_date]
-        except Exception:
+            dates = [c.detention_date for c in self.session.list_cases() if c.detention_date]
+        except StoreError:
             dates = []
         today = date.today()
         return (min(dates), max(dates)) if dates else (today.replace(day=1), today)
@@ -225,7 +212,9 @@ class ExportDialog(QDialog):
         self.destination_edit.setText(str(path))
 
     def _default_destination(self) -> Path:
-        folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
         name = f"cctv-review-export-{date.today().isoformat()}"
         return destination(self.fmt, Path(folder) / name)
 
@@ -278,12 +267,13 @@ class ExportDialog(QDialog):
         self.written, self.error = [], ""
         self._set_busy(True)
         self.status_label.setText("Exporting…")
-        job = _ExportJob(Path(self.store.path), self.store.user, self.template, self.fmt, out, self.options())
-        job.signals.progress.connect(self._on_progress)
-        job.signals.finished.connect(self._on_finished)
-        job.signals.failed.connect(self._on_failed)
-        self._job = job
-        QThreadPool.globalInstance().start(job)
+        self._job = tasks.run_task(
+            export_job(self.session, self.fmt, out, self.options()),
+            context="exporting",
+            on_progress=self._on_progress,
+            on_done=self._on_finished,
+            on_failed=self._on_failed,
+        )
 
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -346,7 +336,7 @@ class ExportDialog(QDialog):
             return
         super().reject()
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.running:
             event.ignore()
             return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,8 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from cctv_review import palette
-from cctv_review.domain import Finding, FindingLevel, format_ms
+from cctv_review.changes import Changes
+from cctv_review.domain import Clip, Finding, FindingLevel, format_ms
 from cctv_review.store import StoreError
+from cctv_review.template import Template, Theme
+from cctv_review.ui.services import ReviewSession
 
 # The one palette (cctv_review/palette.py) gives the colours; tests/test_palette.py checks.
 LEVEL_COLOURS = {level: QColor(palette.finding_colour(level)) for level in FindingLevel}
@@ -38,7 +43,7 @@ def level_colour(level: FindingLevel | str) -> QColor:
 class ThemeCombo(QComboBox):
     """Theme chooser: typing a theme's key letter (shown in brackets) selects it."""
 
-    def __init__(self, themes, parent=None):
+    def __init__(self, themes: Iterable[Theme], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keys = {}
         for theme in themes:
@@ -47,12 +52,13 @@ class ThemeCombo(QComboBox):
             if theme.key:
                 self._keys[theme.key.upper()] = self.count() - 1
 
-    def keyPressEvent(self, event):
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text().upper()
         if (
             len(text) == 1
             and text in self._keys
-            and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier)
+            and not event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         ):
             self.setCurrentIndex(self._keys[text])
             return
@@ -64,14 +70,14 @@ class FindingEditor(QDialog):
 
     def __init__(
         self,
-        template,
+        template: Template,
         *,
         where: str,
         finding: Finding | None = None,
         can_capture: bool = False,
         default_theme: str = "",
-        parent=None,
-    ):
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit finding" if finding else "Add finding")
         self.setObjectName("findingEditor")
@@ -104,12 +110,14 @@ class FindingEditor(QDialog):
         hint = QLabel("Ctrl+Enter saves, Esc cancels.")
         hint.setStyleSheet("color:#666")
         layout.addWidget(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(key), self, activated=self.accept)
+            QShortcut(QKeySequence(key), self).activated.connect(self.accept)
         from cctv_review.ui.review_form import CtrlEnter
 
         self._ctrl_enter = CtrlEnter(self.note, self.accept)
@@ -142,7 +150,7 @@ class FindingsPanel(QWidget):
 
     COLUMNS = ("Time", "Theme", "Level", "Note")
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         layout = QVBoxLayout(self)
@@ -162,11 +170,11 @@ class FindingsPanel(QWidget):
         self.tree.setHeaderLabels(list(self.COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setUniformRowHeights(True)
-        self.tree.setTextElideMode(Qt.ElideRight)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in enumerate((128, 140, 140)):
             self.tree.setColumnWidth(column, width)
@@ -176,55 +184,82 @@ class FindingsPanel(QWidget):
         self.add_button.clicked.connect(self.addRequested)
         self.edit_button.clicked.connect(self._edit_selected)
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
-        QShortcut(
-            QKeySequence.Delete,
-            self.tree,
-            activated=lambda: self.delete_selected(),
-            context=Qt.WidgetShortcut,
-        )
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(lambda: self.delete_selected())
         session.caseOpened.connect(lambda _c: self.refresh())
-        session.findingsChanged.connect(self.refresh)
-        session.caseChanged.connect(lambda _c: self._update_buttons())
+        session.changed.connect(self._changed)
         self.findings: list[Finding] = []
         self.refresh()
 
+    def _changed(self, changes: Changes) -> None:
+        """Update only the rows of the findings a write touched (from the session's memory: no SQL)."""
+        case_id = self.session.case_id
+        if case_id is not None and case_id in changes.cases:
+            self._update_buttons()
+        if changes.clips:
+            self.refresh()  # times and camera names depend on the clips
+            return
+        if not changes.findings:
+            return
+        selected = self.selected_id()
+        self.findings = self.session.findings()
+        order = {f.id: i for i, f in enumerate(self.findings)}
+        clips = {c.id: c for c in self.session.clips()}
+        for finding_id in changes.findings:  # out first, then back in ascending order: right places
+            old = self.item_for(finding_id)
+            if old is not None:
+                self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(old))
+        for index in sorted(order[i] for i in changes.findings if i in order):
+            finding = self.findings[index]
+            item = self._item(finding, clips)
+            self.tree.insertTopLevelItem(index, item)
+            item.setSelected(finding.id == selected)
+        self._update_title()
+
     def refresh(self) -> None:
+        """Show the open case's findings afresh (on opening a case)."""
         selected = self.selected_id()
         self.tree.clear()
         self.findings = self.session.findings()
         clips = {c.id: c for c in self.session.clips()}
-        template = self.session.template
         for finding in self.findings:
-            clip = clips.get(finding.clip_id)
-            when = format_ms(finding.position_ms, with_millis=False)
-            wall = clip.recorded_at(finding.position_ms) if clip else None
-            time_text = when
-            if wall:
-                time_text = wall.astimezone().strftime("%H:%M:%S")
-            if clip and len(clips) > 1:
-                time_text += f" {clip.camera}"
-            item = QTreeWidgetItem(
-                [
-                    time_text,
-                    template.theme_label(finding.theme),
-                    finding.level.label,
-                    finding.note.replace("\n", " "),
-                ]
-            )
-            item.setData(0, Qt.UserRole, finding.id)
-            item.setForeground(2, level_colour(finding.level))
-            item.setToolTip(
-                0,
-                f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
-                + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
-            )
-            item.setToolTip(1, template.theme_label(finding.theme))
-            item.setToolTip(
-                3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else "")
-            )
+            item = self._item(finding, clips)
             self.tree.addTopLevelItem(item)
             if finding.id == selected:
                 item.setSelected(True)
+        self._update_title()
+
+    def _item(self, finding: Finding, clips: dict[int | None, Clip]) -> QTreeWidgetItem:
+        template = self.session.template
+        clip = clips.get(finding.clip_id)
+        when = format_ms(finding.position_ms, with_millis=False)
+        wall = clip.recorded_at(finding.position_ms) if clip else None
+        time_text = when
+        if wall:
+            time_text = wall.astimezone().strftime("%H:%M:%S")
+        if clip and len(clips) > 1:
+            time_text += f" {clip.camera}"
+        item = QTreeWidgetItem(
+            [
+                time_text,
+                template.theme_label(finding.theme),
+                finding.level.label,
+                finding.note.replace("\n", " "),
+            ]
+        )
+        item.setData(0, Qt.ItemDataRole.UserRole, finding.id)
+        item.setForeground(2, level_colour(finding.level))
+        item.setToolTip(
+            0,
+            f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
+            + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
+        )
+        item.setToolTip(1, template.theme_label(finding.theme))
+        item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
+        return item
+
+    def _update_title(self) -> None:
         n = len(self.findings)
         self.title.setText(
             f"Findings ({n})" if n else "Findings — none yet. Press F at a moment worth noting."
@@ -240,7 +275,7 @@ class FindingsPanel(QWidget):
 
     def selected_id(self) -> int | None:
         items = self.tree.selectedItems()
-        return items[0].data(0, Qt.UserRole) if items else None
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
 
     def finding(self, finding_id: int) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -248,12 +283,12 @@ class FindingsPanel(QWidget):
     def item_for(self, finding_id: int) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.UserRole) == finding_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == finding_id:
                 return item
         return None
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        finding = self.finding(item.data(0, Qt.UserRole))
+        finding = self.finding(item.data(0, Qt.ItemDataRole.UserRole))
         if finding is not None:
             self.seekRequested.emit(finding.clip_id, finding.position_ms)
 
@@ -263,8 +298,9 @@ class FindingsPanel(QWidget):
             self.editRequested.emit(finding_id)
 
     def delete_selected(self, confirm: bool = True) -> bool:
-        finding = self.finding(self.selected_id()) if self.selected_id() is not None else None
-        if finding is None or self.session.locked:
+        selected = self.selected_id()
+        finding = self.finding(selected) if selected is not None else None
+        if finding is None or finding.id is None or self.session.locked:
             return False
         if confirm:
             answer = QMessageBox.question(
@@ -273,10 +309,10 @@ class FindingsPanel(QWidget):
                 f"Delete the finding at {format_ms(finding.position_ms, False)} "
                 f"({self.session.template.theme_label(finding.theme)})?\n\n"
                 "The deletion is recorded in the audit trail.",
-                QMessageBox.Yes | QMessageBox.No,
-                QMessageBox.No,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
-            if answer != QMessageBox.Yes:
+            if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
             self.session.delete_finding(finding.id)

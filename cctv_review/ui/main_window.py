@@ -1,52 +1,68 @@
-"""The main window: case list, case workspace (player | form + findings), summary."""
+"""The main window: case list, case workspace (player | form + findings), summary.
+
+The window lays the views out and handles the case itself (open, new,
+complete, reopen); the rest lives where a newcomer would look for it:
+
+* :mod:`cctv_review.ui.actions`: menus, toolbar and their actions;
+* :mod:`cctv_review.ui.findings_controller`: adding and editing findings,
+  stills, timeline markers;
+* :mod:`cctv_review.ui.footage_controller`: adding clips, activity scans,
+  where the reviewer left off;
+* :mod:`cctv_review.ui.shortcuts`: the one table of keys; playback keys are
+  bound to the player widget itself.
+
+Views refresh from :attr:`ReviewSession.changed` (what a write touched): the
+header when the open case or its answers change, the status bar when the
+current clip does, the summary only when it is shown (a hidden summary marks
+itself stale and is recomputed when its tab is opened).
+"""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QSplitter,
-    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from cctv_review.changes import Changes
 from cctv_review.domain import CASE_FLAGS, CaseStatus, format_ms
-from cctv_review.store import CaseLocked, CompletionRefused, StoreError
-from cctv_review.ui import workers
+from cctv_review.store import CompletionRefused, StoreError
+from cctv_review.ui import tasks
+from cctv_review.ui.actions import build_actions
 from cctv_review.ui.case_list import CaseListWidget
-from cctv_review.ui.findings import FindingEditor, FindingsPanel, level_colour
+from cctv_review.ui.findings import FindingEditor, FindingsPanel
+from cctv_review.ui.findings_controller import FindingsController
+from cctv_review.ui.footage_controller import POSITION_SAVE_MS, FootageController
 from cctv_review.ui.player_widget import PlayerWidget
 from cctv_review.ui.review_form import ReviewForm
 from cctv_review.ui.services import ReviewSession
-from cctv_review.ui.shortcuts import SHORTCUTS, ShortcutsDialog, display_keys, install_shortcuts, spec_for
+from cctv_review.ui.shortcuts import ShortcutsDialog, install_shortcuts
 from cctv_review.ui.summary_view import SummaryView
-from cctv_review.ui.timeline import Marker
 
-#: While playing, the position is saved this often (it is also saved on pause, seek, clip change, close).
-POSITION_SAVE_MS = 3000
+__all__ = ["POSITION_SAVE_MS", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: ReviewSession, parent=None, restore: bool = True):
+    """The application window over one :class:`ReviewSession`."""
+
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None, restore: bool = True) -> None:
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("cctv-review")
         self.setObjectName("mainWindow")
         self.title_suffix = ""
         self.message_box: QMessageBox | None = None
-        self.finding_editor: FindingEditor | None = None
-        self.scans: dict[int, object] = {}
-        self._played_clips: set[int] = set()
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self._summary_stale = True
+        self._shut = False
 
         # -- widgets -----------------------------------------------------------
         self.case_list = CaseListWidget(session)
@@ -60,13 +76,13 @@ class MainWindow(QMainWindow):
         self.case_header.setStyleSheet("font-size:12pt; font-weight:600; padding:2px 4px")
         self.case_header.setWordWrap(True)
 
-        self.side_splitter = QSplitter(Qt.Vertical)
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical)
         self.side_splitter.setObjectName("sideSplitter")
         self.side_splitter.addWidget(self.form)
         self.side_splitter.addWidget(self.findings)
         self.side_splitter.setStretchFactor(0, 3)
         self.side_splitter.setStretchFactor(1, 1)
-        self.work_splitter = QSplitter(Qt.Horizontal)
+        self.work_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.work_splitter.setObjectName("workSplitter")
         self.work_splitter.addWidget(self.player)
         self.work_splitter.addWidget(self.side_splitter)
@@ -83,7 +99,7 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(workspace, "Case workspace")
         self.tabs.addTab(self.summary, "Summary")
-        self.main_splitter = QSplitter(Qt.Horizontal)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.case_list)
         self.main_splitter.addWidget(self.tabs)
@@ -107,8 +123,21 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
         self.position_label.setStyleSheet("font-family: monospace")
 
-        self._build_actions()
-        self.shortcuts = install_shortcuts(self, self.player, self)
+        # -- the parts -----------------------------------------------------------------
+        self.footage = FootageController(
+            session, self.player, self, inform=self.inform, show_problem=self.show_problem, status=self.status
+        )
+        self.findings_ctl = FindingsController(
+            session,
+            self.findings,
+            self.player,
+            self,
+            inform=self.inform,
+            show_problem=self.show_problem,
+            status=self.status,
+        )
+        self.window_actions = build_actions(self)
+        self.shortcuts = install_shortcuts(self.player, self, self)
 
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
@@ -118,27 +147,15 @@ class MainWindow(QMainWindow):
             lambda fill: fill(format_ms(self.player.position_ms, False)) if self.player.clip else None
         )
         self.findings.seekRequested.connect(self.seek_to)
-        self.findings.addRequested.connect(self.add_finding)
-        self.findings.editRequested.connect(self.edit_finding)
         self.findings.problem.connect(self.show_problem)
         self.player.positionChanged.connect(self._update_status)
-        self.player.clipChanged.connect(self._clip_changed)
+        self.player.clipChanged.connect(lambda _clip: self._update_status())
         self.player.speedChanged.connect(lambda s: self.speed_label.setText(f"{s:g}x"))
         self.player.stateChanged.connect(self._state_changed)
-        self.player.savePointReached.connect(self.save_position)
-        self.player.clipFailed.connect(
-            lambda m: self.statusBar().showMessage("This clip could not be played.", 8000)
-        )
-        self.player.warning.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.player.timeline.markerClicked.connect(self._marker_clicked)
-        self.player.scan_cancel.clicked.connect(self._cancel_current_scan)
-        session.findingsChanged.connect(self._update_markers)
-        session.caseChanged.connect(lambda _c: self._update_header())
-        session.answersChanged.connect(self._update_header)
-        session.casesChanged.connect(self.summary.refresh)
-        self.position_timer = QTimer(self)
-        self.position_timer.setInterval(POSITION_SAVE_MS)
-        self.position_timer.timeout.connect(self.save_position)
+        self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))
+        self.player.warning.connect(lambda text: self.status(text, 10000))
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_summary_if_shown())
+        session.changed.connect(self._changed)
 
         self._default_size()
         self._restore_layout()
@@ -147,103 +164,31 @@ class MainWindow(QMainWindow):
         if restore:
             self.restore_last_case()
 
-    # -- actions and menus -------------------------------------------------------------
-    def _action(self, text: str, slot, command: str | None = None, icon=None) -> QAction:
-        action = QAction(text, self)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        if command:
-            spec = spec_for(command)
-            if spec.scope == "menu":
-                action.setShortcuts([QKeySequence(k) for k in spec.keys])
-            else:
-                # The key itself is a QShortcut (see shortcuts.py); show it in the menu.
-                action.setText(f"{text}\t{display_keys(spec)}")
-                action.setIconText(text.replace("&", ""))
-                action.setToolTip(f"{text.replace('&', '')} ({display_keys(spec)})")
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
-
-    def _build_actions(self) -> None:
-        S = QStyle
-        self.new_case_action = self._action("&New case…", self.new_case, "new_case", S.SP_FileIcon)
-        self.add_clip_action = self._action("&Add clip…", self.add_clip, "add_clip", S.SP_DialogOpenButton)
-        self.export_action = self._action("&Export…", self.export, icon=S.SP_DialogSaveButton)
-        self.quit_action = self._action("&Quit", self.close)
-        self.quit_action.setShortcut(QKeySequence.Quit)
-        self.complete_action = self._action(
-            "&Complete case", self.complete_case, "complete_case", S.SP_DialogApplyButton
-        )
-        self.reopen_action = self._action("&Reopen case…", self.reopen_case)
-        self.add_finding_action = self._action(
-            "Add &finding", self.add_finding, "add_finding", S.SP_FileDialogDetailedView
-        )
-        self.find_case_action = self._action("&Find case…", self.find_case, "find_case")
-        self.workspace_action = self._action(
-            "Case &workspace", lambda: self.tabs.setCurrentIndex(0), "show_workspace"
-        )
-        self.summary_action = self._action(
-            "&Summary", self.show_summary, "show_summary", S.SP_FileDialogInfoView
-        )
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "show_shortcuts")
-        self.about_action = self._action("&About cctv-review", self.about)
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        for a in (self.new_case_action, self.add_clip_action, self.export_action):
-            file_menu.addAction(a)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        case_menu = menu.addMenu("&Case")
-        for a in (self.add_finding_action, self.complete_action, self.reopen_action):
-            case_menu.addAction(a)
-        play_menu = menu.addMenu("&Playback")
-        self.play_action = None
-        for spec in SHORTCUTS:
-            if spec.scope != "player":
-                continue
-            method = getattr(self, spec.command)
-            slot = method if spec.argument is None else (lambda m=method, a=spec.argument: m(a))
-            action = self._action(spec.description, slot)
-            action.setText(f"{spec.description}\t{display_keys(spec)}")
-            action.setIconText(spec.description)
-            action.setToolTip(f"{spec.description} ({display_keys(spec)})")
-            play_menu.addAction(action)
-            if spec.command == "toggle_play":
-                self.play_action = action
-                action.setIcon(self.style().standardIcon(S.SP_MediaPlay))
-        view_menu = menu.addMenu("&View")
-        for a in (self.workspace_action, self.summary_action, self.find_case_action):
-            view_menu.addAction(a)
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self.about_action)
-
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        toolbar.setFocusPolicy(Qt.NoFocus)
-        for a in (
-            self.new_case_action,
-            self.add_clip_action,
-            self.play_action,
-            self.add_finding_action,
-            self.complete_action,
-            self.summary_action,
-            self.export_action,
-        ):
-            toolbar.addAction(a)
-        for child in toolbar.findChildren(QWidget):
-            child.setFocusPolicy(Qt.NoFocus)
+    @property
+    def finding_editor(self) -> FindingEditor | None:
+        """The finding editor while it is open."""
+        return self.findings_ctl.editor
 
     def _update_actions(self) -> None:
-        case = self.session.case
-        open_ = case is not None
-        locked = self.session.locked
-        self.add_clip_action.setEnabled(open_)
-        self.complete_action.setEnabled(open_ and not locked)
-        self.reopen_action.setEnabled(open_ and locked)
-        self.add_finding_action.setEnabled(open_ and not locked)
+        self.window_actions.update(self.session.case is not None, self.session.locked)
+
+    # -- what changed ------------------------------------------------------------------
+    def _changed(self, changes: Changes) -> None:
+        """Refresh what this window shows of a write: header, status bar, summary."""
+        case_id = self.session.case_id
+        if case_id is not None and (case_id in changes.cases or case_id in changes.answers):
+            self._update_header()
+        clip = self.player.clip
+        if clip is not None and clip.id in changes.clips:
+            self._update_status()
+        if changes.case_list:
+            self._summary_stale = True
+            self._refresh_summary_if_shown()
+
+    def _refresh_summary_if_shown(self) -> None:
+        if self._summary_stale and self.tabs.currentWidget() is self.summary:
+            self._summary_stale = False
+            self.summary.refresh()
 
     # -- layout memory ---------------------------------------------------------------
     def _default_size(self) -> None:
@@ -284,49 +229,33 @@ class MainWindow(QMainWindow):
         case_id = self.session.last_case_id()
         if case_id is not None:
             self.open_case(case_id)
-        else:
-            cases = self.session.list_cases()
-            if cases:
-                self.case_list.select_case(None)
+        elif self.session.list_cases():
+            self.case_list.select_case(None)
 
     def open_case(self, case_id: int | None) -> None:
         if case_id == self.session.case_id and case_id is not None:
             return
         self.form.flush()
-        self.save_position()
+        self.footage.save_position()
         self.player.pause()
         try:
             case = self.session.open_case(case_id)
         except StoreError as exc:
             self.show_problem(str(exc))
             return
-        self._played_clips.clear()
         self.tabs.setCurrentIndex(0)
-        self._load_clips(restore_position=True)
+        self.footage.case_opened()
         self._update_header()
         self._update_actions()
         if case is not None:
             self.player.surface.setFocus()
-
-    def _load_clips(self, restore_position: bool = False, select_clip_id: int | None = None) -> None:
-        clips = self.session.clips()
-        self.player.set_clips(clips)
-        if not clips:
-            self._update_markers()
-            return
-        clip_id, position = self.session.last_position() if restore_position else (select_clip_id, 0)
-        clip = next((c for c in clips if c.id == clip_id), None)
-        if clip is None and self.player.clip is not None and not restore_position:
-            return
-        if clip is None:
-            clip, position = clips[0], 0
-        self.player.load_clip(clip, position)
 
     def _update_header(self) -> None:
         case = self.session.case
         if case is None:
             self.case_header.setText("No case open — choose one from the list, or File > New case.")
             self.setWindowTitle("cctv-review" + self.title_suffix)
+            self._update_actions()
             return
         bits = [case.reference]
         if case.custody_suite:
@@ -348,15 +277,15 @@ class MainWindow(QMainWindow):
     def new_case(self) -> None:
         from cctv_review.ui.dialogs import NewCaseDialog
 
-        dialog = NewCaseDialog(self.session.suites(), self.session.store.user, self)
-        if dialog.exec() != NewCaseDialog.Accepted:
+        dialog = NewCaseDialog(self.session.suites(), self.session.user, self)
+        if dialog.exec() != NewCaseDialog.DialogCode.Accepted:
             return
         try:
-            case = self.session.add_case(**dialog.values())
+            changes = self.session.add_case(**dialog.values())
         except StoreError as exc:
             self.show_problem(str(exc))
             return
-        self.open_case(case.id)
+        self.open_case(self.session.added_id(changes.cases_added))
 
     def find_case(self) -> None:
         self.case_list.search.setFocus()
@@ -367,9 +296,9 @@ class MainWindow(QMainWindow):
             return False
         self.form.flush()
         try:
-            case = self.session.complete()
+            self.session.complete()
         except CompletionRefused as exc:
-            self.inform("Case not complete yet", str(exc), QMessageBox.Warning)
+            self.inform("Case not complete yet", str(exc), QMessageBox.Icon.Warning)
             missing = self.session.template.missing_required(self.session.answers())
             if missing:
                 self.form.show_question(missing[0].id)
@@ -377,7 +306,9 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             self.show_problem(str(exc))
             return False
-        self.statusBar().showMessage(f"Case {case.reference} completed: {case.outcome.label}.", 8000)
+        case = self.session.case
+        assert case is not None and case.outcome is not None
+        self.status(f"Case {case.reference} completed: {case.outcome.label}.", 8000)
         self._update_actions()
         return True
 
@@ -390,149 +321,69 @@ class MainWindow(QMainWindow):
         )
         if not ok:
             return
-        self.session.reopen(reason)
-        self.statusBar().showMessage(f"Case {case.reference} reopened.", 5000)
-        self._update_actions()
-
-    # -- clips -------------------------------------------------------------------------
-    def add_clip(self) -> None:
-        if self.session.case is None:
-            self.show_problem("Open a case first, then add its clips.")
-            return
-        from cctv_review.ui.dialogs import AddClipDialog
-
-        dialog = AddClipDialog(self, self.session.store.setting("last_clip_folder", "") or "")
-        if dialog.exec() != AddClipDialog.Accepted:
-            return
-        values = dialog.values()
-        self.session.store.set_setting("last_clip_folder", str(Path(values["path"]).parent))
-        self.start_add_clip(**values)
-
-    def start_add_clip(self, path: str, camera: str, recorded_start=None) -> workers.Task:
-        """Probe and hash the file in a worker, with a progress dialog that can cancel."""
-        session = self.session
-        progress = QProgressDialog(f"Checking and fingerprinting {Path(path).name}…", "Cancel", 0, 100, self)
-        progress.setWindowTitle("Adding clip")
-        progress.setWindowModality(Qt.WindowModal)
-        progress.setMinimumDuration(300)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        task = workers.Task(
-            lambda prog, cancel: session.add_clip_file(
-                path, camera, recorded_start, progress=prog, cancel=cancel
-            )
-        )
-        task.signals.progress.connect(lambda f: progress.setValue(int(f * 100)))
-        progress.canceled.connect(task.cancel)
-
-        def done(clip) -> None:
-            progress.close()
-            session.clipsChanged.emit()
-            self.statusBar().showMessage(f"Added {clip.camera} ({format_ms(clip.duration_ms, False)}).", 6000)
-            self._load_clips(select_clip_id=clip.id)
-            if self.player.clip is None or self.player.failed:
-                self.player.load_clip(clip)
-
-        def failed(message: str) -> None:
-            progress.close()
-            self.inform("Clip not added", message, QMessageBox.Warning)
-
-        def cancelled() -> None:
-            progress.close()
-            self.statusBar().showMessage("Adding the clip was cancelled; nothing was stored.", 6000)
-
-        task.signals.finished.connect(done)
-        task.signals.failed.connect(failed)
-        task.signals.cancelled.connect(cancelled)
-        self.clip_task = task
-        return workers.start(task)
-
-    def _clip_changed(self, clip) -> None:
-        self._update_markers()
-        self._update_status()
-        if clip is None:
-            self.player.show_scan_progress(None)
-            return
-        activity = self.session.activity(clip.id)
-        if activity is not None:
-            self.player.set_activity(activity.bin_ms, activity.scores)
-            self.player.show_scan_progress(None)
-        else:
-            self._start_scan(clip)
-
-    def _start_scan(self, clip) -> None:
-        """Find activity once per clip, in a worker thread; the result is stored with the clip."""
-        if clip.id in self.scans:
-            self.player.show_scan_progress(0.0)
-            return
-        from cctv_review.video.qt import ActivityScan
-
-        scan = ActivityScan(clip.path, self)
-        self.scans[clip.id] = scan
-        clip_id = clip.id
-
-        def current() -> bool:
-            return self.player.clip is not None and self.player.clip.id == clip_id
-
-        def progress(f: float) -> None:
-            if current():
-                self.player.show_scan_progress(f)
-
-        def finished(result) -> None:
-            try:
-                self.session.save_activity(clip_id, result.bin_ms, result.scores)
-            except StoreError as exc:
-                self.show_problem(str(exc))
-            if current():
-                self.player.set_activity(result.bin_ms, result.scores)
-
-        def ended() -> None:
-            self.scans.pop(clip_id, None)
-            if current():
-                self.player.show_scan_progress(None)
-            scan.deleteLater()
-
-        scan.progress.connect(progress)
-        scan.finished_ok.connect(finished)
-        scan.failed.connect(lambda m: self.statusBar().showMessage(f"Activity not found: {m}", 8000))
-        scan.cancelled.connect(lambda: self.statusBar().showMessage("Finding activity was cancelled.", 5000))
-        scan.finished.connect(ended)
-        self.player.show_scan_progress(0.0)
-        scan.start()
-
-    def _cancel_current_scan(self) -> None:
-        clip = self.player.clip
-        if clip is not None and clip.id in self.scans:
-            self.scans[clip.id].cancel()
-
-    # -- position memory -------------------------------------------------------------
-    def save_position(self) -> None:
-        clip = self.player.clip
-        if self.session.case is None or clip is None or clip.case_id != self.session.case_id:
-            return
         try:
-            self.session.save_position(clip.id, self.player.position_ms)
+            self.session.reopen(reason)
         except StoreError as exc:
             self.show_problem(str(exc))
+            return
+        self.status(f"Case {case.reference} reopened.", 5000)
+        self._update_actions()
+
+    # -- window commands (keys of scope "window" and menus) -------------------------------
+    def add_finding(self) -> None:
+        """F: pause and add a finding at this moment."""
+        self.findings_ctl.add_finding()
+
+    def focus_video(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def seek_to(self, clip_id: int | None, position_ms: int) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.footage.seek_to(clip_id, position_ms)
+
+    def show_workspace(self) -> None:
+        self.tabs.setCurrentIndex(0)
+
+    def show_summary(self) -> None:
+        self.form.flush()
+        self._summary_stale = True
+        if self.tabs.currentWidget() is self.summary:
+            self._refresh_summary_if_shown()
+        else:
+            self.tabs.setCurrentWidget(self.summary)  # refreshes it (currentChanged)
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+
+    def export(self) -> None:
+        from cctv_review.ui.export_dialog import ExportDialog
+
+        self.form.flush()
+        # With the case list filtered, the dialog offers "only these cases".
+        dialog = ExportDialog(self.session, parent=self, case_ids=self.case_list.filtered_case_ids())
+        dialog.exec()
+
+    def about(self) -> None:
+        from cctv_review import __version__
+
+        self.inform(
+            "About cctv-review",
+            f"cctv-review {__version__}\n\nReview police custody CCTV and record what it teaches.\n"
+            f"Database: {self.session.store_path}",
+        )
+
+    # -- status bar ------------------------------------------------------------------------
+    def status(self, text: str, timeout_ms: int = 0) -> None:
+        """A passing message in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
 
     def _state_changed(self, playing: bool) -> None:
-        if playing:
-            self.position_timer.start()
-            clip = self.player.clip
-            if clip is not None and clip.id not in self._played_clips:
-                self._played_clips.add(clip.id)
-                try:
-                    self.session.record_clip_played(clip.id)
-                except StoreError:
-                    pass
-        else:
-            self.position_timer.stop()
-        if self.play_action is not None:
-            icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
-            self.play_action.setIcon(self.style().standardIcon(icon))
+        self.window_actions.show_playing(playing, self)
         self._update_status()
 
-    def _update_status(self, *_args) -> None:
+    def _update_status(self, *_args: object) -> None:
         clip = self.player.clip
         if clip is None:
             self.clip_label.setText("No clip")
@@ -548,268 +399,34 @@ class MainWindow(QMainWindow):
         )
         self.speed_label.setText(f"{self.player.speed:g}x" + (" ▶" if self.player.playing else ""))
 
-    # -- playback commands (keyboard shortcuts and menus) --------------------------------
-    def toggle_play(self) -> None:
-        self.player.toggle_play()
-
-    def step(self, delta: int) -> None:
-        self.player.step(delta)
-
-    def jump(self, seconds: float) -> None:
-        self.player.jump(seconds)
-
-    def shuttle_forward(self) -> None:
-        self.player.shuttle_forward()
-
-    def shuttle_stop(self) -> None:
-        self.player.shuttle_stop()
-
-    def shuttle_back(self) -> None:
-        self.player.shuttle_back()
-
-    def set_speed(self, speed: float) -> None:
-        self.player.set_speed(speed)
-
-    def next_activity(self) -> None:
-        if not self.player.scores:
-            self.statusBar().showMessage("Activity has not been found in this clip yet.", 4000)
-        self.player.next_activity()
-
-    def previous_activity(self) -> None:
-        self.player.previous_activity()
-
-    def focus_video(self) -> None:
-        self.tabs.setCurrentIndex(0)
-        self.player.surface.setFocus(Qt.ShortcutFocusReason)
-
-    def seek_to(self, clip_id, position_ms: int) -> None:
-        self.tabs.setCurrentIndex(0)
-        if clip_id is None:
-            return
-        if self.player.clip is not None and self.player.clip.id == clip_id and not self.player.failed:
-            self.player.pause()
-            self.player.seek(position_ms)
-        else:
-            clip = next((c for c in self.player.clips if c.id == clip_id), None)
-            if clip is not None:
-                self.player.load_clip(clip, position_ms)
-        self.player.surface.setFocus()
-
-    # -- findings --------------------------------------------------------------------------
-    def _update_markers(self) -> None:
-        clip = self.player.clip
-        if clip is None:
-            self.player.timeline.set_markers([])
-            return
-        template = self.session.template
-        self.player.timeline.set_markers(
-            [
-                Marker(
-                    f.id,
-                    f.position_ms,
-                    level_colour(f.level),
-                    f"{template.theme_label(f.theme)} — {f.level.label}" + (f": {f.note}" if f.note else ""),
-                )
-                for f in self.session.findings()
-                if f.clip_id == clip.id
-            ]
-        )
-
-    def _marker_clicked(self, finding_id: int, _position_ms: int) -> None:
-        self.player.pause()
-        item = self.findings.item_for(finding_id)
-        if item is not None:
-            self.findings.tree.setCurrentItem(item)
-
-    def _where(self, clip, position_ms: int) -> str:
-        if clip is None:
-            return "No clip: the finding will have no time in the footage."
-        text = f"{clip.camera} at {format_ms(position_ms)}"
-        wall = clip.recorded_at(position_ms)
-        if wall:
-            text += f" (recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')})"
-        return text
-
-    def add_finding(self) -> None:
-        if self.session.case is None:
-            self.statusBar().showMessage("Open a case to add findings.", 4000)
-            return
-        if self.session.locked:
-            self.inform(
-                "Case is complete",
-                f"Case {self.session.case.reference} is complete. Reopen it (Case > Reopen) to add findings.",
-            )
-            return
-        if self.finding_editor is not None and self.finding_editor.isVisible():
-            return
-        self.player.pause()
-        clip = self.player.clip if self.player.ready else None
-        position = self.player.position_ms if clip else 0
-        frame_index = self.player.current_frame_index()
-        editor = FindingEditor(
-            self.session.template,
-            where=self._where(clip, position),
-            can_capture=frame_index is not None,
-            parent=self,
-        )
-        self.finding_editor = editor
-
-        def finished(result: int) -> None:
-            self.finding_editor = None
-            if result != FindingEditor.Accepted:
-                self.player.surface.setFocus()
-                return
-            values = editor.values()
-            try:
-                # Saved at once: what the reviewer typed never waits on the video.
-                finding = self.session.add_finding(
-                    values["theme"], values["level"], values["note"], clip.id if clip else None, position
-                )
-            except (StoreError, CaseLocked) as exc:
-                self.show_problem(str(exc))
-            else:
-                if editor.capture.isChecked() and frame_index is not None and clip is not None:
-                    self._capture_still(finding.id, frame_index, clip, position)
-            self.player.surface.setFocus()
-
-        editor.finished.connect(finished)
-        editor.open()
-
-    def _capture_still(self, finding_id: int, frame_index: int, clip, position_ms: int) -> None:
-        """Decode frame ``frame_index`` again at full resolution (not the possibly
-        reduced display image) in a worker, save it as a captioned PNG and attach
-        it to the finding.  The GUI thread never decodes."""
-        from cctv_review.paths import stills_dir
-        from cctv_review.ui import workers
-        from cctv_review.video.reader import FrameReader
-        from cctv_review.video.still import save_still
-
-        case = self.session.case
-        folder = self.session.stills_dir or stills_dir(self.session.store.path)
-        safe_ref = re.sub(r"[^A-Za-z0-9._-]+", "_", case.reference)
-        out = Path(folder) / f"{safe_ref}-clip{clip.id}-{position_ms:09d}.png"
-        info = self.player.player.info if clip is self.player.clip else None
-        reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
-
-        def work(_progress, _cancel) -> str:  # worker thread
-            with FrameReader(clip.path, info) as reader:
-                image = reader.read_at_frame(int(frame_index)).image
-            return str(
-                save_still(
-                    image,
-                    out,
-                    case_reference=reference,
-                    camera=camera,
-                    clip_ms=position_ms,
-                    recorded_at=recorded_at,
-                )
-            )
-
-        def attach(path: str) -> None:
-            try:
-                self.session.update_finding(finding_id, still_path=path)
-            except (StoreError, CaseLocked) as exc:
-                self.show_problem(f"The still was saved to {path} but could not be attached: {exc}")
-
-        task = workers.Task(work)
-        task.signals.finished.connect(attach)
-        task.signals.failed.connect(
-            lambda message: self.show_problem(
-                f"The still could not be made: {message} The finding is saved without it."
-            )
-        )
-        self.still_task = workers.start(task)
-
-    def edit_finding(self, finding_id: int) -> None:
-        finding = self.findings.finding(finding_id)
-        if finding is None or self.session.locked:
-            return
-        clip = next((c for c in self.player.clips if c.id == finding.clip_id), None)
-        editor = FindingEditor(
-            self.session.template, where=self._where(clip, finding.position_ms), finding=finding, parent=self
-        )
-        self.finding_editor = editor
-
-        def finished(result: int) -> None:
-            self.finding_editor = None
-            if result == FindingEditor.Accepted:
-                try:
-                    self.session.update_finding(finding_id, **editor.values())
-                except StoreError as exc:
-                    self.show_problem(str(exc))
-
-        editor.finished.connect(finished)
-        editor.open()
-
-    # -- other views ---------------------------------------------------------------------
-    def show_summary(self) -> None:
-        self.form.flush()
-        self.summary.refresh()
-        self.tabs.setCurrentWidget(self.summary)
-
-    def show_shortcuts(self) -> None:
-        self.shortcuts_dialog = ShortcutsDialog(self)
-        self.shortcuts_dialog.open()
-
-    def export(self) -> None:
-        try:
-            from cctv_review.ui.export_dialog import ExportDialog
-        except ImportError:
-            self.inform(
-                "Export",
-                "Export is not available in this build yet. "
-                "Use the command line meanwhile: cctv-review export --format csv",
-            )
-            return
-        self.form.flush()
-        # With the case list filtered, the dialog offers "only these cases".
-        dialog = ExportDialog(
-            self.session.store,
-            self.session.template,
-            parent=self,
-            case_ids=self.case_list.filtered_case_ids(),
-        )
-        dialog.exec()
-
-    def about(self) -> None:
-        from cctv_review import __version__
-
-        self.inform(
-            "About cctv-review",
-            f"cctv-review {__version__}\n\nReview police custody CCTV and record what it teaches.\n"
-            f"Database: {self.session.store.path}",
-        )
-
     # -- messages ------------------------------------------------------------------------
-    def inform(self, title: str, text: str, icon=QMessageBox.Information) -> QMessageBox:
+    def inform(
+        self, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information
+    ) -> QMessageBox:
         """A non-blocking message box (kept in ``self.message_box``)."""
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()
         return box
 
     def show_problem(self, text: str) -> None:
-        self.statusBar().showMessage(text, 10000)
-        self.inform("cctv-review", text, QMessageBox.Warning)
+        self.status(text, 10000)
+        self.inform("cctv-review", text, QMessageBox.Icon.Warning)
 
     # -- closing ---------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Save everything and stop the worker threads (idempotent)."""
-        if getattr(self, "_shut", False):
+        """Save everything and stop the background jobs (idempotent)."""
+        if self._shut:
             return
         self._shut = True
         self.form.flush()
-        self.save_position()
+        self.footage.save_position()
         self.save_layout()
-        self.position_timer.stop()
-        for scan in list(self.scans.values()):
-            scan.cancel()
-        for scan in list(self.scans.values()):
-            scan.wait(3000)
-        workers.cancel_all()
+        self.footage.shutdown()
+        tasks.cancel_all()
         self.player.close_player()
 
-    def closeEvent(self, event):
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)

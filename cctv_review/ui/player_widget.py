@@ -6,7 +6,7 @@ QImage it is handed, scaled to fit while keeping the aspect ratio.  It tells
 the engine the picture area's size in device pixels (on resize and on open) so
 that the engine converts frames at the size they are shown (half or quarter
 size in a small area); stills for findings are decoded again at full
-resolution in a worker (``MainWindow._capture_still``).  A clip that
+resolution in a background job (``FindingsController.capture_still``).  A clip that
 cannot be opened shows the engine's plain-language message in the picture
 area; the rest of the case stays usable.
 """
@@ -14,9 +14,10 @@ area; the rest of the case stays usable.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,10 +36,13 @@ from cctv_review.domain import Clip, format_ms
 from cctv_review.ui.shortcuts import JUMP_SECONDS
 from cctv_review.ui.timeline import Timeline
 
+if TYPE_CHECKING:
+    from cctv_review.video.qt import QtPlayer
+
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-def make_player(parent=None):
+def make_player(parent: QObject | None = None) -> QtPlayer:
     """The video engine's Qt player (the GUI thread never decodes)."""
     from cctv_review.video.qt import QtPlayer
 
@@ -51,18 +55,18 @@ class VideoSurface(QWidget):
     clicked = Signal()
     resized = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("videoSurface")
-        self.setFocusPolicy(Qt.StrongFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 180)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.image: QImage | None = None
         self.message = "Open a case and choose a clip."
         self.error = False
 
-    def sizeHint(self):
+    def sizeHint(self) -> QSize:
         return QSize(640, 360)
 
     def device_size(self) -> tuple[int, int]:
@@ -70,7 +74,7 @@ class VideoSurface(QWidget):
         dpr = self.devicePixelRatioF()
         return round(self.width() * dpr), round(self.height() * dpr)
 
-    def resizeEvent(self, event):
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.resized.emit()
 
@@ -96,11 +100,11 @@ class VideoSurface(QWidget):
         sw, sh = iw * scale, ih * scale
         return QRectF((w - sw) / 2, (h - sh) / 2, sw, sh)
 
-    def paintEvent(self, _event):
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#111111"))
         if self.image is not None and not self.image.isNull():
-            p.setRenderHint(QPainter.SmoothPixmapTransform)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(self.image_rect(), self.image)
         if self.message:
             box = self.rect().adjusted(30, 30, -30, -30)
@@ -108,26 +112,26 @@ class VideoSurface(QWidget):
             font.setPointSizeF(font.pointSizeF() * 1.1)
             p.setFont(font)
             p.setPen(QColor("#ffb4ab") if self.error else QColor("#e8eaed"))
-            p.drawText(box, Qt.AlignCenter | Qt.TextWordWrap, self.message)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
         if self.hasFocus():
             p.setPen(QPen(QColor("#8ab4f8"), 2))
             p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.end()
 
-    def mousePressEvent(self, event):
-        self.setFocus(Qt.MouseFocusReason)
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.clicked.emit()
         super().mousePressEvent(event)
 
 
-def _tool(text: str, tip: str, icon=None) -> QToolButton:
+def _tool(text: str, tip: str, icon: QIcon | None = None) -> QToolButton:
     button = QToolButton()
     if icon is not None:
         button.setIcon(icon)
     else:
         button.setText(text)
     button.setToolTip(tip)
-    button.setFocusPolicy(Qt.NoFocus)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     button.setAutoRaise(True)
     return button
 
@@ -143,7 +147,7 @@ class PlayerWidget(QWidget):
     warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
 
-    def __init__(self, parent=None, player=None):
+    def __init__(self, parent: QWidget | None = None, player: QtPlayer | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playerArea")
         self.player = player if player is not None else make_player(self)
@@ -165,7 +169,7 @@ class PlayerWidget(QWidget):
         layout.setSpacing(4)
         self.clip_list = QListWidget()
         self.clip_list.setObjectName("clipList")
-        self.clip_list.setFocusPolicy(Qt.ClickFocus)
+        self.clip_list.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.clip_list.itemClicked.connect(self._clip_clicked)
         layout.addWidget(self.clip_list)
         self.surface = VideoSurface()
@@ -180,12 +184,16 @@ class PlayerWidget(QWidget):
         self.prev_activity_button = _tool("◀◆", "Previous activity (P)")
         self.back_button = _tool(f"−{JUMP_SECONDS}s", f"Back {JUMP_SECONDS} seconds (Shift+Left)")
         self.step_back_button = _tool(
-            "", "Previous frame (Left)", style.standardIcon(QStyle.SP_MediaSeekBackward)
+            "", "Previous frame (Left)", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
         )
-        self.play_button = _tool("", "Play / pause (Space)", style.standardIcon(QStyle.SP_MediaPlay))
+        self.play_button = _tool(
+            "", "Play / pause (Space)", style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        )
         self.play_button.setObjectName("playButton")
         self.play_button.setIconSize(QSize(26, 26))
-        self.step_button = _tool("", "Next frame (Right)", style.standardIcon(QStyle.SP_MediaSeekForward))
+        self.step_button = _tool(
+            "", "Next frame (Right)", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
+        )
         self.forward_button = _tool(f"+{JUMP_SECONDS}s", f"Forward {JUMP_SECONDS} seconds (Shift+Right)")
         self.next_activity_button = _tool("◆▶", "Next activity (N)")
         for b in (
@@ -200,7 +208,7 @@ class PlayerWidget(QWidget):
             bar.addWidget(b)
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")
-        self.speed_combo.setFocusPolicy(Qt.NoFocus)
+        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_combo.setToolTip("Playback speed (number keys 1–5, 9, 0)")
         for s in SPEEDS:
             self.speed_combo.addItem(f"{s:g}x", s)
@@ -255,7 +263,7 @@ class PlayerWidget(QWidget):
                 else "time not set"
             )
             item = QListWidgetItem(f"{clip.camera} — {start} — {format_ms(clip.duration_ms, False)}")
-            item.setData(Qt.UserRole, clip.id)
+            item.setData(Qt.ItemDataRole.UserRole, clip.id)
             item.setToolTip(
                 f"{clip.path}\n{clip.width}x{clip.height}, {clip.fps:g} fps, {clip.codec}\n"
                 f"SHA-256 {clip.sha256}"
@@ -271,7 +279,7 @@ class PlayerWidget(QWidget):
     def _highlight_current(self) -> None:
         for i in range(self.clip_list.count()):
             item = self.clip_list.item(i)
-            current = self.clip is not None and item.data(Qt.UserRole) == self.clip.id
+            current = self.clip is not None and item.data(Qt.ItemDataRole.UserRole) == self.clip.id
             font = item.font()
             font.setBold(current)
             item.setFont(font)
@@ -279,7 +287,7 @@ class PlayerWidget(QWidget):
                 self.clip_list.setCurrentItem(item)
 
     def _clip_clicked(self, item: QListWidgetItem) -> None:
-        clip_id = item.data(Qt.UserRole)
+        clip_id = item.data(Qt.ItemDataRole.UserRole)
         if self.clip is None or clip_id != self.clip.id:
             self.load_clip(next(c for c in self.clips if c.id == clip_id))
         self.surface.setFocus()
@@ -308,7 +316,7 @@ class PlayerWidget(QWidget):
         self.player.set_speed(self.speed)
         self.clipChanged.emit(clip)
 
-    def _opened(self, _info) -> None:
+    def _opened(self, _info: object) -> None:
         self.opened = True
 
     def _tell_display_size(self) -> None:
@@ -365,7 +373,7 @@ class PlayerWidget(QWidget):
 
     def _state(self, playing: bool) -> None:
         self.playing = bool(playing)
-        icon = QStyle.SP_MediaPause if self.playing else QStyle.SP_MediaPlay
+        icon = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
         self.stateChanged.emit(self.playing)
         if not self.playing:
@@ -420,9 +428,10 @@ class PlayerWidget(QWidget):
 
     def seek(self, position_ms: int) -> None:
         self.stop_reverse()
-        if not self.ready:
+        clip = self.clip
+        if clip is None or self.failed:
             return
-        position_ms = max(0, min(int(position_ms), self.clip.duration_ms or int(position_ms)))
+        position_ms = max(0, min(int(position_ms), clip.duration_ms or int(position_ms)))
         self.player.seek_ms(position_ms)
         if self.opened:
             self._position(position_ms)
@@ -478,12 +487,13 @@ class PlayerWidget(QWidget):
 
     def _reverse_tick(self) -> None:
         """Follow wall time backwards: where reverse play should be now, never drifting."""
-        if not self.ready or not self.reverse_speed:
+        clip = self.clip
+        if clip is None or self.failed or not self.reverse_speed:
             self._reverse_timer.stop()
             return
         elapsed = time.monotonic() - self._reverse_t0
         target = max(0.0, self._reverse_origin_ms - self.reverse_speed * elapsed * 1000.0)
-        fps = self.clip.fps or 25.0
+        fps = clip.fps or 25.0
         if self.reverse_speed <= 2:
             frames = int((self._reverse_target_ms - target) * fps / 1000.0)
             if frames >= 1:
@@ -504,7 +514,7 @@ class PlayerWidget(QWidget):
         visible = fraction is not None
         for w in (self.scan_label, self.scan_bar, self.scan_cancel):
             w.setVisible(visible)
-        if visible:
+        if fraction is not None:
             self.scan_label.setText("Finding activity…")
             self.scan_bar.setValue(int(fraction * 100))
         self.timeline.set_scan_progress(fraction)
@@ -517,6 +527,8 @@ class PlayerWidget(QWidget):
         return activity_nav.target_ms(self.scores, self.bin_ms, self.position_ms, forward)
 
     def next_activity(self) -> None:
+        if self.ready and not self.scores:
+            self.warning.emit("Activity has not been found in this clip yet.")
         target = self._activity_target(True)
         if target is not None:
             self.seek(target)
@@ -525,21 +537,6 @@ class PlayerWidget(QWidget):
         target = self._activity_target(False)
         if target is not None:
             self.seek(target)
-
-    def current_image(self) -> QImage | None:
-        return self.surface.image if self.ready else None
-
-    def current_frame_bgr(self):
-        """The BGR pixels of the frame on screen *as displayed*, or None.
-
-        This may be a reduced display frame; stills are decoded again at full
-        resolution from :meth:`current_frame_index`.
-        """
-        frame = getattr(self.player, "last_frame", None)
-        if frame is None or not self.ready:
-            return None
-        image = frame.image
-        return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
 
     def current_frame_index(self) -> int | None:
         """Index of the frame on screen, or None."""

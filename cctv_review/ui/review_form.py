@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,9 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review.changes import Changes
 from cctv_review.domain import LearningLevel
 from cctv_review.store import StoreError
 from cctv_review.template import Question
+from cctv_review.ui.services import ReviewSession
 
 TEXT_SAVE_DELAY_MS = 400
 
@@ -43,11 +46,11 @@ TEXT_SAVE_DELAY_MS = 400
 class NoWheelComboBox(QComboBox):
     """A combo box that lets the mouse wheel scroll the form unless it has focus."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFocusPolicy(Qt.StrongFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event):
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
             super().wheelEvent(event)
         else:
@@ -55,12 +58,12 @@ class NoWheelComboBox(QComboBox):
 
 
 class _FocusOut(QObject):
-    def __init__(self, callback: Callable[[], None], parent):
+    def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
         self._callback = callback
 
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.FocusOut:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusOut:
             self._callback()
         return False
 
@@ -68,18 +71,19 @@ class _FocusOut(QObject):
 class CtrlEnter(QObject):
     """Ctrl+Enter in a multi-line text box runs ``callback`` instead of adding a line."""
 
-    def __init__(self, widget, callback: Callable[[], None]):
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(widget)
         self._callback = callback
         widget.installEventFilter(self)
 
-    def eventFilter(self, obj, event):
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if (
-            event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride)
-            and event.key() in (Qt.Key_Return, Qt.Key_Enter)
-            and event.modifiers() & Qt.ControlModifier
+            isinstance(event, QKeyEvent)
+            and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
-            if event.type() == QEvent.KeyPress:
+            if event.type() == QEvent.Type.KeyPress:
                 self._callback()
             event.accept()
             return True
@@ -89,7 +93,7 @@ class CtrlEnter(QObject):
 class DebouncedText(QObject):
     """Saves a text widget's content after a pause in typing and on focus-out."""
 
-    def __init__(self, widget, getter: Callable[[], str], save: Callable[[str], None]):
+    def __init__(self, widget: QWidget, getter: Callable[[], str], save: Callable[[str], None]) -> None:
         super().__init__(widget)
         self.widget = widget
         self._getter = getter
@@ -124,12 +128,16 @@ class DebouncedText(QObject):
 class QuestionRow(QWidget):
     """One question: its label, its input widget and a line for problems."""
 
-    def __init__(self, question: Question, on_change: Callable[[Question, Any], None], parent=None):
+    def __init__(
+        self, question: Question, on_change: Callable[[Question, Any], None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.question = question
         self._on_change = on_change
         self._loading = False
         self.debounce: DebouncedText | None = None
+        #: The text box of a "text" (multi-line) or "time" (one line) question.
+        self.edit: QPlainTextEdit | QLineEdit
         self.setObjectName(f"question:{question.id}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -137,7 +145,7 @@ class QuestionRow(QWidget):
         text = question.text + (" <span style='color:#b3261e'>*</span>" if question.required else "")
         self.label = QLabel(text)
         self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         if question.help:
             self.label.setToolTip(question.help)
         layout.addWidget(self.label)
@@ -163,7 +171,7 @@ class QuestionRow(QWidget):
             for option in question.options:
                 self.combo.addItem(option.label, option.value)
             self.combo.currentIndexChanged.connect(lambda _i: self._changed(self.combo.currentData()))
-            self.combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             layout.addWidget(self.combo)
         elif kind == "multiple_choice":
             grid = QGridLayout()
@@ -188,15 +196,16 @@ class QuestionRow(QWidget):
             layout.addWidget(self.edit)
         elif kind == "time":
             row = QHBoxLayout()
-            self.edit = QLineEdit()
-            self.edit.setObjectName(question.id)
-            self.edit.setPlaceholderText("H:MM:SS")
-            self.edit.setMaximumWidth(140)
+            line = QLineEdit()
+            self.edit = line
+            line.setObjectName(question.id)
+            line.setPlaceholderText("H:MM:SS")
+            line.setMaximumWidth(140)
             self.debounce = DebouncedText(
-                self.edit, lambda: self.edit.text().strip(), lambda t: self._on_change(question, t)
+                line, lambda: line.text().strip(), lambda t: self._on_change(question, t)
             )
-            self.edit.textChanged.connect(self._text_changed)
-            row.addWidget(self.edit)
+            line.textChanged.connect(self._text_changed)
+            row.addWidget(line)
             self.now_button = QPushButton("Use video time")
             self.now_button.setToolTip("Fill in the current position of the clip")
             row.addWidget(self.now_button)
@@ -236,7 +245,7 @@ class QuestionRow(QWidget):
             return self._checked_values()
         if kind == "single_choice":
             return self.combo.currentData()
-        if kind == "text":
+        if isinstance(self.edit, QPlainTextEdit):
             return self.edit.toPlainText()
         return self.edit.text().strip()
 
@@ -254,7 +263,7 @@ class QuestionRow(QWidget):
             elif kind == "single_choice":
                 index = self.combo.findData(value) if value else 0
                 self.combo.setCurrentIndex(max(0, index))
-            elif kind == "text":
+            elif isinstance(self.edit, QPlainTextEdit):
                 if self.edit.toPlainText() != (value or ""):
                     self.edit.setPlainText(value or "")
             else:
@@ -276,7 +285,7 @@ class ReviewForm(QWidget):
     problem = Signal(str)  # a save failed; the message says why
     timeRequested = Signal(object)  # a callback wanting the current clip time text
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.template = session.template
@@ -304,10 +313,10 @@ class ReviewForm(QWidget):
         self.locked_banner.hide()
         outer.addWidget(self.locked_banner)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.NoFrame)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll_area, 1)
         body = QWidget()
         self.body = body
         layout = QVBoxLayout(body)
@@ -336,7 +345,7 @@ class ReviewForm(QWidget):
         self.outcome_box.setObjectName("section:outcome")
         ob = QVBoxLayout(self.outcome_box)
         ob.addWidget(QLabel("What does this case teach? <span style='color:#b3261e'>*</span>"))
-        row = QHBoxLayout()
+        outcome_row = QHBoxLayout()
         self.outcome_group = QButtonGroup(self)
         self.outcome_buttons: dict[str, QRadioButton] = {}
         for level in LearningLevel:
@@ -345,9 +354,9 @@ class ReviewForm(QWidget):
             self.outcome_group.addButton(button)
             self.outcome_buttons[level.value] = button
             button.toggled.connect(self._outcome_toggled)
-            row.addWidget(button)
-        row.addStretch(1)
-        ob.addLayout(row)
+            outcome_row.addWidget(button)
+        outcome_row.addStretch(1)
+        ob.addLayout(outcome_row)
         ob.addWidget(QLabel("Rationale for the outcome <span style='color:#b3261e'>*</span>"))
         self.rationale = QPlainTextEdit()
         self.rationale.setObjectName("rationale")
@@ -369,11 +378,17 @@ class ReviewForm(QWidget):
         ob.addLayout(buttons)
         layout.addWidget(self.outcome_box)
         layout.addStretch(1)
-        self.scroll.setWidget(body)
+        self.scroll_area.setWidget(body)
 
         session.caseOpened.connect(lambda _c: self.load())
-        session.caseChanged.connect(lambda _c: self._update_locked())
+        session.changed.connect(self._changed)
         self.load()
+
+    def _changed(self, changes: Changes) -> None:
+        """The open case's row changed (completed, reopened): lock or unlock the form."""
+        case_id = self.session.case_id
+        if case_id is not None and case_id in changes.cases:
+            self._update_locked()
 
     # -- loading -----------------------------------------------------------
     def load(self) -> None:
@@ -398,7 +413,7 @@ class ReviewForm(QWidget):
         self.setEnabled(case is not None)
         self._refresh(answers)
         self._update_locked()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def _update_locked(self) -> None:
         locked = self.session.locked
@@ -469,9 +484,15 @@ class ReviewForm(QWidget):
         )
 
     def _fill_time(self, row: QuestionRow) -> None:
-        self.timeRequested.emit(lambda text: (row.edit.setText(text), row.debounce.flush()))
+        def fill(text: str) -> None:
+            if isinstance(row.edit, QLineEdit):
+                row.edit.setText(text)
+            if row.debounce is not None:
+                row.debounce.flush()
+
+        self.timeRequested.emit(fill)
 
     def show_question(self, question_id: str) -> None:
         row = self.rows.get(question_id)
         if row is not None and row.isVisible():
-            self.scroll.ensureWidgetVisible(row, 0, 40)
+            self.scroll_area.ensureWidgetVisible(row, 0, 40)

@@ -1,14 +1,31 @@
-"""The small service layer the widgets use: a review session over Store + Template.
+"""The service layer the widgets use: a review session over Store + Template.
 
 Widgets never talk to SQLite; they call :class:`ReviewSession`, which wraps the
-store, knows which case is open and announces changes with Qt signals so every
-view (case list, form, findings, summary, timeline markers) stays in step.
-The logic lives in plain methods so it can be tested without any widgets.
+GUI thread's store connection, knows which case is open and says what every
+write changed.  Each write returns a :class:`~cctv_review.changes.Changes` (the
+ids it touched, as Anki's operations return ``OpChanges``) and emits it on
+:attr:`ReviewSession.changed`; each view looks at the ids it shows and
+refreshes only those.  The older coarse signals (``casesChanged``,
+``caseChanged``, ...) still fire as before for the views that have not moved
+to ``changed`` yet.
+
+The open case's clips and findings are kept in memory (read once when the case
+opens, then updated from what each write returns), so refreshing the findings
+list, the timeline markers or the clip list costs no SQL on the GUI thread.
+
+Threads: the session and its store are used on the GUI thread only.  A
+background job (see :mod:`cctv_review.ui.tasks`) that needs the database opens
+its own connection with :meth:`ReviewSession.worker_store`; the job functions
+built here (:meth:`ReviewSession.add_clip_job`) do so, and the GUI thread then
+takes the result in (:meth:`ReviewSession.clip_added`,
+:meth:`ReviewSession.finding_updated`).  The logic lives in plain methods so
+it can be tested without any widgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,16 +33,26 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cctv_review.changes import Changes
 from cctv_review.domain import Case, CaseStatus, Clip, Finding, FindingLevel, LearningLevel
-from cctv_review.store import CaseLocked, CompletionRefused, Store, StoreError  # noqa: F401  (re-exported)
+from cctv_review.store import (  # noqa: F401  (re-exported)
+    Activity,
+    CaseLocked,
+    CompletionRefused,
+    Store,
+    StoreError,
+)
 from cctv_review.summary import Summary, summarise
 from cctv_review.template import Template
 
 LAST_CASE_KEY = "last_case_id"
+LAST_CLIP_FOLDER_KEY = "last_clip_folder"
 
 
 @dataclass(frozen=True)
 class Progress:
+    """How far the open case's form is: answered of applicable questions, required still missing."""
+
     answered: int
     applicable: int
     missing_required: int
@@ -38,8 +65,14 @@ class Progress:
         return text
 
 
+def _one(ids: frozenset[int]) -> int:
+    """The single id of a one-item set (a write that created one thing)."""
+    (only,) = ids
+    return only
+
+
 class ReviewSession(QObject):
-    """The open case and everything the reviewer does to it."""
+    """The open case and everything the reviewer does to it (GUI thread only)."""
 
     caseOpened = Signal(object)  # Case | None
     caseChanged = Signal(object)  # Case: details, status or outcome changed
@@ -47,15 +80,53 @@ class ReviewSession(QObject):
     answersChanged = Signal()
     findingsChanged = Signal()
     clipsChanged = Signal()
-    #: One :class:`cctv_review.changes.Changes` per write: the ids it touched.
+    #: One :class:`cctv_review.changes.Changes` per write that changed something: the ids it touched.
     changed = Signal(object)
 
-    def __init__(self, store: Store, template: Template, stills_dir: Path | None = None, parent=None):
+    def __init__(
+        self,
+        store: Store,
+        template: Template,
+        stills_dir: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.template = template
         self.stills_dir = stills_dir
         self._case: Case | None = None
+        self._clips: list[Clip] = []
+        self._findings: dict[int, Finding] = {}
+
+    # -- the store, for other threads ------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        """The database file (a background job opens its own connection to it)."""
+        return Path(self.store.path)
+
+    @property
+    def user(self) -> str:
+        """Who is reviewing (recorded as the reviewer and in the audit trail)."""
+        return self.store.user
+
+    def worker_store(self) -> Store:
+        """A new connection for a background job: use it in that thread only, and close it.
+
+        ``with session.worker_store() as store: ...``.  Raises
+        :class:`~cctv_review.store.StoreError` when the database cannot be opened.
+        """
+        return Store(self.store_path, user=self.store.user)
+
+    def stills_folder(self) -> Path:
+        """Where stills captured with findings are saved (beside the database by default)."""
+        from cctv_review.paths import stills_dir
+
+        return Path(self.stills_dir) if self.stills_dir else stills_dir(self.store_path)
+
+    def _emit(self, changes: Changes) -> Changes:
+        if changes:
+            self.changed.emit(changes)
+        return changes
 
     # -- cases -------------------------------------------------------------
     @property
@@ -73,6 +144,10 @@ class ReviewSession(QObject):
     def list_cases(self) -> list[Case]:
         return self.store.list_cases()
 
+    def get_case(self, case_id: int) -> Case:
+        """One case (raises :class:`~cctv_review.store.NotFound`)."""
+        return self.store.get_case(case_id)
+
     def suites(self) -> list[str]:
         return self.store.custody_suites()
 
@@ -80,12 +155,15 @@ class ReviewSession(QObject):
         return self.store.reviewers()
 
     def open_case(self, case_id: int | None) -> Case | None:
+        """Open a case (None: none), remember it and load its clips and findings."""
         if case_id is None:
-            self._case = None
+            self._case, self._clips, self._findings = None, [], {}
             self.caseOpened.emit(None)
             return None
         case = self.store.get_case(case_id)
         self._case = case
+        self._clips = self.store.list_clips(case_id)
+        self._findings = {f.id: f for f in self.store.list_findings(case_id) if f.id is not None}
         self.store.record_case_opened(case_id)
         self.store.set_setting(LAST_CASE_KEY, case_id)
         self.caseOpened.emit(case)
@@ -108,7 +186,8 @@ class ReviewSession(QObject):
         detention_date: date | None = None,
         reviewer: str = "",
         flags: Iterable[str] = (),
-    ) -> Case:
+    ) -> Changes:
+        """Add a case; ``Changes.cases_added`` holds its id (raises StoreError)."""
         case = Case(
             reference=reference.strip(),
             custody_suite=custody_suite.strip(),
@@ -118,30 +197,40 @@ class ReviewSession(QObject):
         for flag in flags:
             setattr(case, flag, True)
         case = self.store.add_case(case)
+        assert case.id is not None
         self.casesChanged.emit()
-        return case
+        return self._emit(Changes(cases_added=frozenset({case.id})))
 
-    def _reload_case(self) -> Case | None:
-        if self._case is None:
-            return None
-        self._case = self.store.get_case(self._case.id)
-        self.caseChanged.emit(self._case)
+    @staticmethod
+    def added_id(ids: frozenset[int]) -> int:
+        """The id a creating write returned in its Changes (``session.added_id(changes.cases_added)``)."""
+        return _one(ids)
+
+    def _case_changed(self, case: Case) -> Changes:
+        """The open case's row changed: keep it, tell the old listeners, return the Changes."""
+        self._case = case
+        self.caseChanged.emit(case)
         self.casesChanged.emit()
-        return self._case
+        assert case.id is not None
+        return Changes(cases=frozenset({case.id}))
+
+    def _started(self) -> Changes:
+        """A write to a not-started case moved it to in progress (the store's rule, ``Store._touch``)."""
+        if self._case is None or self._case.status != CaseStatus.NOT_STARTED:
+            return Changes()
+        return self._case_changed(dataclasses.replace(self._case, status=CaseStatus.IN_PROGRESS))
 
     # -- answers -----------------------------------------------------------
     def answers(self) -> dict[str, Any]:
-        return self.store.answers(self.case_id) if self._case else {}
+        return self.store.answers(self._case.id) if self._case and self._case.id else {}
 
-    def set_answer(self, question_id: str, value: Any) -> None:
+    def set_answer(self, question_id: str, value: Any) -> Changes:
         """Save one answer now (raises CaseLocked, ValueError or StoreError)."""
-        if self._case is None:
-            return
-        before = self._case.status
+        if self._case is None or self._case.id is None:
+            return Changes()
         self.store.set_answer(self._case.id, question_id, value, self.template)
         self.answersChanged.emit()
-        if before == CaseStatus.NOT_STARTED:
-            self._reload_case()
+        return self._emit(Changes(answers=frozenset({self._case.id})) | self._started())
 
     def progress(self, answers: dict[str, Any] | None = None) -> Progress:
         answers = self.answers() if answers is None else answers
@@ -149,84 +238,129 @@ class ReviewSession(QObject):
         return Progress(answered, applicable, len(self.template.missing_required(answers)))
 
     # -- outcome and completion -----------------------------------------------
-    def set_outcome(self, level: LearningLevel | str | None, rationale: str) -> None:
-        if self._case is None:
-            return
-        current = self._case
+    def set_outcome(self, level: LearningLevel | str | None, rationale: str) -> Changes:
+        """Save the overall outcome and its rationale (raises CaseLocked or StoreError)."""
+        if self._case is None or self._case.id is None:
+            return Changes()
+        current, case_id = self._case, self._case.id
         level_value = LearningLevel(level) if level else None
         if current.outcome == level_value and current.outcome_rationale == rationale:
-            return
-        self._case = self.store.set_outcome(current.id, level_value, rationale)
-        if current.status != self._case.status or current.outcome != self._case.outcome:
-            self.caseChanged.emit(self._case)
-            self.casesChanged.emit()
+            return Changes()
+        case = self.store.set_outcome(case_id, level_value, rationale)
+        if current.status != case.status or current.outcome != case.outcome:
+            return self._emit(self._case_changed(case))
+        self._case = case
+        return self._emit(Changes(cases=frozenset({case_id})))
 
     def completion_problems(self) -> list[str]:
-        return self.store.completion_problems(self.case_id, self.template) if self._case else []
+        if self._case is None or self._case.id is None:
+            return []
+        return self.store.completion_problems(self._case.id, self.template)
 
-    def complete(self) -> Case:
+    def complete(self) -> Changes:
         """Complete the open case; raises CompletionRefused listing what is missing."""
-        assert self._case is not None
-        self.store.complete_case(self._case.id, self.template)
-        return self._reload_case()
+        assert self._case is not None and self._case.id is not None
+        case = self.store.complete_case(self._case.id, self.template)
+        return self._emit(self._case_changed(case))
 
-    def reopen(self, reason: str = "") -> Case:
-        assert self._case is not None
-        self.store.reopen_case(self._case.id, reason)
-        return self._reload_case()
+    def reopen(self, reason: str = "") -> Changes:
+        """Reopen the open (completed) case; the reason goes to the audit trail."""
+        assert self._case is not None and self._case.id is not None
+        case = self.store.reopen_case(self._case.id, reason)
+        return self._emit(self._case_changed(case))
 
     # -- clips -------------------------------------------------------------
     def clips(self) -> list[Clip]:
-        return self.store.list_clips(self.case_id) if self._case else []
+        """The open case's clips, in recorded order (kept in memory: no SQL)."""
+        return list(self._clips)
 
     def clip(self, clip_id: int) -> Clip:
-        return self.store.get_clip(clip_id)
+        known = next((c for c in self._clips if c.id == clip_id), None)
+        return known if known is not None else self.store.get_clip(clip_id)
 
-    def add_clip_file(
-        self,
-        path: str | Path,
-        camera: str,
-        recorded_start: datetime | None = None,
-        progress=None,
-        cancel=None,
-    ) -> Clip:
-        """Probe, hash and add a clip (call from a worker thread; emit clipsChanged after)."""
+    def add_clip_job(
+        self, path: str | Path, camera: str, recorded_start: datetime | None = None
+    ) -> Callable[[Callable[[float], None], Callable[[], bool]], Clip]:
+        """A background job that probes, hashes and adds a clip to the open case.
+
+        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens its own
+        store connection.  Hand its result to :meth:`clip_added` on the GUI
+        thread.  Raises (in the worker) :class:`~cctv_review.video.VideoError`
+        for a file that is missing or not video, ``HashCancelled`` when cancelled.
+        """
         from cctv_review.clips import add_clip_file
 
-        assert self._case is not None
-        return add_clip_file(
-            self.store, self._case.id, path, camera, recorded_start, progress=progress, cancel=cancel
-        )
+        assert self._case is not None and self._case.id is not None
+        case_id = self._case.id
 
-    def save_position(self, clip_id: int | None, position_ms: int) -> None:
-        if self._case is not None:
+        def work(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Clip:
+            with self.worker_store() as store:
+                return add_clip_file(
+                    store, case_id, path, camera, recorded_start, progress=progress, cancel=cancel
+                )
+
+        return work
+
+    def clip_added(self, clip: Clip) -> Changes:
+        """Take in a clip a background job added (GUI thread)."""
+        assert clip.id is not None
+        if self._case is not None and clip.case_id == self._case.id:
+            # The store's order: recorded start (unknown last), camera, id.
+            self._clips = sorted(
+                [c for c in self._clips if c.id != clip.id] + [clip],
+                key=lambda c: (
+                    c.recorded_start is None,
+                    c.recorded_start.timestamp() if c.recorded_start else 0.0,
+                    c.camera,
+                    c.id or 0,
+                ),
+            )
+        self.clipsChanged.emit()
+        return self._emit(Changes(clips=frozenset({clip.id})))
+
+    def last_clip_folder(self) -> str:
+        """The folder the last clip was added from ("" if none yet)."""
+        return str(self.store.setting(LAST_CLIP_FOLDER_KEY, "") or "")
+
+    def remember_clip_folder(self, folder: str | Path) -> None:
+        self.store.set_setting(LAST_CLIP_FOLDER_KEY, str(folder))
+
+    def save_position(self, clip_id: int | None, position_ms: int) -> Changes:
+        """Remember where the reviewer is (nothing on screen shows it: empty Changes)."""
+        if self._case is not None and self._case.id is not None:
             self.store.save_position(self._case.id, clip_id, position_ms)
+        return Changes()
 
     def last_position(self) -> tuple[int | None, int]:
-        return self.store.last_position(self.case_id) if self._case else (None, 0)
+        if self._case is None or self._case.id is None:
+            return (None, 0)
+        return self.store.last_position(self._case.id)
 
-    def record_clip_played(self, clip_id: int) -> None:
+    def record_clip_played(self, clip_id: int) -> Changes:
+        """Audit the first play of a clip in this session (empty Changes)."""
         self.store.record_clip_played(clip_id)
+        return Changes()
 
-    def activity(self, clip_id: int):
+    def activity(self, clip_id: int) -> Activity | None:
         return self.store.activity(clip_id)
-
-    def save_activity(self, clip_id: int, bin_ms: int, scores: list[float]) -> None:
-        self.store.save_activity(clip_id, bin_ms, scores)
 
     # -- findings ------------------------------------------------------------
     def findings(self) -> list[Finding]:
-        """The open case's findings in time order (wall-clock time when known)."""
+        """The open case's findings in time order (recorded time when known); no SQL."""
         if self._case is None:
             return []
-        clips = {c.id: (i, c) for i, c in enumerate(self.clips())}
+        clips = {c.id: (i, c) for i, c in enumerate(self._clips)}
 
-        def key(f: Finding):
+        def key(f: Finding) -> tuple[bool, float, int, int, int]:
             index, clip = clips.get(f.clip_id, (len(clips), None))
             when = clip.recorded_at(f.position_ms) if clip else None
-            return (when is None, when.timestamp() if when else 0.0, index, f.position_ms, f.id)
+            return (when is None, when.timestamp() if when else 0.0, index, f.position_ms, f.id or 0)
 
-        return sorted(self.store.list_findings(self._case.id), key=key)
+        return sorted(self._findings.values(), key=key)
+
+    def finding(self, finding_id: int) -> Finding | None:
+        """One of the open case's findings (None if it is not one of them)."""
+        return self._findings.get(finding_id)
 
     def add_finding(
         self,
@@ -236,8 +370,9 @@ class ReviewSession(QObject):
         clip_id: int | None,
         position_ms: int,
         still_path: str = "",
-    ) -> Finding:
-        assert self._case is not None
+    ) -> Changes:
+        """Add a finding to the open case; ``Changes.findings`` holds its id."""
+        assert self._case is not None and self._case.id is not None
         finding = self.store.add_finding(
             Finding(
                 case_id=self._case.id,
@@ -249,20 +384,29 @@ class ReviewSession(QObject):
                 still_path=still_path,
             )
         )
+        assert finding.id is not None
+        self._findings[finding.id] = finding
         self.findingsChanged.emit()
-        if self._case.status == CaseStatus.NOT_STARTED:
-            self._reload_case()
-        return finding
+        return self._emit(Changes(findings=frozenset({finding.id})) | self._started())
 
-    def update_finding(self, finding_id: int, **changes: Any) -> Finding:
-        finding = self.store.update_finding(finding_id, **changes)
+    def update_finding(self, finding_id: int, **changes: Any) -> Changes:
+        """Change a finding (theme, level, note, position_ms, clip_id, still_path)."""
+        return self.finding_updated(self.store.update_finding(finding_id, **changes))
+
+    def finding_updated(self, finding: Finding) -> Changes:
+        """Take in a finding changed here or by a background job (e.g. its still attached)."""
+        assert finding.id is not None
+        if self._case is not None and finding.case_id == self._case.id:
+            self._findings[finding.id] = finding
         self.findingsChanged.emit()
-        return finding
+        return self._emit(Changes(findings=frozenset({finding.id})))
 
-    def delete_finding(self, finding_id: int) -> None:
+    def delete_finding(self, finding_id: int) -> Changes:
         """Delete a finding (the store records the deletion in the audit trail)."""
         self.store.delete_finding(finding_id)
+        self._findings.pop(finding_id, None)
         self.findingsChanged.emit()
+        return self._emit(Changes(findings=frozenset({finding_id})))
 
     # -- summary ---------------------------------------------------------------
     def summary(self) -> Summary:

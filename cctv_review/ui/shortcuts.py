@@ -11,6 +11,7 @@ typing in a text box.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 JUMP_SECONDS = 10
@@ -34,7 +36,7 @@ SPEED_KEYS = {"1": 1.0, "2": 2.0, "3": 4.0, "4": 8.0, "5": 16.0, "0": 0.5, "9": 
 
 @dataclass(frozen=True)
 class ShortcutSpec:
-    command: str  # method name on the main window's command handler
+    command: str  # method name: on the player widget ("player"), else on the main window
     keys: tuple[str, ...]
     description: str
     group: str
@@ -98,39 +100,51 @@ def spec_for(command: str, argument: object = None) -> ShortcutSpec:
     raise KeyError(command)
 
 
-def install_shortcuts(handler, player_area, window) -> list[QShortcut]:
+def install_shortcuts(player: QWidget, window_handler: object, window: QWidget) -> list[QShortcut]:
     """Create QShortcuts for the "player" and "window" entries of the table.
 
-    ``handler`` has one method per command; player keys are limited to
-    ``player_area`` and its children, so form controls keep their own keys.
+    Player keys call the method named by ``command`` on ``player`` (the
+    player widget itself) and work only while the focus is in it or its
+    children, so form controls keep their own keys.  Window keys call the
+    method on ``window_handler`` from anywhere in ``window``.  Menu keys are
+    carried by the menu actions (see :mod:`cctv_review.ui.actions`).
     """
     created = []
     for spec in SHORTCUTS:
         if spec.scope == "menu":
-            continue  # menu actions carry these (see MainWindow._build_actions)
-        parent = player_area if spec.scope == "player" else window
-        context = Qt.WidgetWithChildrenShortcut if spec.scope == "player" else Qt.WindowShortcut
+            continue
+        is_player = spec.scope == "player"
+        parent = player if is_player else window
+        context = (
+            Qt.ShortcutContext.WidgetWithChildrenShortcut if is_player else Qt.ShortcutContext.WindowShortcut
+        )
+        method = command_slot(player if is_player else window_handler, spec)
         for key in spec.keys:
             shortcut = QShortcut(QKeySequence(key), parent)
             shortcut.setContext(context)
             shortcut.setAutoRepeat(spec.command in ("step", "jump"))
-            method = getattr(handler, spec.command)
-            if spec.argument is None:
-                shortcut.activated.connect(method)
-            else:
-                shortcut.activated.connect(lambda m=method, a=spec.argument: m(a))
+            shortcut.activated.connect(method)
             created.append(shortcut)
     return created
 
 
+def command_slot(handler: object, spec: ShortcutSpec) -> Callable[[], None]:
+    """A no-argument callable running ``spec``'s command on ``handler`` (with its argument, if any)."""
+    method = getattr(handler, spec.command)
+    if spec.argument is None:
+        return method
+    argument = spec.argument
+    return lambda: method(argument)
+
+
 def display_keys(spec: ShortcutSpec) -> str:
-    return ", ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in spec.keys)
+    return ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in spec.keys)
 
 
 class ShortcutsDialog(QDialog):
     """Help > Keyboard shortcuts, generated from :data:`SHORTCUTS`."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         layout = QVBoxLayout(self)
@@ -144,17 +158,17 @@ class ShortcutsDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Key", "What it does", "Group"])
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, spec in enumerate(SHORTCUTS):
             self.table.setItem(row, 0, QTableWidgetItem(display_keys(spec)))
             self.table.setItem(row, 1, QTableWidgetItem(spec.description))
             self.table.setItem(row, 2, QTableWidgetItem(spec.group))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(640, 620)

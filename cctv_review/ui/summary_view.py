@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cctv_review.changes import Changes
 from cctv_review import palette
+from cctv_review.changes import Changes
 from cctv_review.domain import LearningLevel, format_percent
 from cctv_review.summary import Summary
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctv_review.domain import format_ms
@@ -33,13 +33,13 @@ class Timeline(QWidget):
     MARKER_H = 12
     HIT = 7
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeline")
-        self.setFocusPolicy(Qt.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMouseTracking(True)
         self.setMinimumHeight(self.STRIP_H + self.BAR_H + self.MARKER_H + 14)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.duration_ms = 0
         self.position_ms = 0
         self.bin_ms = 0
@@ -94,7 +94,8 @@ class Timeline(QWidget):
     def marker_at(self, x: float, y: float) -> Marker | None:
         if y < self.STRIP_H + self.BAR_H - 2:
             return None
-        best, best_d = None, self.HIT + 1
+        best: Marker | None = None
+        best_d = float(self.HIT + 1)
         for marker in self.markers:
             d = abs(self.x_for(marker.position_ms) - x)
             if d < best_d:
@@ -102,9 +103,9 @@ class Timeline(QWidget):
         return best
 
     # -- painting ------------------------------------------------------------
-    def paintEvent(self, _event):
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         track = self._track()
         strip = QRectF(track.left(), 0, track.width(), self.STRIP_H)
         p.fillRect(strip, QColor("#ececec"))
@@ -125,10 +126,12 @@ class Timeline(QWidget):
                 QColor("#d2e3fc"),
             )
             p.setPen(QColor("#3c4043"))
-            p.drawText(strip, Qt.AlignCenter, f"Finding activity… {int(self.scan_progress * 100)}%")
+            p.drawText(
+                strip, Qt.AlignmentFlag.AlignCenter, f"Finding activity… {int(self.scan_progress * 100)}%"
+            )
 
         bar = QRectF(track.left(), self.STRIP_H + 2, track.width(), self.BAR_H - 2)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor("#dadce0"))
         p.drawRoundedRect(bar, 3, 3)
         if self.duration_ms:
@@ -158,8 +161,8 @@ class Timeline(QWidget):
         p.end()
 
     # -- mouse -----------------------------------------------------------------
-    def mousePressEvent(self, event):
-        if event.button() != Qt.LeftButton or not self.duration_ms:
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.duration_ms:
             return
         pos = event.position()
         marker = self.marker_at(pos.x(), pos.y())
@@ -170,7 +173,7 @@ class Timeline(QWidget):
         self._dragging = True
         self.seekRequested.emit(self.ms_at(pos.x()))
 
-    def mouseMoveEvent(self, event):
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._dragging:
             self.seekRequested.emit(self.ms_at(pos.x()))
@@ -178,10 +181,10 @@ class Timeline(QWidget):
         marker = self.marker_at(pos.x(), pos.y())
         if marker is not None:
             self.setToolTip(f"{format_ms(marker.position_ms, False)} — {marker.tooltip}")
-            self.setCursor(Qt.PointingHandCursor)
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             self.setToolTip(format_ms(self.ms_at(pos.x()), False) if self.duration_ms else "")
             self.unsetCursor()
 
-    def mouseReleaseEvent(self, _event):
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
         self._dragging = False

@@ -17,22 +17,20 @@ same as YUV->BGR.  ``QtPlayer.set_display_size`` tells the engine how big the
 picture area is so that it converts at half/quarter size when the picture is
 shown that small (see :mod:`cctv_review.video.player`).
 
-:class:`ActivityScan` runs :func:`~cctv_review.video.activity.scan_activity`
-on a ``QThread`` with ``progress(float)``, ``finished(object)`` (the
-``ActivityResult``), ``failed(str)`` and ``cancelled()`` signals.
+The activity scan (:func:`~cctv_review.video.activity.scan_activity`) runs as
+a background job of the GUI (``cctv_review.ui.footage_controller.activity_job``
+through ``cctv_review.ui.tasks``), the one way the application runs long work.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from .activity import ActivityResult, ScanCancelled, scan_activity
 from .errors import VideoError
 from .player import Player
 from .probe import VideoInfo
@@ -177,36 +175,3 @@ class QtPlayer(QObject):
 
     def close(self) -> None:
         self._player.close()
-
-
-class ActivityScan(QThread):
-    """Run an activity scan off the GUI thread.  Call ``start()``; ``cancel()``."""
-
-    progress = Signal(float)
-    finished_ok = Signal(object)  # ActivityResult
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, path: str, parent: QObject | None = None, **scan_kwargs) -> None:
-        super().__init__(parent)
-        self.path = str(path)
-        self.scan_kwargs = scan_kwargs
-        self._cancel = threading.Event()
-        self.result: ActivityResult | None = None
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def run(self) -> None:  # runs in the QThread
-        try:
-            self.result = scan_activity(
-                self.path, progress=self.progress.emit, cancel=self._cancel.is_set, **self.scan_kwargs
-            )
-        except ScanCancelled:
-            self.cancelled.emit()
-        except VideoError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # never let a scan take the app down
-            self.failed.emit(f'The activity scan of "{self.path}" failed: {exc}')
-        else:
-            self.finished_ok.emit(self.result)

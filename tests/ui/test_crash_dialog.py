@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from cctv_review import logsetup
-from cctv_review.ui import workers
+from cctv_review.ui import tasks
 from cctv_review.ui.errors import DIALOG_OBJECT_NAME, CrashDialog
 
 
@@ -58,9 +58,9 @@ def raise_in_job(marker: str):
 
 def test_exception_in_a_background_job_reaches_the_log_and_the_dialog(qtbot, log_file, no_dialog_left):
     marker = f"marker-{uuid.uuid4().hex}"
-    task = workers.Task(raise_in_job(marker))
+    task = tasks.Task(raise_in_job(marker), context="running a background job")
     with qtbot.waitSignal(task.signals.failed, timeout=10_000):
-        workers.start(task)
+        tasks.start(task)
     qtbot.waitUntil(lambda: len(crash_dialogs()) == 1, timeout=10_000)
 
     logged = log_file.read_text(encoding="utf-8")

@@ -17,11 +17,11 @@ from cctv_review.ui.services import ReviewSession
 
 def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtbot, store, template):
     session = ReviewSession(store, template)
-    case = session.add_case("CR-9", "Northgate", flags=["child"])
+    with qtbot.waitSignal(session.changed) as added:
+        changes = session.add_case("CR-9", "Northgate", flags=["child"])
+    assert added.args == [changes] and changes.case_list and not changes.findings
+    case = session.get_case(session.added_id(changes.cases_added))
     assert case.child and case.reviewer == "reviewer1"
-    with qtbot.waitSignal(session.caseOpened):
-        session.open_case(case.id)
-    assert session.last_case_id() == case.id
     start = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
     late = store.add_clip(
         Clip(
@@ -35,7 +35,14 @@ def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtb
     early = store.add_clip(
         Clip(case_id=case.id, path="/x/early.mp4", camera="Desk", recorded_start=start, duration_ms=60_000)
     )
-    session.add_finding("welfare", FindingLevel.SOME, "late clip, early position", late.id, 1_000)
+    # The session reads the case's clips and findings when it opens the case.
+    with qtbot.waitSignal(session.caseOpened):
+        session.open_case(case.id)
+    assert session.last_case_id() == case.id
+    first = session.add_finding("welfare", FindingLevel.SOME, "late clip, early position", late.id, 1_000)
+    assert first.findings == {session.findings()[0].id} and first.cases == {
+        case.id
+    }  # not started -> in progress
     session.add_finding("arrival", FindingLevel.GOOD_PRACTICE, "early clip, late position", early.id, 50_000)
     assert [f.note for f in session.findings()] == ["early clip, late position", "late clip, early position"]
     assert session.case.status == CaseStatus.IN_PROGRESS
@@ -54,7 +61,9 @@ def test_session_opens_answers_completes_and_sorts_findings_by_recorded_time(qtb
     answer_everything(store, template, case.id)
     session.set_outcome("none", "Nothing to learn")
     with qtbot.waitSignal(session.casesChanged):
-        done = session.complete()
+        completed = session.complete()
+    assert completed.cases == {case.id} and completed.case_list
+    done = session.case
     assert done.status == CaseStatus.COMPLETE and session.locked
     assert session.summary().completed == 1
     session.reopen("typo in rationale")
@@ -164,7 +173,8 @@ def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store
         "reviewer": "reviewer1",
         "flags": ["strip_search"],
     }
-    case = ReviewSession(store, template).add_case(**values)
+    session = ReviewSession(store, template)
+    case = session.get_case(session.added_id(session.add_case(**values).cases_added))
     assert case.strip_search and case.detention_date == date(2026, 2, 3)
 
     clip_dialog = AddClipDialog()

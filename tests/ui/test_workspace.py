@@ -300,9 +300,12 @@ def test_completion_is_refused_until_required_answers_then_completes_and_summary
     )
     assert not window.form.locked_banner.isHidden()
     assert not window.form.body.isEnabled()
-    assert window.reopen_action.isEnabled() and not window.complete_action.isEnabled()
+    assert (
+        window.window_actions.reopen_action.isEnabled()
+        and not window.window_actions.complete_action.isEnabled()
+    )
     assert "Complete" in window.case_list.model.cases[0].status.label
-    window.summary_action.trigger()
+    window.window_actions.summary_action.trigger()
     assert window.tabs.currentWidget() is window.summary
     assert window.summary.headline.text() == "Of 1 case reviewed on CCTV, 1 had significant learning (100%)."
     assert window.summary.chart.rows[0][1] == 1
@@ -332,7 +335,7 @@ def test_add_clip_hashes_in_a_worker_and_shows_it(qtbot, make_window, store, tem
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-NEW")
     assert "no clips yet" in window.player.surface.message
-    window.start_add_clip(str(clip_path), "Booking desk")
+    window.footage.start_add_clip(str(clip_path), "Booking desk")
     qtbot.waitUntil(lambda: window.player.clip is not None, timeout=15_000)
     wait_for_frame(qtbot, window, 0)
     (clip,) = store.list_clips(window.session.case_id)
@@ -363,7 +366,7 @@ def test_case_list_filters(qtbot, make_window, store, template):
 
 def test_help_lists_every_shortcut(qtbot, make_window, store, template):
     window = make_window(store, template)
-    window.shortcuts_action.trigger()
+    window.window_actions.shortcuts_action.trigger()
     table = window.shortcuts_dialog.table
     assert table.rowCount() == len(SHORTCUTS)
     keys = {table.item(r, 0).text() for r in range(table.rowCount())}
@@ -525,7 +528,7 @@ def test_cancelling_add_clip_stores_nothing(qtbot, make_window, store, template,
     store.add_case(Case(reference="CR-NEW"))
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-NEW")
-    task = window.start_add_clip(str(clip_path), "Booking desk")
+    task = window.footage.start_add_clip(str(clip_path), "Booking desk")
     qtbot.waitUntil(
         lambda: (
             window.findChild(QProgressDialog) is not None and window.findChild(QProgressDialog).value() > 0

@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QImage
 
-from cctv_review.video.qt import ActivityScan, QtPlayer, bgr_to_qimage
+from cctv_review.video.qt import QtPlayer, bgr_to_qimage
 
 
 def test_bgr_to_qimage_colours_and_padding():
@@ -68,31 +68,6 @@ def test_qtplayer_error_signal(qtbot, tmp_path):
         qp.close()
         qp.deleteLater()
         qtbot.wait(20)
-
-
-def test_activity_scan_thread(qtbot, activity_clip):
-    scan = ActivityScan(str(activity_clip), method="pixels")
-    progress = []
-    scan.progress.connect(progress.append)
-    with qtbot.waitSignal(scan.finished_ok, timeout=30_000) as blocker:
-        scan.start()
-    scan.wait(5000)
-    scan.deleteLater()
-    qtbot.wait(20)
-    res = blocker.args[0]
-    assert len(res.scores) == 20 and res.next_activity(0) == 5
-    assert progress and progress[-1] == 1.0
-
-
-def test_activity_scan_cancel(qtbot, activity_clip):
-    scan = ActivityScan(str(activity_clip), method="pixels")
-    scan.progress.connect(lambda f: scan.cancel())
-    with qtbot.waitSignal(scan.cancelled, timeout=30_000):
-        scan.start()
-    scan.wait(5000)
-    assert scan.result is None
-    scan.deleteLater()
-    qtbot.wait(20)
 
 
 def test_qtplayer_writes_display_frames_into_the_qimage_at_display_size(qtbot, numbered, frame_number):

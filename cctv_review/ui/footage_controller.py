@@ -1,0 +1,278 @@
+"""Footage in the workspace: adding clips, activity scans and remembered positions.
+
+:class:`FootageController` keeps the player in step with the open case:
+
+* **adding a clip** (File > Add clip): the file is probed and fingerprinted
+  (SHA-256) in a background job with a progress dialog that can cancel; the job
+  writes on its own store connection, so a cancelled job stores nothing;
+* **activity**: the first time a clip is shown, :func:`activity_job` scans it
+  once in a background job and stores the per-second scores with the clip
+  (later openings read them back); the player's strip shows the progress and a
+  Cancel button;
+* **where the reviewer left off**: the case, clip and position are saved on
+  pause, seek, clip change, close, and every :data:`POSITION_SAVE_MS` while
+  playing, and restored when the case is opened again; the first play of each
+  clip is recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
+
+from cctv_review.changes import Changes
+from cctv_review.domain import Clip, format_ms
+from cctv_review.store import StoreError
+from cctv_review.ui import tasks
+from cctv_review.ui.player_widget import PlayerWidget
+from cctv_review.ui.services import ReviewSession
+from cctv_review.video.activity import ActivityResult
+
+#: While playing, the position is saved this often (it is also saved on pause, seek, clip change, close).
+POSITION_SAVE_MS = 3000
+
+
+def activity_job(session: ReviewSession, clip_id: int, path: str, method: str = "auto") -> tasks.WorkFn:
+    """A background job: scan ``path`` for activity and store the scores with clip ``clip_id``.
+
+    Runs :func:`cctv_review.video.activity.scan_activity` as it is (``method`` is its; its
+    ``progress(fraction)`` and ``cancel()`` are the task's) and saves the
+    result on the job's own store connection.  Returns the
+    :class:`~cctv_review.video.activity.ActivityResult`.  Raises (in the
+    worker) ``ScanCancelled`` when cancelled, a ``VideoError`` for footage
+    that cannot be read.
+    """
+    from cctv_review.video.activity import scan_activity
+
+    def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> ActivityResult:
+        result = scan_activity(path, progress=progress, cancel=cancel, method=method)
+        with session.worker_store() as store:
+            store.save_activity(clip_id, result.bin_ms, result.scores)
+        return result
+
+    return work
+
+
+class FootageController(QObject):
+    """Clips, activity and position memory for the open case (see the module docstring)."""
+
+    def __init__(
+        self,
+        session: ReviewSession,
+        player: PlayerWidget,
+        window: QWidget,
+        *,
+        inform: Callable[[str, str, QMessageBox.Icon], object],
+        show_problem: Callable[[str], None],
+        status: Callable[[str, int], None],
+    ) -> None:
+        super().__init__(window)
+        self.session = session
+        self.player = player
+        self.window = window
+        self._inform = inform
+        self._show_problem = show_problem
+        self._status = status
+        #: Activity scans under way, by clip id.
+        self.scans: dict[int, tasks.Task] = {}
+        #: The latest add-clip job (tests wait on it).
+        self.clip_task: tasks.Task | None = None
+        self._played_clips: set[int] = set()
+        self.position_timer = QTimer(self)
+        self.position_timer.setInterval(POSITION_SAVE_MS)
+        self.position_timer.timeout.connect(self.save_position)
+
+        player.clipChanged.connect(self._clip_changed)
+        player.stateChanged.connect(self._state_changed)
+        player.savePointReached.connect(self.save_position)
+        player.scan_cancel.clicked.connect(self.cancel_current_scan)
+        session.changed.connect(self._changed)
+
+    # -- clips -----------------------------------------------------------------
+    def case_opened(self) -> None:
+        """Show the newly opened case's clips, at the clip and position it was left at."""
+        self._played_clips.clear()
+        self.load_clips(restore_position=True)
+
+    def load_clips(self, restore_position: bool = False, select_clip_id: int | None = None) -> None:
+        clips = self.session.clips()
+        self.player.set_clips(clips)
+        if not clips:
+            return
+        clip_id, position = self.session.last_position() if restore_position else (select_clip_id, 0)
+        clip = next((c for c in clips if c.id == clip_id), None)
+        if clip is None and self.player.clip is not None and not restore_position:
+            return
+        if clip is None:
+            clip, position = clips[0], 0
+        self.player.load_clip(clip, position)
+
+    def _changed(self, changes: Changes) -> None:
+        """Clips added or changed: refresh the clip list (the current clip plays on)."""
+        if not changes.clips:
+            return
+        shown = {c.id for c in self.player.clips}
+        if shown & changes.clips or any(c.id in changes.clips for c in self.session.clips()):
+            self.player.set_clips(self.session.clips())
+
+    def add_clip(self) -> None:
+        """File > Add clip: choose the file, then probe and hash it in the background."""
+        if self.session.case is None:
+            self._show_problem("Open a case first, then add its clips.")
+            return
+        from cctv_review.ui.dialogs import AddClipDialog
+
+        dialog = AddClipDialog(self.window, self.session.last_clip_folder())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        self.session.remember_clip_folder(Path(values["path"]).parent)
+        self.start_add_clip(**values)
+
+    def start_add_clip(self, path: str, camera: str, recorded_start: datetime | None = None) -> tasks.Task:
+        """Probe and hash the file in a background job, with a progress dialog that can cancel."""
+        progress = QProgressDialog(
+            f"Checking and fingerprinting {Path(path).name}…", "Cancel", 0, 100, self.window
+        )
+        progress.setWindowTitle("Adding clip")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def done(clip: Clip) -> None:
+            progress.close()
+            self.session.clip_added(clip)
+            self._status(f"Added {clip.camera} ({format_ms(clip.duration_ms, False)}).", 6000)
+            self.load_clips(select_clip_id=clip.id)
+            if self.player.clip is None or self.player.failed:
+                self.player.load_clip(clip)
+
+        def failed(message: str) -> None:
+            progress.close()
+            self._inform("Clip not added", message, QMessageBox.Icon.Warning)
+
+        def cancelled() -> None:
+            progress.close()
+            self._status("Adding the clip was cancelled; nothing was stored.", 6000)
+
+        task = tasks.run_task(
+            self.session.add_clip_job(path, camera, recorded_start),
+            context="adding footage",
+            on_done=done,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=lambda fraction, _message: progress.setValue(int(fraction * 100)),
+        )
+        progress.canceled.connect(task.cancel)
+        self.clip_task = task
+        return task
+
+    # -- activity ------------------------------------------------------------------
+    def _clip_changed(self, clip: Clip | None) -> None:
+        if clip is None or clip.id is None:
+            self.player.show_scan_progress(None)
+            return
+        activity = self.session.activity(clip.id)
+        if activity is not None:
+            self.player.set_activity(activity.bin_ms, activity.scores)
+            self.player.show_scan_progress(None)
+        else:
+            self.start_scan(clip)
+
+    def start_scan(self, clip: Clip) -> tasks.Task | None:
+        """Find activity once per clip, in a background job; the result is stored with the clip."""
+        clip_id = clip.id
+        if clip_id is None:
+            return None
+        if clip_id in self.scans:
+            self.player.show_scan_progress(0.0)
+            return self.scans[clip_id]
+
+        def current() -> bool:
+            return self.player.clip is not None and self.player.clip.id == clip_id
+
+        def progress(fraction: float, _message: str) -> None:
+            if current():
+                self.player.show_scan_progress(fraction)
+
+        def ended() -> None:
+            self.scans.pop(clip_id, None)
+            if current():
+                self.player.show_scan_progress(None)
+
+        def finished(result: ActivityResult) -> None:
+            ended()
+            if current():
+                self.player.set_activity(result.bin_ms, result.scores)
+
+        def failed(message: str) -> None:
+            ended()
+            self._status(f"Activity not found: {message}", 8000)
+
+        def cancelled() -> None:
+            ended()
+            self._status("Finding activity was cancelled.", 5000)
+
+        self.player.show_scan_progress(0.0)
+        task = tasks.run_task(
+            activity_job(self.session, clip_id, clip.path),
+            context="finding activity in the footage",
+            on_done=finished,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=progress,
+        )
+        self.scans[clip_id] = task
+        return task
+
+    def cancel_current_scan(self) -> None:
+        clip = self.player.clip
+        if clip is not None and clip.id in self.scans:
+            self.scans[clip.id].cancel()
+
+    # -- position memory -------------------------------------------------------------
+    def save_position(self) -> None:
+        clip = self.player.clip
+        if self.session.case is None or clip is None or clip.case_id != self.session.case_id:
+            return
+        try:
+            self.session.save_position(clip.id, self.player.position_ms)
+        except StoreError as exc:
+            self._show_problem(str(exc))
+
+    def _state_changed(self, playing: bool) -> None:
+        if playing:
+            self.position_timer.start()
+            clip = self.player.clip
+            if clip is not None and clip.id is not None and clip.id not in self._played_clips:
+                self._played_clips.add(clip.id)
+                try:
+                    self.session.record_clip_played(clip.id)
+                except StoreError:
+                    pass  # the audit of a play is not worth interrupting the reviewer for
+        else:
+            self.position_timer.stop()
+
+    def seek_to(self, clip_id: int | None, position_ms: int) -> None:
+        """Show ``clip_id`` at ``position_ms`` (a finding double-clicked, say)."""
+        if clip_id is None:
+            return
+        if self.player.clip is not None and self.player.clip.id == clip_id and not self.player.failed:
+            self.player.pause()
+            self.player.seek(position_ms)
+        else:
+            clip = next((c for c in self.player.clips if c.id == clip_id), None)
+            if clip is not None:
+                self.player.load_clip(clip, position_ms)
+        self.player.surface.setFocus()
+
+    def shutdown(self) -> None:
+        """Stop saving the position and cancel the scans (the window cancels every task after)."""
+        self.position_timer.stop()
+        for task in list(self.scans.values()):
+            task.cancel()
