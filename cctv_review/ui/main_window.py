@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
         self.footage.save_position()
         self.save_layout()
         self.footage.shutdown()
+        self.summary.shutdown()
         tasks.cancel_all()
         self.player.close_player()
 

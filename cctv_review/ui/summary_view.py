@@ -107,6 +107,7 @@ class SummaryView(QWidget):
         self.stale = True
         self.recomputed = 0  # how many times the figures were computed (for tests and the benchmark)
         self._pending = False
+        self._closed = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -166,8 +167,12 @@ class SummaryView(QWidget):
 
     def _recompute_if_stale(self) -> None:
         self._pending = False
-        if self.stale and self.isVisible():
+        if self.stale and self.isVisible() and not self._closed:
             self._recompute()
+
+    def shutdown(self) -> None:
+        """Stop recomputing: the window is closing and its store is about to close."""
+        self._closed = True
 
     def _recompute(self) -> None:
         self.stale = False

@@ -177,9 +177,7 @@ def _status_change_cost(qtbot, make_window, template, tmp_path, monkeypatch, cas
         store.set_setting("last_case_id", target.id)
         window = make_window(store, template)
         assert window.session.case_id == target.id
-        refreshed: list[int] = []
-        real_refresh = window.summary.refresh
-        monkeypatch.setattr(window.summary, "refresh", lambda: refreshed.append(1) or real_refresh())
+        recomputed_before = window.summary.recomputed  # the summary view counts its recomputations
         counter = StatementCounter(store, ("complete_case",), monkeypatch)
         try:
             counter.start()
@@ -191,9 +189,11 @@ def _status_change_cost(qtbot, make_window, template, tmp_path, monkeypatch, cas
         assert store.get_case(target.id).status == CaseStatus.COMPLETE
         assert not window.form.locked_banner.isHidden()
         assert "Complete" in window.case_header.text()
-        assert refreshed == []  # the summary is hidden: marked stale, not recomputed
+        # The summary is hidden: marked stale, not recomputed.
+        assert window.summary.stale and window.summary.recomputed == recomputed_before
         window.tabs.setCurrentWidget(window.summary)
-        assert refreshed == [1] and "Of 1 case reviewed" in window.summary.headline.text()
+        qtbot.waitUntil(lambda: "Of 1 case reviewed" in window.summary.headline.text())
+        assert window.summary.recomputed == recomputed_before + 1
         window.shutdown()
         monkeypatch.undo()
     return count
