@@ -289,7 +289,9 @@ def _integrity_check(path: Path, uri: str) -> None:
         for sql in checks:
             result = [r[0] for r in conn.execute(sql)]
             if result != ["ok"]:
-                raise _damaged(path, "; ".join(result[:3]))
+                found = [x for r in result for x in str(r).splitlines() if x and not x.startswith("***")]
+                more = ", and more" if len(found) > 1 else ""
+                raise _damaged(path, f"SQLite's check found: {found[0] if found else result[0]}{more}")
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
