@@ -2,8 +2,13 @@
 
 Plain Python on sqlite-utils; no Qt.  The schema is created and migrated by
 the application itself (see :mod:`cctv_review.migrations`).  The database runs
-in WAL mode with foreign keys on, and every change that touches more than one
-row happens in one transaction together with its audit-trail entry.
+in WAL mode (the rollback journal on a network file system, see
+:mod:`cctv_review.storage`) with foreign keys on.  Every change happens in one
+``BEGIN IMMEDIATE`` transaction together with its audit-trail entry, which
+records the new state of the rows it changed (:mod:`cctv_review.audit`).
+Opening refuses empty, foreign and damaged files without writing to them and
+opens a read-only file or folder read-only (:attr:`Store.read_only`,
+:attr:`Store.notice`).
 
 Footage is only ever referenced by path and SHA-256: the store never copies,
 moves or writes video files.
