@@ -17,6 +17,7 @@ moves or writes video files.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import json
 import os
@@ -668,7 +669,9 @@ class Store:
         check = audit_chain.verify(
             self.db, self._key, keyed_from_db=self._keyed_from, anchors=anchors, check_rows=check_rows
         )
-        return check
+        kept = audit_keys.where_kept(self.store_id) if self.store_id else ""
+        identity = f"Database identity {self.store_id}" + (f"; its key is kept in {kept}." if kept else ".")
+        return dataclasses.replace(check, notes=(*check.notes, identity))
 
     def checkpoint(self, reason: str = "checkpoint") -> Any:
         """Record the trail's head outside the store (:func:`cctv_review.audit_keys.record_anchor`).
@@ -710,8 +713,9 @@ class Store:
             )
         if self._key is not None and self._key.secret != key.secret:
             raise audit_keys.AuditKeyError(
-                "This computer already has a different audit key for this review database. Nothing was "
-                "imported; if the key here is wrong, remove it first (see the README, 'Audit trail')."
+                "This computer already has a different audit key for this review database, kept in "
+                f"{audit_keys.where_kept(self.store_id)}. Nothing was imported. If you are sure the key "
+                "here is the wrong one, remove it from there first and import again."
             )
         where = audit_keys.save_key(key)
         self._key = key
