@@ -176,6 +176,17 @@ def load_key(store_id: str) -> AuditKey | None:
     return None
 
 
+def where_kept(store_id: str) -> str:
+    """Where this computer keeps the key of ``store_id`` (words for people), or "" when nowhere."""
+    backend = _keyring()
+    if backend is not None:
+        with contextlib.suppress(Exception):
+            if backend.get_password(KEYRING_SERVICE, store_id):
+                return f"the operating system's credential store ('{KEYRING_SERVICE}', {store_id})"
+    path = _key_file(store_id)
+    return str(path) if path.exists() else ""
+
+
 def save_key(key: AuditKey) -> str:
     """Keep ``key`` on this computer; returns where ("the keyring" or the file's path).
 

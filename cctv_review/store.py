@@ -2,8 +2,13 @@
 
 Plain Python on sqlite-utils; no Qt.  The schema is created and migrated by
 the application itself (see :mod:`cctv_review.migrations`).  The database runs
-in WAL mode with foreign keys on, and every change that touches more than one
-row happens in one transaction together with its audit-trail entry.
+in WAL mode (the rollback journal on a network file system, see
+:mod:`cctv_review.storage`) with foreign keys on.  Every change happens in one
+``BEGIN IMMEDIATE`` transaction together with its audit-trail entry, which
+records the new state of the rows it changed (:mod:`cctv_review.audit`).
+Opening refuses empty, foreign and damaged files without writing to them and
+opens a read-only file or folder read-only (:attr:`Store.read_only`,
+:attr:`Store.notice`).
 
 Footage is only ever referenced by path and SHA-256: the store never copies,
 moves or writes video files.
@@ -12,6 +17,7 @@ moves or writes video files.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import json
 import os
@@ -289,7 +295,9 @@ def _integrity_check(path: Path, uri: str) -> None:
         for sql in checks:
             result = [r[0] for r in conn.execute(sql)]
             if result != ["ok"]:
-                raise _damaged(path, "; ".join(result[:3]))
+                found = [x for r in result for x in str(r).splitlines() if x and not x.startswith("***")]
+                more = ", and more" if len(found) > 1 else ""
+                raise _damaged(path, f"SQLite's check found: {found[0] if found else result[0]}{more}")
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
@@ -660,7 +668,9 @@ class Store:
         check = audit_chain.verify(
             self.db, self._key, keyed_from_db=self._keyed_from, anchors=anchors, check_rows=check_rows
         )
-        return check
+        kept = audit_keys.where_kept(self.store_id) if self.store_id else ""
+        identity = f"Database identity {self.store_id}" + (f"; its key is kept in {kept}." if kept else ".")
+        return dataclasses.replace(check, notes=(*check.notes, identity))
 
     def checkpoint(self, reason: str = "checkpoint") -> Any:
         """Record the trail's head outside the store (:func:`cctv_review.audit_keys.record_anchor`).
@@ -702,8 +712,9 @@ class Store:
             )
         if self._key is not None and self._key.secret != key.secret:
             raise audit_keys.AuditKeyError(
-                "This computer already has a different audit key for this review database. Nothing was "
-                "imported; if the key here is wrong, remove it first (see the README, 'Audit trail')."
+                "This computer already has a different audit key for this review database, kept in "
+                f"{audit_keys.where_kept(self.store_id)}. Nothing was imported. If you are sure the key "
+                "here is the wrong one, remove it from there first and import again."
             )
         where = audit_keys.save_key(key)
         self._key = key

@@ -376,3 +376,32 @@ def test_a_store_whose_name_needs_escaping_opens_where_it_is(tmp_path):
     with Store(path) as s:
         s.add_case(Case(reference="U-1"))
     assert path.exists() and [p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite"] == [path.name]
+
+
+def test_damage_beyond_the_quick_part_of_the_check_is_still_reported_plainly(tmp_path, capsys, monkeypatch):
+    """Above FULL_CHECK_MAX_BYTES only the schema, cases and audit trail are checked on opening;
+    damage elsewhere is reported, in the same words, when a command reads it."""
+    from cctv_review import store as store_module
+
+    path = tmp_path / "big.sqlite"
+    with Store(path) as s:
+        s.add_case(Case(reference="F-1"))
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO findings (case_id, theme, level, note) VALUES (1, 'welfare', 'some', ?)",
+            [("note " * 60,) for _ in range(2000)],
+        )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    middle = (len(data) // page_size // 2) * page_size
+    for i in range(64):
+        data[middle + 8 + i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(store_module, "FULL_CHECK_MAX_BYTES", 0)
+    for command in (["export", "--format", "csv", str(tmp_path / "out")], ["audit", "verify"]):
+        assert main(["--db", str(path), *command]) == 2, command
+        err = capsys.readouterr().err
+        assert "damaged" in err and "backup" in err and "Traceback" not in err, err

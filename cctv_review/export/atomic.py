@@ -285,8 +285,15 @@ def remember_folder(folder: Path) -> None:
 
 
 def sweep_known_folders() -> list[Path]:
-    """Remove stale export temporaries in every known export folder; returns those removed."""
+    """Remove stale export temporaries in every known export folder; returns those removed.
+
+    Folders on network shares are left to the next export there (:meth:`AtomicFiles.stage` sweeps
+    its folder): a disconnected share can take many seconds to answer, and this runs on opening.
+    """
+    from cctv_review.storage import network_filesystem
+
     removed: list[Path] = []
     for folder in known_folders():
-        removed += sweep_folder(folder)
+        if not network_filesystem(folder):
+            removed += sweep_folder(folder)
     return removed
