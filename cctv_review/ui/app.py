@@ -154,7 +154,8 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
         if demo:
             from cctv_review.demo import build_demo
 
-            demo_dir = tempfile.TemporaryDirectory(prefix="cctv-review-demo-")
+            # ignore_cleanup_errors: on Windows a clip or the store may still be held open at exit.
+            demo_dir = tempfile.TemporaryDirectory(prefix="cctv-review-demo-", ignore_cleanup_errors=True)
             db_path = build_demo(Path(demo_dir.name))
             print(f"cctv-review demo: a throw-away store in {demo_dir.name}", file=sys.stderr)
         window = create_window(Path(db_path) if db_path else default_db_path())
