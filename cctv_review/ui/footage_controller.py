@@ -141,8 +141,9 @@ class FootageController(QObject):
         progress.setAutoReset(False)
 
         def done(clip: Clip) -> None:
+            was_cancelled = task.is_cancelled  # (closing the dialog below emits its canceled())
             progress.close()
-            if task.is_cancelled:  # hashed, but Cancel was pressed before it could be stored
+            if was_cancelled:  # hashed, but Cancel was pressed before it could be stored
                 cancelled()
                 return
             try:
