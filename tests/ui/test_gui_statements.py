@@ -128,11 +128,13 @@ def _count_findings_added(qtbot, window, store, monkeypatch, how_many: int) -> l
 def test_a_finding_added_costs_the_gui_thread_only_the_store_writes(
     qtbot, make_window, store, template, case_with_clip, monkeypatch
 ):
-    case, _clip = case_with_clip
+    case, clip = case_with_clip
     store.set_answer(case.id, "footage.complete", "yes", template)  # in progress already
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
     wait_for_frame(qtbot, window, 0)
+    # The clip's activity scan (a job started on opening) is stored first: not the finding's cost.
+    qtbot.waitUntil(lambda: not window.footage.scans and store.activity(clip.id) is not None, timeout=30_000)
 
     counts = _count_findings_added(qtbot, window, store, monkeypatch, 3)
     # The workspace (session, findings list, markers, header, status bar, the still's
@@ -157,11 +159,13 @@ def test_a_finding_added_costs_the_gui_thread_only_the_store_writes(
 def test_a_finding_added_costs_at_most_5_statements_on_the_gui_thread(
     qtbot, make_window, store, template, case_with_clip, monkeypatch
 ):
-    case, _clip = case_with_clip
+    case, clip = case_with_clip
     store.set_answer(case.id, "footage.complete", "yes", template)
     window = make_window(store, template)
     open_case_by_click(qtbot, window, "CR-001")
     wait_for_frame(qtbot, window, 0)
+    # The clip's activity scan (a job started on opening) is stored first: not the finding's cost.
+    qtbot.waitUntil(lambda: not window.footage.scans and store.activity(clip.id) is not None, timeout=30_000)
     (count,) = _count_findings_added(qtbot, window, store, monkeypatch, 1)
     assert sum(count.values()) <= 5, count
 
