@@ -6,9 +6,9 @@ player's timeline to the session.  Adding a finding pauses the video and opens
 the editor at the current moment; on Save the finding is written at once
 (what the reviewer typed never waits on the video), and if "still" was ticked
 the frame is decoded again at full resolution in a background job
-(:mod:`cctv_review.ui.tasks`), saved as a captioned PNG and attached to the
-finding on the job's own store connection.  The GUI thread never decodes, and
-the views update from the session's ``changed`` signal without SQL.
+(:mod:`cctv_review.ui.tasks`) and saved as a captioned PNG, which the GUI
+thread then attaches to the finding.  The GUI thread never decodes, and the
+views update from the session's ``changed`` signal without SQL.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QWidget
 
 from cctv_review.changes import Changes
-from cctv_review.domain import Clip, Finding, format_ms
+from cctv_review.domain import Clip, format_ms
 from cctv_review.store import StoreError
 from cctv_review.ui import tasks
 from cctv_review.ui.findings import FindingEditor, FindingsPanel, level_colour
@@ -44,10 +44,6 @@ def still_file_name(case_reference: str, clip_id: int, position_ms: int) -> str:
     """``CR-001-clip3-000062500.png``: the case reference made safe for any file system."""
     safe_ref = re.sub(r"[^A-Za-z0-9._-]+", "_", case_reference)
     return f"{safe_ref}-clip{clip_id}-{position_ms:09d}.png"
-
-
-#: How a still saved but not attached to its finding is reported (the failure handler looks for it).
-NOT_ATTACHED = "could not be attached"
 
 
 class FindingsController(QObject):
@@ -171,8 +167,8 @@ class FindingsController(QObject):
 
     def capture_still(self, finding_id: int, frame_index: int, clip: Clip, position_ms: int) -> tasks.Task:
         """Decode frame ``frame_index`` again at full resolution (not the possibly reduced
-        display image) in a background job, save it as a captioned PNG and attach it to
-        the finding there, on the job's own store connection."""
+        display image) in a background job and save it as a captioned PNG; then attach
+        it to the finding (one short write on the GUI thread)."""
         from cctv_review.video.reader import FrameReader
         from cctv_review.video.still import save_still
 
@@ -181,34 +177,31 @@ class FindingsController(QObject):
         out = self.session.stills_folder() / still_file_name(case.reference, clip.id, position_ms)
         info = self.player.player.info if clip is self.player.clip else None
         reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
-        session = self.session
 
-        def work(_progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> Finding:  # worker thread
+        def work(_progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> str:  # worker thread
             with FrameReader(clip.path, info) as reader:
                 image = reader.read_at_frame(int(frame_index)).image
-            path = save_still(
-                image,
-                out,
-                case_reference=reference,
-                camera=camera,
-                clip_ms=position_ms,
-                recorded_at=recorded_at,
+            return str(
+                save_still(
+                    image,
+                    out,
+                    case_reference=reference,
+                    camera=camera,
+                    clip_ms=position_ms,
+                    recorded_at=recorded_at,
+                )
             )
+
+        def attach(path: str) -> None:
             try:
-                with session.worker_store() as store:
-                    return store.update_finding(finding_id, still_path=str(path))
+                self.session.update_finding(finding_id, still_path=path)
             except StoreError as exc:
-                raise StoreError(f"The still was saved to {path} but {NOT_ATTACHED}: {exc}") from exc
+                self._show_problem(f"The still was saved to {path} but could not be attached: {exc}")
 
         def failed(message: str) -> None:
-            if NOT_ATTACHED in message:
-                self._show_problem(message)
-            else:
-                self._show_problem(f"The still could not be made: {message} The finding is saved without it.")
+            self._show_problem(f"The still could not be made: {message} The finding is saved without it.")
 
-        self.still_task = tasks.run_task(
-            work, context="saving a still", on_done=self.session.finding_updated, on_failed=failed
-        )
+        self.still_task = tasks.run_task(work, context="saving a still", on_done=attach, on_failed=failed)
         return self.still_task
 
     # -- editing -------------------------------------------------------------------

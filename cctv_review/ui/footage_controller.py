@@ -3,10 +3,10 @@
 :class:`FootageController` keeps the player in step with the open case:
 
 * **adding a clip** (File > Add clip): the file is probed and fingerprinted
-  (SHA-256) in a background job with a progress dialog that can cancel; the job
-  writes on its own store connection, so a cancelled job stores nothing;
+  (SHA-256) in a background job with a progress dialog that can cancel; the
+  clip is stored when the job has finished, so a cancelled job stores nothing;
 * **activity**: the first time a clip is shown, :func:`activity_job` scans it
-  once in a background job and stores the per-second scores with the clip
+  once in a background job and the per-second scores are stored with the clip
   (later openings read them back); the player's strip shows the progress and a
   Cancel button;
 * **where the reviewer left off**: the case, clip and position are saved on
@@ -36,23 +36,19 @@ from cctv_review.video.activity import ActivityResult
 POSITION_SAVE_MS = 3000
 
 
-def activity_job(session: ReviewSession, clip_id: int, path: str, method: str = "auto") -> tasks.WorkFn:
-    """A background job: scan ``path`` for activity and store the scores with clip ``clip_id``.
+def activity_job(path: str, method: str = "auto") -> tasks.WorkFn:
+    """A background job: scan ``path`` for activity (stores nothing; see :meth:`FootageController.start_scan`).
 
-    Runs :func:`cctv_review.video.activity.scan_activity` as it is (``method`` is its; its
-    ``progress(fraction)`` and ``cancel()`` are the task's) and saves the
-    result on the job's own store connection.  Returns the
-    :class:`~cctv_review.video.activity.ActivityResult`.  Raises (in the
-    worker) ``ScanCancelled`` when cancelled, a ``VideoError`` for footage
-    that cannot be read.
+    Runs :func:`cctv_review.video.activity.scan_activity` as it is
+    (``method`` is its; its ``progress(fraction)`` and ``cancel()`` are the
+    task's).  Returns the :class:`~cctv_review.video.activity.ActivityResult`.
+    Raises (in the worker) ``ScanCancelled`` when cancelled, a ``VideoError``
+    for footage that cannot be read.
     """
     from cctv_review.video.activity import scan_activity
 
     def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> ActivityResult:
-        result = scan_activity(path, progress=progress, cancel=cancel, method=method)
-        with session.worker_store() as store:
-            store.save_activity(clip_id, result.bin_ms, result.scores)
-        return result
+        return scan_activity(path, progress=progress, cancel=cancel, method=method)
 
     return work
 
@@ -145,8 +141,17 @@ class FootageController(QObject):
         progress.setAutoReset(False)
 
         def done(clip: Clip) -> None:
+            was_cancelled = task.is_cancelled  # (closing the dialog below emits its canceled())
             progress.close()
-            self.session.clip_added(clip)
+            if was_cancelled:  # hashed, but Cancel was pressed before it could be stored
+                cancelled()
+                return
+            try:
+                changes = self.session.add_clip(clip)
+            except StoreError as exc:
+                self._inform("Clip not added", str(exc), QMessageBox.Icon.Warning)
+                return
+            clip = self.session.clip(self.session.added_id(changes.clips))
             self._status(f"Added {clip.camera} ({format_ms(clip.duration_ms, False)}).", 6000)
             self.load_clips(select_clip_id=clip.id)
             if self.player.clip is None or self.player.failed:
@@ -161,7 +166,7 @@ class FootageController(QObject):
             self._status("Adding the clip was cancelled; nothing was stored.", 6000)
 
         task = tasks.run_task(
-            self.session.add_clip_job(path, camera, recorded_start),
+            self.session.clip_job(path, camera, recorded_start),
             context="adding footage",
             on_done=done,
             on_failed=failed,
@@ -207,6 +212,10 @@ class FootageController(QObject):
 
         def finished(result: ActivityResult) -> None:
             ended()
+            try:
+                self.session.save_activity(clip_id, result.bin_ms, result.scores)
+            except StoreError as exc:
+                self._show_problem(str(exc))
             if current():
                 self.player.set_activity(result.bin_ms, result.scores)
 
@@ -220,7 +229,7 @@ class FootageController(QObject):
 
         self.player.show_scan_progress(0.0)
         task = tasks.run_task(
-            activity_job(self.session, clip_id, clip.path),
+            activity_job(clip.path),
             context="finding activity in the footage",
             on_done=finished,
             on_failed=failed,

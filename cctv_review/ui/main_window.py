@@ -361,6 +361,9 @@ class MainWindow(QMainWindow):
         from cctv_review.ui.export_dialog import ExportDialog
 
         self.form.flush()
+        # The export writes its audit entry on its own connection; pausing stops the
+        # position saves meanwhile (see services.py on writes from two connections).
+        self.player.pause()
         # With the case list filtered, the dialog offers "only these cases".
         dialog = ExportDialog(self.session, parent=self, case_ids=self.case_list.filtered_case_ids())
         dialog.exec()

@@ -15,11 +15,17 @@ list, the timeline markers or the clip list costs no SQL on the GUI thread.
 
 Threads: the session and its store are used on the GUI thread only.  A
 background job (see :mod:`cctv_review.ui.tasks`) that needs the database opens
-its own connection with :meth:`ReviewSession.worker_store`; the job functions
-built here (:meth:`ReviewSession.add_clip_job`) do so, and the GUI thread then
-takes the result in (:meth:`ReviewSession.clip_added`,
-:meth:`ReviewSession.finding_updated`).  The logic lives in plain methods so
-it can be tested without any widgets.
+its own connection with :meth:`ReviewSession.worker_store` (the export does).
+The long jobs of the workspace (probing and hashing a clip, the activity scan,
+a still) need no database: they compute, and the GUI thread stores their
+result with one short write (:meth:`ReviewSession.add_clip`,
+:meth:`ReviewSession.save_activity`, :meth:`ReviewSession.update_finding`).
+Why not write from the job: the store's write transactions begin with a
+deferred ``BEGIN`` and read first, so a commit from another connection
+between that read and the write fails the GUI's write at once ("database is
+locked", SQLITE_BUSY_SNAPSHOT) instead of waiting; with ``BEGIN IMMEDIATE``
+(issue 12) the jobs could write on their own connections.  The logic lives in
+plain methods so it can be tested without any widgets.
 """
 
 from __future__ import annotations
@@ -63,6 +69,14 @@ class Progress:
         if self.missing_required:
             text += f" · {self.missing_required} required still to answer"
         return text
+
+
+class _Unsaved:
+    """Stands in for the store in :func:`cctv_review.clips.add_clip_file`: returns the clip unsaved."""
+
+    @staticmethod
+    def add_clip(clip: Clip) -> Clip:
+        return clip
 
 
 def _one(ids: frozenset[int]) -> int:
@@ -278,15 +292,15 @@ class ReviewSession(QObject):
         known = next((c for c in self._clips if c.id == clip_id), None)
         return known if known is not None else self.store.get_clip(clip_id)
 
-    def add_clip_job(
+    def clip_job(
         self, path: str | Path, camera: str, recorded_start: datetime | None = None
     ) -> Callable[[Callable[[float], None], Callable[[], bool]], Clip]:
-        """A background job that probes, hashes and adds a clip to the open case.
+        """A background job that probes and hashes a file for the open case; it stores nothing.
 
-        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens its own
-        store connection.  Hand its result to :meth:`clip_added` on the GUI
-        thread.  Raises (in the worker) :class:`~cctv_review.video.VideoError`
-        for a file that is missing or not video, ``HashCancelled`` when cancelled.
+        Run it with :func:`cctv_review.ui.tasks.run_task` and hand its result
+        (a :class:`Clip` without an id) to :meth:`add_clip` on the GUI thread.
+        Raises (in the worker) :class:`~cctv_review.video.VideoError` for a
+        file that is missing or not video, ``HashCancelled`` when cancelled.
         """
         from cctv_review.clips import add_clip_file
 
@@ -294,15 +308,16 @@ class ReviewSession(QObject):
         case_id = self._case.id
 
         def work(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Clip:
-            with self.worker_store() as store:
-                return add_clip_file(
-                    store, case_id, path, camera, recorded_start, progress=progress, cancel=cancel
-                )
+            # add_clip_file's last step hands the clip to "the store": here, back to the caller.
+            return add_clip_file(
+                _Unsaved(), case_id, path, camera, recorded_start, progress=progress, cancel=cancel
+            )
 
         return work
 
-    def clip_added(self, clip: Clip) -> Changes:
-        """Take in a clip a background job added (GUI thread)."""
+    def add_clip(self, clip: Clip) -> Changes:
+        """Store a clip a background job probed and hashed; ``Changes.clips`` holds its id."""
+        clip = self.store.add_clip(clip)
         assert clip.id is not None
         if self._case is not None and clip.case_id == self._case.id:
             # The store's order: recorded start (unknown last), camera, id.
@@ -343,6 +358,15 @@ class ReviewSession(QObject):
 
     def activity(self, clip_id: int) -> Activity | None:
         return self.store.activity(clip_id)
+
+    def save_activity(self, clip_id: int, bin_ms: int, scores: list[float]) -> Changes:
+        """Store a clip's activity scores (bins of ``bin_ms``), found once by a background job.
+
+        The player's activity strip takes the scores from the job itself, so
+        nothing else needs telling: empty Changes.
+        """
+        self.store.save_activity(clip_id, bin_ms, scores)
+        return Changes()
 
     # -- findings ------------------------------------------------------------
     def findings(self) -> list[Finding]:
@@ -391,10 +415,7 @@ class ReviewSession(QObject):
 
     def update_finding(self, finding_id: int, **changes: Any) -> Changes:
         """Change a finding (theme, level, note, position_ms, clip_id, still_path)."""
-        return self.finding_updated(self.store.update_finding(finding_id, **changes))
-
-    def finding_updated(self, finding: Finding) -> Changes:
-        """Take in a finding changed here or by a background job (e.g. its still attached)."""
+        finding = self.store.update_finding(finding_id, **changes)
         assert finding.id is not None
         if self._case is not None and finding.case_id == self._case.id:
             self._findings[finding.id] = finding

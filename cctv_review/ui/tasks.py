@@ -31,9 +31,12 @@ together with ``context``, and ``on_failed`` receives a short message.
 
 Threads and the database: the work runs in this module's thread pool, never
 on the GUI thread, and must not touch the GUI's :class:`~cctv_review.store.Store`.
-A job that reads or writes the database opens its own connection
+A job that reads the database opens its own connection
 (``ReviewSession.worker_store()``, a ``Store`` of its own, closed at the end),
-as datasette keeps one connection per thread.  Signals are emitted from the
+as datasette keeps one connection per thread.  A job that produces something
+to store (a clip's hash, activity scores, a still) returns it, and the
+``on_done`` handler stores it with one short write on the GUI thread (see
+:mod:`cctv_review.ui.services` for why the jobs do not write).  Signals are emitted from the
 worker thread by a ``QObject`` that lives in the GUI thread, so Qt queues them
 to the GUI thread.
 """

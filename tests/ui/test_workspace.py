@@ -544,3 +544,30 @@ def test_cancelling_add_clip_stores_nothing(qtbot, make_window, store, template,
     qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=5_000)
     assert store.list_clips() == []
     assert not any(r["action"] == "clip.added" for r in store.audit_rows())
+
+
+def test_cancel_pressed_as_hashing_ends_stores_nothing(
+    qtbot, make_window, store, template, clip_path, monkeypatch
+):
+    import threading
+
+    from cctv_review import clips
+    from cctv_review.domain import Case
+
+    release = threading.Event()
+
+    def hash_that_ignores_cancel(path, progress=None, cancel=None):  # the last block is being read
+        assert release.wait(10)
+        return "0" * 64
+
+    monkeypatch.setattr(clips, "sha256_file", hash_that_ignores_cancel)
+    store.add_case(Case(reference="CR-NEW"))
+    window = make_window(store, template)
+    open_case_by_click(qtbot, window, "CR-NEW")
+    task = window.footage.start_add_clip(str(clip_path), "Booking desk")
+    task.cancel()  # Cancel pressed; the work still completes
+    with qtbot.waitSignal(task.signals.finished, timeout=10_000):
+        release.set()
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=5_000)
+    assert store.list_clips() == [] and window.session.clips() == []
+    assert not any(r["action"] == "clip.added" for r in store.audit_rows())
