@@ -287,8 +287,8 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 print(json.dumps(detail, indent=2, ensure_ascii=False))
             else:
                 print(draw.explain())
-                for case_id in draw.case_ids:
-                    print(references[case_id])
+                for drawn_id in draw.case_ids:
+                    print(references[drawn_id])
             return EXIT_OK
 
         if command == "import-cases":

@@ -172,7 +172,7 @@ def _v_audit_keyed(db: sqlite_utils.Database) -> None:
     next entry and records that point (``audit_meta.keyed_from``) when it is
     next opened for writing (see :mod:`cctv_review.audit`).
     """
-    db["audit"].add_column("state", str)
+    db.table("audit").add_column("state", str)
     db.execute("CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("INSERT INTO audit_meta (name, value) VALUES ('store_id', lower(hex(randomblob(16))))")
     db.execute(AUDIT_APPEND_ONLY_TRIGGER)
