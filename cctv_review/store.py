@@ -1033,8 +1033,9 @@ class Store:
         return _case_from_row(row)
 
     # -- answers ---------------------------------------------------------------------
-    def set_answer(self, case_id: int, question_id: str, value: Any, template: Template) -> None:
-        """Save one answer as the reviewer gives it (None or empty clears it).
+    def set_answer(self, case_id: int, question_id: str, value: Any, template: Template) -> Any:
+        """Save one answer as the reviewer gives it (None or empty clears it); returns the value saved
+        (as the question checked it), or None when the answer was cleared.
 
         Raises ``ValueError`` (a value the question does not take),
         :class:`NotFound`, :class:`CaseLocked` or :class:`StoreError`.  Five
@@ -1066,7 +1067,8 @@ class Store:
                 }
                 state.update(self._state(("cases", self._started(case_id, case_status, now))))
                 self._record("answer.cleared", "case", case_id, {"question": question_id}, state=state)
-                return
+                return None
+            text = json.dumps(value)
             written = self._query(
                 "INSERT INTO answers (case_id, question_id, value, template_id, template_version, reviewer, "
                 "updated_at) SELECT id, ?, ?, ?, ?, ?, ? FROM cases WHERE id = ? AND status != 'complete' "
@@ -1074,13 +1076,14 @@ class Store:
                 "template_id = excluded.template_id, template_version = excluded.template_version, "
                 "reviewer = excluded.reviewer, updated_at = excluded.updated_at "
                 f"RETURNING *, {self._CASE_STATUS.format(table='answers')}",
-                [question_id, json.dumps(value), template.id, template.version, self.user, now, case_id],
+                [question_id, text, template.id, template.version, self.user, now, case_id],
             )
             if not written:
                 self._refuse(case_id)
             row = written[0]
             state = self._state(("answers", row), ("cases", self._started(case_id, row["case_status"], now)))
             self._record("answer.saved", "case", case_id, {"question": question_id}, state=state)
+        return json.loads(text)  # as answers() reads it back
 
     def answers(self, case_id: int) -> dict[str, Any]:
         return {
@@ -1280,7 +1283,7 @@ class Store:
                 },
                 state=self._state(
                     ("findings", stored),
-                    ("cases", self._started(finding.case_id, stored["case_status"], row["updated_at"])),
+                    ("cases", self._started(finding.case_id, stored["case_status"], stored["updated_at"])),
                 ),
             )
         return _finding_from_row(stored)
@@ -1384,6 +1387,9 @@ class Store:
 
     # -- where the reviewer left off -------------------------------------------------------
     def save_position(self, case_id: int, clip_id: int | None, position_ms: int) -> None:
+        """Remember where the reviewer left off in a case (not audited; nothing on a read-only store)."""
+        if self.read_only:
+            return
         with self.transaction():
             self.db.execute(
                 "INSERT INTO review_state (case_id, clip_id, position_ms, updated_at) VALUES (?, ?, ?, ?) "
@@ -1397,6 +1403,10 @@ class Store:
         return (rows[0]["clip_id"], rows[0]["position_ms"]) if rows else (None, 0)
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Keep a setting (JSON) in the store (not audited; nothing on a read-only store, whose
+        ``notice`` says nothing can be changed)."""
+        if self.read_only:
+            return
         with self.transaction():
             self.db.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
