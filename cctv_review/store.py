@@ -10,6 +10,17 @@ Opening refuses empty, foreign and damaged files without writing to them and
 opens a read-only file or folder read-only (:attr:`Store.read_only`,
 :attr:`Store.notice`).
 
+Writes cost few SQL statements, a number that does not grow with the store:
+the store runs its own SQL (sqlite-utils' ``insert``/``update``/``upsert``
+read the schema on every call, its ``query`` wraps each read in a savepoint);
+each write returns the rows it wrote (``RETURNING``), from which the audit
+entry's row-state digests are computed, and the audit entry is one
+``INSERT ... SELECT`` that reads the chain's head itself
+(:func:`cctv_review.audit.append`).  Adding a finding, saving an answer,
+setting the outcome, completing and reopening a case are each BEGIN
+IMMEDIATE, one write, the audit entry (whose append-only trigger a trace
+callback reports as a statement of its own) and COMMIT: five.
+
 Footage is only ever referenced by path and SHA-256: the store never copies,
 moves or writes video files.
 """
@@ -224,6 +235,8 @@ class ClipCheck:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: Writes use ``RETURNING`` (SQLite 3.35, March 2021) to give back the rows they wrote.
+MIN_SQLITE = (3, 35, 0)
 #: Above this size the check on opening covers the schema, cases and audit trail only (a full
 #: ``PRAGMA quick_check`` reads every page: about 0.5 s for 320 MB from the page cache, more from a
 #: cold disk), so a 275 MB store still opens quickly.  Damage elsewhere is reported when it is read.
@@ -378,6 +391,12 @@ class Store:
         from cctv_review import audit_keys, storage
         from cctv_review.export.atomic import sweep_known_folders
 
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(
+                f"cctv-review needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python has "
+                f"SQLite {sqlite3.sqlite_version}. Install a newer Python (3.10 or later from python.org "
+                "includes a recent SQLite)."
+            )
         self.path = Path(path)
         self.user = user or current_user()
         self._lock = threading.RLock()

@@ -216,7 +216,7 @@ class ReviewSession(QObject):
         return Changes(cases=frozenset({case.id}))
 
     def _started(self) -> Changes:
-        """A write to a not-started case moved it to in progress (the store's rule, ``Store._touch``)."""
+        """A write to a not-started case moved it to in progress (the store's rule, ``Store._started``)."""
         if self._case is None or self._case.status != CaseStatus.NOT_STARTED:
             return Changes()
         return self._case_changed(dataclasses.replace(self._case, status=CaseStatus.IN_PROGRESS))
