@@ -208,6 +208,33 @@ def head(db: sqlite_utils.Database) -> tuple[int, str]:
     return (int(last[0]), str(last[1])) if last else (0, GENESIS)
 
 
+#: The SQL function :func:`append` registers on the connection to sign an entry inside its INSERT.
+_ENTRY_HASH_FUNCTION = "cctv_review_audit_entry_hash"
+
+#: One statement appends an entry: the head (last number and hash) is read inside the INSERT, so
+#: nothing can come between reading it and writing after it, and the entry's hash is computed by
+#: :data:`_ENTRY_HASH_FUNCTION` from the number and ``prev_hash`` the INSERT itself chose.
+_APPEND_SQL = (
+    "INSERT INTO audit (id, at, user, action, object_type, object_id, detail, state, prev_hash, hash) "
+    "SELECT last.id + 1, ?, ?, ?, ?, ?, ?, ?, last.hash, "
+    f"{_ENTRY_HASH_FUNCTION}(last.id + 1, last.hash) "
+    "FROM (SELECT coalesce(max(id), 0) AS id, "
+    f"coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '{GENESIS}') AS hash FROM audit) AS last "
+    "RETURNING id"
+)
+
+
+def state_entry(table: str, row: dict[str, Any]) -> tuple[str, str]:
+    """A written row as it goes into an entry's ``state``: (its name, its digest).
+
+    ``row`` holds at least the covered columns of ``table`` as SQLite stores
+    them (as ``INSERT/UPDATE ... RETURNING`` gives them back), so the store
+    can record a change without reading the row again.
+    """
+    ident = (row["case_id"], row["question_id"]) if table == "answers" else row["id"]
+    return object_key(table, ident), row_digest(table, row)
+
+
 def append(
     db: sqlite_utils.Database,
     user: str,
@@ -222,28 +249,30 @@ def append(
     """Append one entry and return its number.  Call inside the transaction of the change it records.
 
     With ``key`` the entry is signed (:func:`keyed_hash`); without one it gets
-    the plain chain, which only a store not yet keyed may write.
+    the plain chain, which only a store not yet keyed may write.  One SQL
+    statement (an ``INSERT ... SELECT`` that reads the head itself; the
+    append-only trigger runs with it): the hash is computed by a Python
+    function registered on the connection for the call.
     """
-    prev_id, prev_hash = head(db)
-    row_id = prev_id + 1
     at = utc_now().isoformat(timespec="milliseconds")
     detail_text = (
         json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail is not None else ""
     )
     state_text = _canonical(state) if state else ""
     object_id = "" if object_id is None else str(object_id)
-    if key is not None:
-        digest = keyed_hash(
-            key, prev_hash, row_id, at, user, action, object_type, object_id, detail_text, state_text
-        )
-    else:
-        digest = row_hash(prev_hash, row_id, at, user, action, object_type, object_id, detail_text)
-    db.execute(
-        "INSERT INTO audit (id, at, user, action, object_type, object_id, detail, state, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [row_id, at, user, action, object_type, object_id, detail_text, state_text, prev_hash, digest],
-    )
-    return row_id
+
+    def entry_hash(row_id: int, prev_hash: str) -> str:
+        if key is not None:
+            return keyed_hash(
+                key, prev_hash, row_id, at, user, action, object_type, object_id, detail_text, state_text
+            )
+        return row_hash(prev_hash, row_id, at, user, action, object_type, object_id, detail_text)
+
+    db.conn.create_function(_ENTRY_HASH_FUNCTION, 2, entry_hash)
+    rows = db.conn.execute(
+        _APPEND_SQL, [at, user, action, object_type, object_id, detail_text, state_text]
+    ).fetchall()
+    return int(rows[0][0])
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,17 @@ Opening refuses empty, foreign and damaged files without writing to them and
 opens a read-only file or folder read-only (:attr:`Store.read_only`,
 :attr:`Store.notice`).
 
+Writes cost few SQL statements, a number that does not grow with the store:
+the store runs its own SQL (sqlite-utils' ``insert``/``update``/``upsert``
+read the schema on every call, its ``query`` wraps each read in a savepoint);
+each write returns the rows it wrote (``RETURNING``), from which the audit
+entry's row-state digests are computed, and the audit entry is one
+``INSERT ... SELECT`` that reads the chain's head itself
+(:func:`cctv_review.audit.append`).  Adding a finding, saving an answer,
+setting the outcome, completing and reopening a case are each BEGIN
+IMMEDIATE, one write, the audit entry (whose append-only trigger a trace
+callback reports as a statement of its own) and COMMIT: five.
+
 Footage is only ever referenced by path and SHA-256: the store never copies,
 moves or writes video files.
 """
@@ -29,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NoReturn, cast
 from urllib.parse import quote
 
 import sqlite_utils
@@ -224,6 +235,8 @@ class ClipCheck:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: Writes use ``RETURNING`` (SQLite 3.35, March 2021) to give back the rows they wrote.
+MIN_SQLITE = (3, 35, 0)
 #: Above this size the check on opening covers the schema, cases and audit trail only (a full
 #: ``PRAGMA quick_check`` reads every page: about 0.5 s for 320 MB from the page cache, more from a
 #: cold disk), so a 275 MB store still opens quickly.  Damage elsewhere is reported when it is read.
@@ -378,6 +391,12 @@ class Store:
         from cctv_review import audit_keys, storage
         from cctv_review.export.atomic import sweep_known_folders
 
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(
+                f"cctv-review needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python has "
+                f"SQLite {sqlite3.sqlite_version}. Install a newer Python (3.10 or later from python.org "
+                "includes a recent SQLite)."
+            )
         self.path = Path(path)
         self.user = user or current_user()
         self._lock = threading.RLock()
@@ -618,11 +637,34 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, str(exc)) from exc
 
-    def _insert(self, table: str, row: dict[str, Any]) -> int:
-        pk = self.db.table(table).insert(row).last_pk
-        if pk is None:  # pragma: no cover - SQLite always gives a rowid table's new row an id
-            raise StoreError(f"The new row in {table} was given no id.")
-        return int(pk)
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of one statement as dicts (column name -> value); one SQL statement.
+
+        For reads and for writes with ``RETURNING``.  sqlite-utils' ``query``
+        wraps each statement in a savepoint (three statements) and its
+        ``insert``/``update``/``upsert`` read the schema first, so the store
+        runs its own SQL (column names are the store's own, never user input).
+        """
+        cursor = self.db.conn.execute(sql, list(params))
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Insert ``row`` into ``table``; returns the row as stored (one statement)."""
+        columns = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" * len(row))
+        return self._query(f"INSERT INTO [{table}] ({columns}) VALUES ({marks}) RETURNING *", row.values())[0]
+
+    def _update(
+        self, table: str, row_id: int, values: dict[str, Any], where: str = ""
+    ) -> dict[str, Any] | None:
+        """Set ``values`` on row ``row_id`` of ``table`` (when ``where`` holds too); returns the row as
+        stored, or None when no row was changed (one statement)."""
+        assignments = ", ".join(f"[{c}] = ?" for c in values)
+        found = self._query(
+            f"UPDATE [{table}] SET {assignments} WHERE id = ? {where} RETURNING *", [*values.values(), row_id]
+        )
+        return found[0] if found else None
 
     # -- audit -------------------------------------------------------------------
     def _record(
@@ -632,8 +674,14 @@ class Store:
         object_id: Any = "",
         detail: Any = None,
         touched: Iterable[audit_chain.Target] = (),
+        *,
+        state: dict[str, str | None] | None = None,
     ) -> int:
-        """Append an audit entry recording the new state of the ``touched`` rows (inside a transaction)."""
+        """Append an audit entry recording the new state of the ``touched`` rows (inside a transaction).
+
+        ``state`` gives that record directly instead (see :meth:`_state`), when
+        the change's statements returned the rows they wrote: no read again.
+        """
         if self._keyed_from is not None and self._key is None:
             raise AuditKeyMissing(
                 "This change was not saved: the audit key for this review database is not on this "
@@ -641,10 +689,16 @@ class Store:
                 "from another computer, run 'cctv-review audit export-key FILE' there and "
                 "'cctv-review audit import-key FILE' here."
             )
-        state = audit_chain.state_of(self.db, touched)
+        if state is None:
+            state = audit_chain.state_of(self.db, touched)
         return audit_chain.append(
             self.db, self.user, action, object_type, object_id, detail, key=self._key, state=state
         )
+
+    @staticmethod
+    def _state(*written: tuple[str, dict[str, Any] | None]) -> dict[str, str | None]:
+        """An audit entry's ``state`` from rows as written: (table, row) pairs; a None row is skipped."""
+        return dict(audit_chain.state_entry(table, row) for table, row in written if row is not None)
 
     def audit(self, action: str, object_type: str = "", object_id: Any = "", detail: Any = None) -> None:
         """Append an audit-trail entry (inside the caller's transaction, if any).
@@ -658,7 +712,7 @@ class Store:
             self._record(action, object_type, object_id, detail)
 
     def audit_rows(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM audit ORDER BY id"))
+        return list(self._query("SELECT * FROM audit ORDER BY id"))
 
     def verify_audit(self, check_rows: bool = True) -> audit_chain.ChainCheck:
         """Check the trail (see :func:`cctv_review.audit.verify`); never writes."""
@@ -729,37 +783,36 @@ class Store:
     ) -> list[Case]:
         """Add several cases in one transaction: all of them or none."""
         cases = list(cases)
-        added = []
+        rows: list[dict[str, Any]] = []
         with self.transaction():
             for case in cases:
                 case.reference = clean_reference(case.reference)
                 if self.case_by_reference(case.reference) is not None:
                     raise StoreError(f"A case with reference {case.reference} is already in the store.")
-                row = _case_to_row(case)
-                case_id = self._insert("cases", row)
-                added.append(self.get_case(case_id))
-            touched = [("cases", c.id) for c in added]
+                rows.append(self._insert("cases", _case_to_row(case)))
+            added = [_case_from_row(row) for row in rows]
+            state = self._state(*(("cases", row) for row in rows))
             if action == "case.created" and added:
-                self._record(action, "case", added[0].id, {"reference": added[0].reference}, touched)
+                self._record(action, "case", added[0].id, {"reference": added[0].reference}, state=state)
             elif added:
                 self._record(
                     action,
                     "cases",
                     "",
                     {"count": len(added), "source": source, "references": [c.reference for c in added]},
-                    touched,
+                    state=state,
                 )
         return added
 
     def get_case(self, case_id: int) -> Case:
-        rows = list(self.db.query("SELECT * FROM cases WHERE id = ?", [case_id]))
+        rows = list(self._query("SELECT * FROM cases WHERE id = ?", [case_id]))
         if not rows:
             raise NotFound(f"There is no case with id {case_id}.")
         return _case_from_row(rows[0])
 
     def case_by_reference(self, reference: str) -> Case | None:
         rows = list(
-            self.db.query("SELECT * FROM cases WHERE reference = ? COLLATE NOCASE", [reference.strip()])
+            self._query("SELECT * FROM cases WHERE reference = ? COLLATE NOCASE", [reference.strip()])
         )
         return _case_from_row(rows[0]) if rows else None
 
@@ -808,17 +861,17 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY detention_date IS NULL, detention_date, reference"
-        return [_case_from_row(r) for r in self.db.query(sql, params)]
+        return [_case_from_row(r) for r in self._query(sql, params)]
 
     def custody_suites(self) -> list[str]:
         return [
             r["s"]
-            for r in self.db.query("SELECT DISTINCT custody_suite AS s FROM cases WHERE s != '' ORDER BY s")
+            for r in self._query("SELECT DISTINCT custody_suite AS s FROM cases WHERE s != '' ORDER BY s")
         ]
 
     def reviewers(self) -> list[str]:
         return [
-            r["r"] for r in self.db.query("SELECT DISTINCT reviewer AS r FROM cases WHERE r != '' ORDER BY r")
+            r["r"] for r in self._query("SELECT DISTINCT reviewer AS r FROM cases WHERE r != '' ORDER BY r")
         ]
 
     _EDITABLE_CASE_FIELDS: ClassVar[set[str]] = {
@@ -842,63 +895,120 @@ class Store:
         row = {k: v for k, v in _case_to_row(case).items() if k in changes}
         row["updated_at"] = _iso(utc_now())
         with self.transaction():
-            self.db.table("cases").update(case_id, row)
-            self._record("case.changed", "case", case_id, {"fields": sorted(changes)}, [("cases", case_id)])
-        return self.get_case(case_id)
+            written = self._update("cases", case_id, row)
+            if written is None:
+                raise NotFound(f"There is no case with id {case_id}.")
+            self._record(
+                "case.changed",
+                "case",
+                case_id,
+                {"fields": sorted(changes)},
+                state=self._state(("cases", written)),
+            )
+        return _case_from_row(written)
 
     def record_case_opened(self, case_id: int) -> None:
         case = self.get_case(case_id)
         self.audit("case.opened", "case", case_id, {"reference": case.reference})
 
-    def _touch(self, case_id: int) -> Case:
-        """Mark a case as being worked on; refuse changes to a completed case."""
+    #: SQL for "the case is not complete" on a statement writing a row that belongs to a case.
+    _CASE_OPEN = "(SELECT status FROM cases WHERE cases.id = {table}.case_id) != 'complete'"
+    #: In ``RETURNING``: the status of the case a written row belongs to.
+    _CASE_STATUS = "(SELECT status FROM cases WHERE cases.id = {table}.case_id) AS case_status"
+
+    def _refuse(self, case_id: int) -> NoReturn:
+        """Say why a change to case ``case_id`` (or one of its rows) wrote nothing.
+
+        Raises :class:`NotFound` when there is no such case, else
+        :class:`CaseLocked` (a completed case cannot change until it is reopened).
+        """
         case = self.get_case(case_id)
         if case.status == CaseStatus.COMPLETE:
             raise CaseLocked(f"Case {case.reference} is complete. Reopen it to make changes.")
-        row = {"updated_at": _iso(utc_now())}
-        if case.status == CaseStatus.NOT_STARTED:
-            row["status"] = CaseStatus.IN_PROGRESS.value
-        self.db.table("cases").update(case_id, row)
-        return case
+        raise StoreError(f"Case {case.reference} could not be changed. Try again.")  # pragma: no cover
+
+    def _started(self, case_id: int, case_status: str, now: str | None) -> dict[str, Any] | None:
+        """The first change to a not-started case moves it to in progress; returns the case's row then.
+
+        A change to a case's findings or answers does not otherwise write the
+        case's row (its ``updated_at`` says when the row itself last changed:
+        details, status, outcome, completion), so adding a finding to a case
+        in progress costs no statement on ``cases``.
+        """
+        if case_status != CaseStatus.NOT_STARTED.value:
+            return None
+        return self._update(
+            "cases",
+            case_id,
+            {"status": CaseStatus.IN_PROGRESS.value, "updated_at": now or _iso(utc_now())},
+            "AND status = 'not_started'",
+        )
 
     # -- outcome and completion ------------------------------------------------------
     def set_outcome(self, case_id: int, level: LearningLevel | str | None, rationale: str) -> Case:
-        """Save the overall outcome and its rationale (audited as ``case.outcome``)."""
+        """Save the overall outcome and its rationale (audited as ``case.outcome``).
+
+        Raises :class:`NotFound`, :class:`CaseLocked` (the case is complete) or
+        :class:`StoreError`.  Five SQL statements: BEGIN, one UPDATE (which
+        also moves a not-started case to in progress), the audit entry (with
+        its trigger), COMMIT.
+        """
         outcome = LearningLevel(level).value if level else None
         with self.transaction():
-            self._touch(case_id)
-            self.db.table("cases").update(case_id, {"outcome": outcome, "outcome_rationale": rationale})
-            self._record("case.outcome", "case", case_id, {"outcome": outcome}, [("cases", case_id)])
-        return self.get_case(case_id)
+            written = self._query(
+                "UPDATE cases SET outcome = ?, outcome_rationale = ?, updated_at = ?, "
+                "status = CASE status WHEN 'not_started' THEN 'in_progress' ELSE status END "
+                "WHERE id = ? AND status != 'complete' RETURNING *",
+                [outcome, rationale, _iso(utc_now()), case_id],
+            )
+            if not written:
+                self._refuse(case_id)
+            row = written[0]
+            self._record(
+                "case.outcome", "case", case_id, {"outcome": outcome}, state=self._state(("cases", row))
+            )
+        return _case_from_row(row)
 
-    def completion_problems(self, case_id: int, template: Template) -> list[str]:
-        """What still stops a case being completed (empty when it can be)."""
-        case = self.get_case(case_id)
-        problems = [f"Answer: {q.text}" for q in template.missing_required(self.answers(case_id))]
+    @staticmethod
+    def _problems(case: Case, answers: dict[str, Any], template: Template) -> list[str]:
+        problems = [f"Answer: {q.text}" for q in template.missing_required(answers)]
         if case.outcome is None:
             problems.append("Choose the overall outcome: significant, some or no learning.")
         if not case.outcome_rationale.strip():
             problems.append("Write the rationale for the overall outcome.")
         return problems
 
+    def completion_problems(self, case_id: int, template: Template) -> list[str]:
+        """What still stops a case being completed (empty when it can be)."""
+        return self._problems(self.get_case(case_id), self.answers(case_id), template)
+
     def complete_case(self, case_id: int, template: Template) -> Case:
-        case = self.get_case(case_id)
-        if case.status == CaseStatus.COMPLETE:
-            return case
-        problems = self.completion_problems(case_id, template)
-        if problems:
-            raise CompletionRefused(case.reference, problems)
+        """Complete a case (audited as ``case.completed``); a completed case is returned as it is.
+
+        Raises :class:`CompletionRefused` (listing what is missing: required
+        answers, the outcome, its rationale), :class:`NotFound` or
+        :class:`StoreError`.  Five SQL statements: BEGIN, one UPDATE that also
+        returns the case's answers (checked in Python; the UPDATE is rolled
+        back when something is missing), the audit entry (with its trigger),
+        COMMIT; whatever the number of cases.
+        """
         now = _iso(utc_now())
         with self.transaction():
-            self.db.table("cases").update(
-                case_id,
-                {
-                    "status": CaseStatus.COMPLETE.value,
-                    "completed_at": now,
-                    "completed_by": self.user,
-                    "updated_at": now,
-                },
+            written = self._query(
+                "UPDATE cases SET status = 'complete', completed_at = ?, completed_by = ?, updated_at = ? "
+                "WHERE id = ? AND status != 'complete' RETURNING *, "
+                "(SELECT json_group_object(question_id, value) FROM answers WHERE answers.case_id = cases.id) "
+                "AS answers_json",
+                [now, self.user, now, case_id],
             )
+            if not written:
+                return self.get_case(case_id)  # complete already (or NotFound)
+            row = written[0]
+            case = _case_from_row(row)
+            answers = {k: json.loads(v) for k, v in json.loads(row["answers_json"] or "{}").items()}
+            problems = self._problems(case, answers, template)
+            if problems:
+                raise CompletionRefused(case.reference, problems)  # rolls the UPDATE back
             self._record(
                 "case.completed",
                 "case",
@@ -908,16 +1018,19 @@ class Store:
                     "outcome": case.outcome.value if case.outcome else None,
                     "template": f"{template.id}@{template.version}",
                 },
-                [("cases", case_id)],
+                state=self._state(("cases", row)),
             )
-        return self.get_case(case_id)
+        return case
 
     def reopen_case(self, case_id: int, reason: str = "") -> Case:
-        case = self.get_case(case_id)
-        if case.status != CaseStatus.COMPLETE:
-            return case
+        """Reopen a completed case (audited as ``case.reopened`` with ``reason``); another is returned as it is.
+
+        Five SQL statements: BEGIN, one UPDATE, the audit entry (with its
+        trigger), COMMIT.  Raises :class:`NotFound` or :class:`StoreError`.
+        """
         with self.transaction():
-            self.db.table("cases").update(
+            row = self._update(
+                "cases",
                 case_id,
                 {
                     "status": CaseStatus.IN_PROGRESS.value,
@@ -925,48 +1038,76 @@ class Store:
                     "completed_by": "",
                     "updated_at": _iso(utc_now()),
                 },
+                "AND status = 'complete'",
             )
+            if row is None:
+                return self.get_case(case_id)  # not complete (or NotFound)
             self._record(
                 "case.reopened",
                 "case",
                 case_id,
-                {"reference": case.reference, "reason": reason},
-                [("cases", case_id)],
+                {"reference": row["reference"], "reason": reason},
+                state=self._state(("cases", row)),
             )
-        return self.get_case(case_id)
+        return _case_from_row(row)
 
     # -- answers ---------------------------------------------------------------------
-    def set_answer(self, case_id: int, question_id: str, value: Any, template: Template) -> None:
-        """Save one answer as the reviewer gives it (None or empty clears it)."""
+    def set_answer(self, case_id: int, question_id: str, value: Any, template: Template) -> Any:
+        """Save one answer as the reviewer gives it (None or empty clears it); returns the value saved
+        (as the question checked it), or None when the answer was cleared.
+
+        Raises ``ValueError`` (a value the question does not take),
+        :class:`NotFound`, :class:`CaseLocked` or :class:`StoreError`.  Five
+        SQL statements: BEGIN, one upsert (or DELETE) that checks the case is
+        not complete and returns the row, the audit entry (with its trigger),
+        COMMIT; one more on the first change to a not-started case (it moves
+        to in progress), and one more to clear an answer that was not there.
+        """
         question = template.question(question_id)
         value = question.validate_value(value)
-        touched: list[audit_chain.Target] = [("answers", (case_id, question_id)), ("cases", case_id)]
+        now = _iso(utc_now())
         with self.transaction():
-            self._touch(case_id)
             if not question.is_answered(value):
-                self.db.execute(
-                    "DELETE FROM answers WHERE case_id = ? AND question_id = ?", [case_id, question_id]
+                deleted = self._query(
+                    "DELETE FROM answers WHERE case_id = ? AND question_id = ? AND "
+                    f"{self._CASE_OPEN.format(table='answers')} RETURNING "
+                    f"{self._CASE_STATUS.format(table='answers')}",
+                    [case_id, question_id],
                 )
-                self._record("answer.cleared", "case", case_id, {"question": question_id}, touched)
-                return
-            self.db.table("answers").upsert(
-                {
-                    "case_id": case_id,
-                    "question_id": question_id,
-                    "value": json.dumps(value),
-                    "template_id": template.id,
-                    "template_version": template.version,
-                    "reviewer": self.user,
-                    "updated_at": _iso(utc_now()),
-                },
-                pk=("case_id", "question_id"),
+                if deleted:
+                    case_status = deleted[0]["case_status"]
+                else:  # nothing to clear: say why if the case cannot change
+                    case = self.get_case(case_id)
+                    if case.status == CaseStatus.COMPLETE:
+                        self._refuse(case_id)
+                    case_status = case.status.value
+                state: dict[str, str | None] = {
+                    audit_chain.object_key("answers", (case_id, question_id)): None
+                }
+                state.update(self._state(("cases", self._started(case_id, case_status, now))))
+                self._record("answer.cleared", "case", case_id, {"question": question_id}, state=state)
+                return None
+            text = json.dumps(value)
+            written = self._query(
+                "INSERT INTO answers (case_id, question_id, value, template_id, template_version, reviewer, "
+                "updated_at) SELECT id, ?, ?, ?, ?, ?, ? FROM cases WHERE id = ? AND status != 'complete' "
+                "ON CONFLICT (case_id, question_id) DO UPDATE SET value = excluded.value, "
+                "template_id = excluded.template_id, template_version = excluded.template_version, "
+                "reviewer = excluded.reviewer, updated_at = excluded.updated_at "
+                f"RETURNING *, {self._CASE_STATUS.format(table='answers')}",
+                [question_id, text, template.id, template.version, self.user, now, case_id],
             )
-            self._record("answer.saved", "case", case_id, {"question": question_id}, touched)
+            if not written:
+                self._refuse(case_id)
+            row = written[0]
+            state = self._state(("answers", row), ("cases", self._started(case_id, row["case_status"], now)))
+            self._record("answer.saved", "case", case_id, {"question": question_id}, state=state)
+        return json.loads(text)  # as answers() reads it back
 
     def answers(self, case_id: int) -> dict[str, Any]:
         return {
             r["question_id"]: json.loads(r["value"])
-            for r in self.db.query("SELECT question_id, value FROM answers WHERE case_id = ?", [case_id])
+            for r in self._query("SELECT question_id, value FROM answers WHERE case_id = ?", [case_id])
         }
 
     def answer_records(self, case_id: int | None = None) -> list[Answer]:
@@ -983,7 +1124,7 @@ class Store:
                 reviewer=r["reviewer"] or "",
                 updated_at=_stamp(r["updated_at"]),
             )
-            for r in self.db.query(sql + " ORDER BY case_id, rowid", params)
+            for r in self._query(sql + " ORDER BY case_id, rowid", params)
         ]
 
     # -- clips -----------------------------------------------------------------------
@@ -993,18 +1134,18 @@ class Store:
         row["recorded_start"] = _iso(clip.recorded_start)
         row["added_at"] = _iso(clip.added_at)
         with self.transaction():
-            clip_id = self._insert("clips", row)
+            written = self._insert("clips", row)
             self._record(
                 "clip.added",
                 "clip",
-                clip_id,
+                written["id"],
                 {"case_id": clip.case_id, "path": clip.path, "camera": clip.camera, "sha256": clip.sha256},
-                [("clips", clip_id)],
+                state=self._state(("clips", written)),
             )
-        return self.get_clip(clip_id)
+        return _clip_from_row(written)
 
     def get_clip(self, clip_id: int) -> Clip:
-        rows = list(self.db.query("SELECT * FROM clips WHERE id = ?", [clip_id]))
+        rows = list(self._query("SELECT * FROM clips WHERE id = ?", [clip_id]))
         if not rows:
             raise NotFound(f"There is no clip with id {clip_id}.")
         return _clip_from_row(rows[0])
@@ -1014,7 +1155,7 @@ class Store:
         if case_id is not None:
             sql, params = sql + " WHERE case_id = ?", [case_id]
         sql += " ORDER BY case_id, recorded_start IS NULL, recorded_start, camera, id"
-        return [_clip_from_row(r) for r in self.db.query(sql, params)]
+        return [_clip_from_row(r) for r in self._query(sql, params)]
 
     def record_clip_played(self, clip_id: int) -> None:
         clip = self.get_clip(clip_id)
@@ -1022,18 +1163,15 @@ class Store:
 
     def save_activity(self, clip_id: int, bin_ms: int, scores: list[float]) -> None:
         with self.transaction():
-            self.db.table("clip_activity").upsert(
-                {
-                    "clip_id": clip_id,
-                    "bin_ms": int(bin_ms),
-                    "scores": json.dumps([round(float(s), 5) for s in scores]),
-                    "computed_at": _iso(utc_now()),
-                },
-                pk="clip_id",
+            self.db.execute(
+                "INSERT INTO clip_activity (clip_id, bin_ms, scores, computed_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (clip_id) DO UPDATE SET bin_ms = excluded.bin_ms, scores = excluded.scores, "
+                "computed_at = excluded.computed_at",
+                [clip_id, int(bin_ms), json.dumps([round(float(s), 5) for s in scores]), _iso(utc_now())],
             )
 
     def activity(self, clip_id: int) -> Activity | None:
-        rows = list(self.db.query("SELECT * FROM clip_activity WHERE clip_id = ?", [clip_id]))
+        rows = list(self._query("SELECT * FROM clip_activity WHERE clip_id = ?", [clip_id]))
         if not rows:
             return None
         r = rows[0]
@@ -1119,8 +1257,17 @@ class Store:
 
     # -- findings --------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> Finding:
+        """Add a finding to its case (audited as ``finding.added``); returns it as stored, with its id.
+
+        Raises :class:`NotFound`, :class:`CaseLocked` (the case is complete) or
+        :class:`StoreError` (e.g. an unknown clip).  Five SQL statements
+        whatever the size of the store: BEGIN, one INSERT that checks the case
+        is not complete and returns the row, the audit entry (an INSERT; the
+        append-only trigger that runs with it is traced as a sixth), COMMIT;
+        one more on the first change to a not-started case (it moves to in
+        progress).
+        """
         row = {
-            "case_id": finding.case_id,
             "clip_id": finding.clip_id,
             "position_ms": int(finding.position_ms),
             "theme": finding.theme,
@@ -1131,13 +1278,21 @@ class Store:
             "created_at": _iso(finding.created_at),
             "updated_at": _iso(finding.updated_at),
         }
+        columns = ", ".join(row)
         with self.transaction():
-            self._touch(finding.case_id)
-            finding_id = self._insert("findings", row)
+            written = self._query(
+                f"INSERT INTO findings (case_id, {columns}) "
+                f"SELECT id, {', '.join('?' * len(row))} FROM cases WHERE id = ? AND status != 'complete' "
+                f"RETURNING *, {self._CASE_STATUS.format(table='findings')}",
+                [*row.values(), finding.case_id],
+            )
+            if not written:
+                self._refuse(finding.case_id)
+            stored = written[0]
             self._record(
                 "finding.added",
                 "finding",
-                finding_id,
+                stored["id"],
                 {
                     "case_id": finding.case_id,
                     "clip_id": finding.clip_id,
@@ -1145,12 +1300,15 @@ class Store:
                     "theme": finding.theme,
                     "level": row["level"],
                 },
-                [("findings", finding_id), ("cases", finding.case_id)],
+                state=self._state(
+                    ("findings", stored),
+                    ("cases", self._started(finding.case_id, stored["case_status"], stored["updated_at"])),
+                ),
             )
-        return self.get_finding(finding_id)
+        return _finding_from_row(stored)
 
     def get_finding(self, finding_id: int) -> Finding:
-        rows = list(self.db.query("SELECT * FROM findings WHERE id = ?", [finding_id]))
+        rows = list(self._query("SELECT * FROM findings WHERE id = ?", [finding_id]))
         if not rows:
             raise NotFound(f"There is no finding with id {finding_id}.")
         return _finding_from_row(rows[0])
@@ -1160,7 +1318,7 @@ class Store:
         if case_id is not None:
             sql, params = sql + " WHERE case_id = ?", [case_id]
         sql += " ORDER BY case_id, clip_id IS NULL, clip_id, position_ms, id"
-        return [_finding_from_row(r) for r in self.db.query(sql, params)]
+        return [_finding_from_row(r) for r in self._query(sql, params)]
 
     _EDITABLE_FINDING_FIELDS: ClassVar[set[str]] = {
         "theme",
@@ -1172,6 +1330,12 @@ class Store:
     }
 
     def update_finding(self, finding_id: int, **changes: Any) -> Finding:
+        """Change a finding (audited as ``finding.changed`` with the fields changed); returns it as stored.
+
+        Raises ``ValueError`` (a field that cannot change), :class:`NotFound`,
+        :class:`CaseLocked` or :class:`StoreError`.  Six SQL statements: a
+        read of the finding (to see what changes), then as :meth:`add_finding`.
+        """
         unknown = set(changes) - self._EDITABLE_FINDING_FIELDS
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} on a finding")
@@ -1182,22 +1346,49 @@ class Store:
         if not changed:
             return before
         with self.transaction():
-            self._touch(before.case_id)
-            self.db.table("findings").update(finding_id, {**changed, "updated_at": _iso(utc_now())})
+            assignments = ", ".join(f"[{c}] = ?" for c in changed)
+            written = self._query(
+                f"UPDATE findings SET {assignments}, updated_at = ? WHERE id = ? AND "
+                f"{self._CASE_OPEN.format(table='findings')} "
+                f"RETURNING *, {self._CASE_STATUS.format(table='findings')}",
+                [*changed.values(), _iso(utc_now()), finding_id],
+            )
+            if not written:
+                self.get_finding(finding_id)  # NotFound when it went meanwhile
+                self._refuse(before.case_id)
+            stored = written[0]
             self._record(
                 "finding.changed",
                 "finding",
                 finding_id,
                 {"case_id": before.case_id, "fields": sorted(changed)},
-                [("findings", finding_id), ("cases", before.case_id)],
+                state=self._state(
+                    ("findings", stored),
+                    ("cases", self._started(before.case_id, stored["case_status"], stored["updated_at"])),
+                ),
             )
-        return self.get_finding(finding_id)
+        return _finding_from_row(stored)
 
     def delete_finding(self, finding_id: int) -> None:
-        finding = self.get_finding(finding_id)
+        """Delete a finding (audited as ``finding.deleted`` with what it said).
+
+        Raises :class:`NotFound`, :class:`CaseLocked` or :class:`StoreError`.
+        Five SQL statements: BEGIN, one DELETE returning the row, the audit
+        entry (with its trigger), COMMIT.
+        """
         with self.transaction():
-            self._touch(finding.case_id)
-            self.db.execute("DELETE FROM findings WHERE id = ?", [finding_id])
+            deleted = self._query(
+                f"DELETE FROM findings WHERE id = ? AND {self._CASE_OPEN.format(table='findings')} "
+                f"RETURNING *, {self._CASE_STATUS.format(table='findings')}",
+                [finding_id],
+            )
+            if not deleted:
+                self._refuse(self.get_finding(finding_id).case_id)  # NotFound, or its case is complete
+            finding = _finding_from_row(deleted[0])
+            state: dict[str, str | None] = {audit_chain.object_key("findings", finding_id): None}
+            state.update(
+                self._state(("cases", self._started(finding.case_id, deleted[0]["case_status"], None)))
+            )
             self._record(
                 "finding.deleted",
                 "finding",
@@ -1210,34 +1401,39 @@ class Store:
                     "level": finding.level.value,
                     "note": finding.note,
                 },
-                [("findings", finding_id), ("cases", finding.case_id)],
+                state=state,
             )
 
     # -- where the reviewer left off -------------------------------------------------------
     def save_position(self, case_id: int, clip_id: int | None, position_ms: int) -> None:
+        """Remember where the reviewer left off in a case (not audited; nothing on a read-only store)."""
+        if self.read_only:
+            return
         with self.transaction():
-            self.db.table("review_state").upsert(
-                {
-                    "case_id": case_id,
-                    "clip_id": clip_id,
-                    "position_ms": int(position_ms),
-                    "updated_at": _iso(utc_now()),
-                },
-                pk="case_id",
+            self.db.execute(
+                "INSERT INTO review_state (case_id, clip_id, position_ms, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (case_id) DO UPDATE SET clip_id = excluded.clip_id, "
+                "position_ms = excluded.position_ms, updated_at = excluded.updated_at",
+                [case_id, clip_id, int(position_ms), _iso(utc_now())],
             )
 
     def last_position(self, case_id: int) -> tuple[int | None, int]:
-        rows = list(
-            self.db.query("SELECT clip_id, position_ms FROM review_state WHERE case_id = ?", [case_id])
-        )
+        rows = list(self._query("SELECT clip_id, position_ms FROM review_state WHERE case_id = ?", [case_id]))
         return (rows[0]["clip_id"], rows[0]["position_ms"]) if rows else (None, 0)
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Keep a setting (JSON) in the store (not audited; nothing on a read-only store, whose
+        ``notice`` says nothing can be changed)."""
+        if self.read_only:
+            return
         with self.transaction():
-            self.db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
+            self.db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, json.dumps(value)],
+            )
 
     def setting(self, key: str, default: Any = None) -> Any:
-        rows = list(self.db.query("SELECT value FROM settings WHERE key = ?", [key]))
+        rows = list(self._query("SELECT value FROM settings WHERE key = ?", [key]))
         return json.loads(rows[0]["value"]) if rows else default
 
 

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             label.setObjectName(name)
             bar.addPermanentWidget(label)
         self.position_label.setStyleSheet("font-family: monospace")
+        self.store_notice = self._show_store_notice()
 
         # -- the parts -----------------------------------------------------------------
         self.footage = FootageController(
@@ -163,6 +164,33 @@ class MainWindow(QMainWindow):
         self._update_status()
         if restore:
             self.restore_last_case()
+
+    def _show_store_notice(self) -> QLabel | None:
+        """Show the store's notice (opened read-only, on a network drive) in a banner above everything.
+
+        A read-only store also says so in the window title.  Returns the banner
+        (None when the store has nothing to say).
+        """
+        store = self.session.store
+        if store.read_only:
+            self.title_suffix += " (read-only)"
+            self.setWindowTitle("cctv-review" + self.title_suffix)
+        if not store.notice:
+            return None
+        banner = QLabel(store.notice)
+        banner.setObjectName("storeNotice")
+        banner.setWordWrap(True)
+        banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        banner.setStyleSheet("background:#fff3cd; color:#1a1a1a; border:1px solid #c9a227; padding:4px 8px")
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(banner)
+        self.takeCentralWidget()  # the main splitter, handed back rather than deleted
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(holder)
+        return banner
 
     @property
     def finding_editor(self) -> FindingEditor | None:

@@ -111,6 +111,7 @@ class ReviewSession(QObject):
         self._case: Case | None = None
         self._clips: list[Clip] = []
         self._findings: dict[int, Finding] = {}
+        self._answers: dict[str, Any] | None = None  # the open case's, read once (answers())
 
     # -- the store, for other threads ------------------------------------------------
     @property
@@ -171,11 +172,11 @@ class ReviewSession(QObject):
     def open_case(self, case_id: int | None) -> Case | None:
         """Open a case (None: none), remember it and load its clips and findings."""
         if case_id is None:
-            self._case, self._clips, self._findings = None, [], {}
+            self._case, self._clips, self._findings, self._answers = None, [], {}, None
             self.caseOpened.emit(None)
             return None
         case = self.store.get_case(case_id)
-        self._case = case
+        self._case, self._answers = case, None
         self._clips = self.store.list_clips(case_id)
         self._findings = {f.id: f for f in self.store.list_findings(case_id) if f.id is not None}
         self.store.record_case_opened(case_id)
@@ -229,20 +230,30 @@ class ReviewSession(QObject):
         return Changes(cases=frozenset({case.id}))
 
     def _started(self) -> Changes:
-        """A write to a not-started case moved it to in progress (the store's rule, ``Store._touch``)."""
+        """A write to a not-started case moved it to in progress (the store's rule, ``Store._started``)."""
         if self._case is None or self._case.status != CaseStatus.NOT_STARTED:
             return Changes()
         return self._case_changed(dataclasses.replace(self._case, status=CaseStatus.IN_PROGRESS))
 
     # -- answers -----------------------------------------------------------
     def answers(self) -> dict[str, Any]:
-        return self.store.answers(self._case.id) if self._case and self._case.id else {}
+        """The open case's answers (question id -> value): read once, then kept as they are saved."""
+        if not self._case or not self._case.id:
+            return {}
+        if self._answers is None:
+            self._answers = self.store.answers(self._case.id)
+        return dict(self._answers)
 
     def set_answer(self, question_id: str, value: Any) -> Changes:
         """Save one answer now (raises CaseLocked, ValueError or StoreError)."""
         if self._case is None or self._case.id is None:
             return Changes()
-        self.store.set_answer(self._case.id, question_id, value, self.template)
+        saved = self.store.set_answer(self._case.id, question_id, value, self.template)
+        if self._answers is not None:
+            if saved is None:
+                self._answers.pop(question_id, None)
+            else:
+                self._answers[question_id] = saved
         self.answersChanged.emit()
         return self._emit(Changes(answers=frozenset({self._case.id})) | self._started())
 

@@ -18,7 +18,6 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from ui_fixtures import case_with_clip, clip_path, make_window  # noqa: F401  (fixtures)
@@ -149,13 +148,6 @@ def test_a_finding_added_costs_the_gui_thread_only_the_store_writes(
     print(f"finding added, GUI-thread statements by origin: {dict(counts[0])}")
 
 
-@pytest.mark.xfail(
-    reason="Store.add_finding alone runs 27 statements today and Store.update_finding (the still) "
-    "more (sqlite-utils table introspection, _touch's get_case and update, the audit head lookup, "
-    "savepoints, the final get_finding); store.py belongs to store-trust. The GUI adds none "
-    "(test above).",
-    strict=False,
-)
 def test_a_finding_added_costs_at_most_5_statements_on_the_gui_thread(
     qtbot, make_window, store, template, case_with_clip, monkeypatch
 ):
@@ -215,3 +207,49 @@ def test_a_case_status_change_costs_the_same_at_10_and_1000_cases(
     assert small["store"] == large["store"], (small, large)
     # The case list's part (store-scale's) is reported, not asserted: it reloads every case today.
     print(f"status change, 10 cases: {dict(small)}; 1000 cases: {dict(large)}")
+
+
+def _answer_and_outcome_cost(
+    qtbot, make_window, template, tmp_path, monkeypatch, cases: int
+) -> dict[str, Counter[str]]:
+    """Statements for one answer clicked and one outcome chosen on a case in progress, among ``cases``."""
+    with Store(tmp_path / f"writes-{cases}.sqlite", user="reviewer1") as store:
+        store.import_cases([Case(reference=f"CR-{i:05d}") for i in range(cases)])
+        target = store.case_by_reference("CR-00000")
+        assert target is not None and target.id is not None
+        store.set_answer(target.id, "footage.complete", "yes", template)  # in progress
+        store.set_setting("last_case_id", target.id)
+        window = make_window(store, template)
+        assert window.session.case_id == target.id
+        counter = StatementCounter(store, ("set_answer", "set_outcome"), monkeypatch)
+        costs: dict[str, Counter[str]] = {}
+        try:
+            counter.start()
+            qtbot.mouseClick(window.form.rows["footage.complete"].buttons["no"], Qt.LeftButton)
+            costs["answer"] = counter.stop()
+            counter.start()
+            qtbot.mouseClick(window.form.outcome_buttons[LearningLevel.SOME.value], Qt.LeftButton)
+            costs["outcome"] = counter.stop()
+            assert counter.other_threads == 0
+        finally:
+            counter.close()
+        assert store.answers(target.id)["footage.complete"] == "no"
+        assert store.get_case(target.id).outcome == LearningLevel.SOME
+        assert store.verify_audit().ok
+        window.shutdown()
+        monkeypatch.undo()
+    return costs
+
+
+def test_an_answer_or_outcome_saved_costs_at_most_6_statements_at_10_and_1000_cases(
+    qtbot, make_window, template, tmp_path, monkeypatch
+):
+    small = _answer_and_outcome_cost(qtbot, make_window, template, tmp_path, monkeypatch, 10)
+    large = _answer_and_outcome_cost(qtbot, make_window, template, tmp_path, monkeypatch, 1000)
+    for costs in (small, large):
+        # The store's write: BEGIN, the upsert (or UPDATE) returning the row, the audit entry and
+        # its append-only trigger, COMMIT; the form then re-reads the case's answers (progress).
+        assert costs["answer"]["store"] <= 5 and sum(costs["answer"].values()) <= 6, costs
+        assert costs["outcome"]["store"] <= 5, costs
+    assert small == large, (small, large)
+    print(f"answer and outcome saved, 10 cases: {small}; 1000 cases: {large}")
