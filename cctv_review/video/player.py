@@ -67,7 +67,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _display
-from ._capture import DECODE_THREADS
+from ._pyav import DECODE_THREADS
 from .clock import PlaybackClock, display_step, late_tolerance, next_target
 from .errors import CorruptVideo, VideoError
 from .probe import VideoInfo, probe
@@ -269,9 +269,9 @@ class Player:
             sess = self._session
             info = sess.info if sess is not None and sess.opened.is_set() else None
             shown = self._shown
-            if info is None or shown is None or self._playing or self._cmds or sess.stop:
+            if sess is None or info is None or shown is None or self._playing or self._cmds or sess.stop:
                 return
-            if _display.scale_for(info.width, info.height, disp) != getattr(shown, "scale", 1):
+            if _display.scale_for(info.display_width, info.height, disp) != getattr(shown, "scale", 1):
                 self._cmds.append(("seek", shown.index, self._gen, None))
                 self._cv.notify_all()
 
@@ -284,7 +284,7 @@ class Player:
         info = info if info is not None else self.info
         if info is None:
             return 1
-        return _display.scale_for(info.width, info.height, self._display)
+        return _display.scale_for(info.display_width, info.height, self._display)
 
     @property
     def info(self) -> VideoInfo | None:
@@ -664,6 +664,7 @@ class Player:
                 self._show(frame, still=False)
                 continue
             info = sess.info
+            assert info is not None  # frames are only queued once the clip is open
             while not sess.stop:
                 with self._cv:
                     if gen != self._gen:
