@@ -492,6 +492,7 @@ def build_index(
         size_l: list[int] = []
         dur_l: list[int] = []
         cut_off = False
+        tail_packet = -1  # decode-order position of a packet cut short by the end of the file
         demux_errors = 0
         seen = 0
         demux = container.demux(vs)
@@ -514,8 +515,10 @@ def build_index(
             if packet.is_corrupt:
                 pos = packet.pos if packet.pos is not None else -1
                 if pos >= 0 and pos + size >= file_size:
-                    cut_off = True  # the last packet, cut short by the end of the file
-                    continue
+                    # The last packet, cut short by the end of the file: whether it
+                    # still gives a picture is settled by decoding the tail (below).
+                    cut_off = True
+                    tail_packet = len(pts_l)
             pts_l.append(NOPTS if packet.pts is None else int(packet.pts))
             dts_l.append(NOPTS if packet.dts is None else int(packet.dts))
             key_l.append(bool(packet.is_keyframe))
@@ -535,6 +538,11 @@ def build_index(
         container.close()
     if progress is not None:
         progress(1.0)
+    if tail_packet >= 0 and not _tail_packet_decodes(p, desc, pts_l, dts_l, key_l, tail_packet):
+        for arr in (pts_l, dts_l, key_l, pos_l, size_l, dur_l):
+            del arr[tail_packet]
+        if not pts_l:
+            raise EmptyVideo(p, "contains no video pictures that can be read")
     stat = p.stat()
     return assemble(
         np.array(pts_l, dtype=np.int64),
@@ -550,6 +558,46 @@ def build_index(
         cut_off=cut_off,
         recorded_start_hint=dhav_start(p) if desc.container == "dhav" else None,
     )
+
+
+def _tail_packet_decodes(
+    path: Path, desc: StreamDescription, pts: list[int], dts: list[int], key: list[bool], tail: int
+) -> bool:
+    """Whether FFmpeg gets a picture out of the packet cut short at the end of the file.
+
+    Decodes from the last keyframe before it to the end (one GOP at most) and
+    compares the frames produced with the packets fed: the cut packet gives a
+    picture if none is missing.  Depends on the codec (a cut H.264 slice in an
+    AVI still decodes; a cut NAL unit in MP4 does not), so it is measured.
+    """
+    start = max((i for i in range(tail + 1) if key[i]), default=0)
+    ts = pts[start] if pts[start] != NOPTS else dts[start]
+    fed = frames = 0
+    try:
+        with av.open(os.fspath(path), mode="r", timeout=20.0) as c:
+            vs = c.streams[desc.stream_index]
+            if start > 0 and ts != NOPTS:
+                c.seek(ts, stream=vs, backward=True, any_frame=False)
+            started = start == 0
+            for packet in c.demux(vs):
+                if packet.size == 0:
+                    continue
+                if not started:
+                    started = bool(packet.is_keyframe)
+                    if not started:
+                        continue
+                fed += 1
+                try:
+                    frames += len(vs.codec_context.decode(packet))
+                except _AVError:
+                    pass
+            try:
+                frames += len(vs.codec_context.decode(None))
+            except _AVError:
+                pass
+    except (_AVError, OSError):
+        return False
+    return frames >= fed
 
 
 class IndexCancelled(Exception):

@@ -70,6 +70,7 @@ from . import _display
 from ._pyav import DECODE_THREADS
 from .clock import PlaybackClock, display_step, late_tolerance, next_target
 from .errors import CorruptVideo, VideoError
+from .index import ClipIndex
 from .probe import VideoInfo, probe
 from .reader import Frame, FrameReader
 
@@ -149,6 +150,7 @@ class _Session:
         self.eof_sent = False
         self.opened = threading.Event()
         self.cost_ema = 0.0  # wall seconds to produce one shown frame
+        self.index: ClipIndex | None = None  # stored frame index, if the caller had one
 
 
 class Player:
@@ -198,10 +200,17 @@ class Player:
     # ------------------------------------------------------------------
     # public API
     # ------------------------------------------------------------------
-    def open(self, path: str, info: VideoInfo | None = None) -> None:
-        """Start opening ``path`` (asynchronous; see ``on_opened``/``on_error``)."""
+    def open(self, path: str, info: VideoInfo | None = None, *, index: ClipIndex | None = None) -> None:
+        """Start opening ``path`` (asynchronous; see ``on_opened``/``on_error``).
+
+        ``index``: the clip's stored frame index (from the store), so the
+        decoder thread need not demux the whole file again; without it (or if
+        the file changed) the index is built in the decoder thread and is
+        available as ``info.index`` in ``on_opened`` for the caller to store.
+        """
         self.close()
         sess = _Session(str(path), info)
+        sess.index = index
         with self._cv:
             self._session = sess
             self._cmds.clear()
@@ -451,7 +460,7 @@ class Player:
     def _decode_main(self, sess: _Session) -> None:
         reader: FrameReader | None = None
         try:
-            info = sess.info if sess.info is not None else probe(sess.path)
+            info = sess.info if sess.info is not None else probe(sess.path, index=sess.index)
             reader = FrameReader(sess.path, info, threads=self.threads)
             sess.info = info
             sess.opened.set()

@@ -146,7 +146,8 @@ def probe(
     if index.cut_off:
         warnings.append(
             f"The file was cut off (the export or copy was interrupted): it plays up to "
-            f"{_fmt(index.duration_ms)}, where it ends. Ask the force for a complete export."
+            f"{_fmt(index.duration_ms)}, where it ends; the rest cannot be recovered here. "
+            "Ask the force for a complete export."
         )
     if index.timing == "count" and index.stream.container != "avi":
         warnings.append(
