@@ -160,7 +160,7 @@ def _v_clip_index(db: sqlite_utils.Database) -> None:
     Clips added before this migration have no row; they are indexed the first
     time they are opened (cctv_review.clips.clip_index).
     """
-    db["clip_index"].create(
+    db.table("clip_index").create(
         {
             "clip_id": int,
             "version": int,

@@ -778,7 +778,7 @@ class Store:
         (``version``, ``meta`` JSON text, arrays as bytes).  Replaces any older one."""
         row = {"clip_id": int(clip_id), **record, "computed_at": _iso(utc_now())}
         with self.transaction():
-            self.db["clip_index"].upsert(row, pk="clip_id")
+            self.db.table("clip_index").upsert(row, pk="clip_id")
 
     def clip_index_record(self, clip_id: int) -> dict[str, Any] | None:
         """The stored frame-index record of a clip (see :meth:`save_clip_index`), or None."""
