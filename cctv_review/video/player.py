@@ -517,7 +517,7 @@ class Player:
                 lead_ms = sess.cost_ema * 1000.0 * speed
                 with self._cv:
                     ahead = self._clock.position_ms() + lead_ms
-                clock_idx = int(ahead * info.fps / 1000.0)
+                clock_idx = info.frame_at_ms(ahead)  # the index: exact with gaps and variable rate
             else:
                 clock_idx = 0
             target = next_target(sess.last_target, step, clock_idx)

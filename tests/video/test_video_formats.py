@@ -214,3 +214,27 @@ def test_cut_files_play_to_the_cut_and_say_so(kind_dir, kind):
     with FrameReader(path, info) as reader:
         last = reader.read_at_frame(info.frame_count - 1)
         assert vc.read_barcode(last.image) == ref[-1]
+
+
+def test_playback_runs_through_a_motion_gap(kind_file):
+    import threading
+
+    from cctv_review.video.player import Player
+
+    path = kind_file("motion_gaps")
+    shown: list[int] = []
+    ended = threading.Event()
+    p = Player(on_frame=lambda f: shown.append(f.index), on_end=ended.set)
+    try:
+        p.open(str(path))
+        assert p.wait_opened(30) is not None
+        p.seek_ms(8000)
+        p.set_speed(16)  # the 50 s gap passes in about 3 s of wall time
+        p.play()
+        assert ended.wait(60)
+    finally:
+        p.close()
+    after_gap = [i for i in shown if 250 <= i < 499]
+    # At 16x about every 14th frame is shown: some 17 of the 250 recorded after the gap.
+    assert len(after_gap) >= 12, shown[-20:]
+    assert after_gap == sorted(after_gap) and shown[-1] == 499
