@@ -243,10 +243,17 @@ class PyAVDecoder(ExactSeek):
         """The frame number of ``packet`` (None if it cannot be placed in the index)."""
         ix = self.clip_index
         f = None
+        successor = ix.frame_of_decode_rank(self._last_rank + 1) if self._last_rank >= 0 else None
         if packet.pos is not None and packet.pos >= 0:
-            f = ix.frame_of_position(int(packet.pos))
-        if f is None and self._last_rank >= 0:
-            f = ix.frame_of_decode_rank(self._last_rank + 1)
+            pos = int(packet.pos)
+            # Several packets can start in the same place (a program-stream pack
+            # holding two frames): the next one in decode order is the one meant.
+            if successor is not None and int(ix.pos[successor]) == pos:
+                f = successor
+            else:
+                f = ix.frame_of_position(pos)
+        if f is None:
+            f = successor
         if f is None and self._last_rank < 0 and self._anchor == 0 and not self._need_key:
             f = ix.frame_of_decode_rank(0)  # the very first packet of the file
         return f

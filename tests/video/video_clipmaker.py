@@ -321,8 +321,21 @@ def make_kind(folder: Path, kind: str) -> Path:
         out = folder / "ch01.dav"
         write_dhav(raw, out, datetime.datetime(2026, 3, 14, 22, 41, 5))
     elif kind == "hikvision_ps":
-        ps = folder / "ps.mpg"
-        _ff("-f", "lavfi", "-i", g, *X264, "-bf", "0", "-pix_fmt", "yuv420p", "-f", "vob", str(ps))
+        ps = folder / "ps.mpg"  # D1 as the field case: packs then hold two small frames at times
+        _ff(
+            "-f",
+            "lavfi",
+            "-i",
+            scene(704, 576, 25, 12),
+            *X264,
+            "-bf",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "vob",
+            str(ps),
+        )
         header = b"IMKH\x01\x02\x00\x00\x01\x00\x01\x00\x11\x71\x01\x10\x40\x1f\x00\x00\x00\xfa" + bytes(18)
         out = folder / "hik.mp4"
         out.write_bytes(header + ps.read_bytes())
