@@ -16,11 +16,9 @@ sensor noise and a moving figure for 10 s in every minute, libx264 ultrafast,
    thread, exactly as the GUI's QtPlayer does: same ``alloc``/``prepare``
    hooks, display size set as the GUI sets it from its picture area) for a
    full-size 1920x1080 area and the workspace's typical 960x540 and 530x300
-   areas (default backend), and full size with the OpenCV backend
-   (``CCTV_REVIEW_DECODER``);
+   areas (PyAV/FFmpeg, the only decoding path);
 3. exact-seek latency, median and worst of N random targets, with accuracy
-   checked against a reference sequential decode (frame signatures), with the
-   default backend;
+   checked against FFmpeg's own sequential decode (frame signatures);
 4. activity-scan speed as a multiple of real time (auto/packets and pixels);
 5. 16x playback (960x540 and 1920x1080 picture areas) for a fixed wall time:
    displayed-frame interval mean/stdev, lag (clock vs wall, and frame shown
@@ -46,11 +44,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import av
 import cv2
 import numpy as np
 
 from cctv_review.video import probe
-from cctv_review.video._capture import DECODE_THREADS, DECODER_ENV, decoder_backend, open_capture
+from cctv_review.video._pyav import DECODE_THREADS
 from cctv_review.video.activity import scan_activity
 from cctv_review.video.player import Player
 from cctv_review.video.qt import display_qimage, qimage_alloc
@@ -162,28 +161,8 @@ def ffmpeg_decode_rate(path: Path, threads: int, frames: int, cpu: list | None =
     return frames / dt
 
 
-class forced_backend:
-    """Context manager: force the decoder backend via the environment."""
-
-    def __init__(self, backend: str | None) -> None:
-        self.backend = backend
-
-    def __enter__(self):
-        self.old = os.environ.get(DECODER_ENV)
-        if self.backend:
-            os.environ[DECODER_ENV] = self.backend
-        return self
-
-    def __exit__(self, *exc):
-        if self.old is None:
-            os.environ.pop(DECODER_ENV, None)
-        else:
-            os.environ[DECODER_ENV] = self.old
-
-
 def engine_playback_rate(path: Path, info, frames: int, backend: str | None = None, display=None) -> float:
-    with forced_backend(backend):
-        return _engine_playback_rate(path, info, frames, display)
+    return _engine_playback_rate(path, info, frames, display)
 
 
 def _engine_playback_rate(path: Path, info, frames: int, display) -> float:
@@ -228,15 +207,13 @@ def seek_bench(path: Path, info, n: int, seed: int = 7):
     targets = sorted(rng.sample(range(info.frame_count), n))
     # Reference: sequential decode, keep signatures of the target frames.
     ref = {}
-    cap = open_capture(path)
     want = set(targets)
-    i = 0
-    while cap.grab():
-        if i in want:
-            _ok, img = cap.retrieve()
-            ref[i] = signature(img)
-        i += 1
-    cap.release()
+    with av.open(str(path)) as c:  # FFmpeg's own sequential decode: frame i is the i-th decoded
+        vs = c.streams.video[0]
+        vs.thread_type = "AUTO"
+        for i, fr in enumerate(c.decode(vs)):
+            if i in want:
+                ref[i] = signature(fr.to_ndarray(format="bgr24"))
     order = targets[:]
     rng.shuffle(order)
     lat, correct = [], 0
@@ -253,13 +230,17 @@ def seek_bench(path: Path, info, n: int, seed: int = 7):
 
 
 def gop_decode_time(path: Path, gop: int) -> float:
-    cap = open_capture(path)
-    t = time.monotonic()
-    for _ in range(gop):
-        cap.read()
-    dt = time.monotonic() - t
-    cap.release()
-    return dt
+    """Seconds to decode and convert the first ``gop`` frames (one GOP) from the start."""
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        vs.thread_type = "AUTO"
+        vs.thread_count = THREADS
+        t = time.monotonic()
+        for i, fr in enumerate(c.decode(vs)):
+            fr.to_ndarray(format="bgr24")
+            if i + 1 >= gop:
+                break
+        return time.monotonic() - t
 
 
 def pacing_bench(path: Path, info, seconds: float, speed: float = 16.0, display=(960, 540)):
@@ -337,13 +318,11 @@ def main() -> None:
     rows = []
     nframes = min(info.frame_count, 1500 if args.quick else 3000)
 
-    default = decoder_backend()
+    default = "pyav"
     ff_cpu: list[float] = []
     ff1 = ffmpeg_decode_rate(path, threads, nframes, ff_cpu)
     print("ffmpeg (before)", f"{ff1:.0f} fps", flush=True)
     runs = [(default, size) for size in DISPLAY_SIZES]
-    if default != "opencv":
-        runs.append(("opencv", DISPLAY_SIZES[0]))
     rates = {}
     for b, size in runs:
         rates[b, size] = engine_playback_rate(path, info, nframes, b, size)

@@ -178,11 +178,37 @@ def _v_audit_keyed(db: sqlite_utils.Database) -> None:
     db.execute(AUDIT_APPEND_ONLY_TRIGGER)
 
 
+def _v_clip_index(db: sqlite_utils.Database) -> None:
+    """Each clip's exact frame index (cctv_review.video.index): arrays as BLOBs.
+
+    Clips added before this migration have no row; they are indexed the first
+    time they are opened (cctv_review.clips.clip_index).
+    """
+    db.table("clip_index").create(
+        {
+            "clip_id": int,
+            "version": int,
+            "meta": str,
+            "pts": bytes,
+            "dts": bytes,
+            "flags": bytes,
+            "pos": bytes,
+            "size": bytes,
+            "decode_rank": bytes,
+            "seek_ts": bytes,
+            "computed_at": str,
+        },
+        pk="clip_id",
+        foreign_keys=[("clip_id", "clips", "id")],
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core,
     _v2_audit,
     _v3_review_support,
     _v_audit_keyed,
+    _v_clip_index,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1436,6 +1436,19 @@ class Store:
         rows = list(self._query("SELECT value FROM settings WHERE key = ?", [key]))
         return json.loads(rows[0]["value"]) if rows else default
 
+    # -- clip index (video-index) ---------------------------------------------------
+    def save_clip_index(self, clip_id: int, record: dict[str, Any]) -> None:
+        """Store a clip's frame index: ``record`` from ``ClipIndex.to_record()``
+        (``version``, ``meta`` JSON text, arrays as bytes).  Replaces any older one."""
+        row = {"clip_id": int(clip_id), **record, "computed_at": _iso(utc_now())}
+        with self.transaction():
+            self.db.table("clip_index").upsert(row, pk="clip_id")
+
+    def clip_index_record(self, clip_id: int) -> dict[str, Any] | None:
+        """The stored frame-index record of a clip (see :meth:`save_clip_index`), or None."""
+        rows = list(self.db.query("SELECT * FROM clip_index WHERE clip_id = ?", [int(clip_id)]))
+        return rows[0] if rows else None
+
 
 __all__ = [
     "LATEST_VERSION",

@@ -1,4 +1,13 @@
-"""Low-level, position-aware access to one ``cv2.VideoCapture`` (internal).
+"""Legacy OpenCV capture, kept only for the activity scanner (internal).
+
+The application decodes with PyAV/FFmpeg everywhere (:mod:`cctv_review.video._pyav`,
+numbered through the clip's index); nothing else imports this module.  It stays
+until :mod:`cctv_review.video.activity` (maintained separately) no longer
+imports :class:`Decoder` and :func:`open_capture`; then delete it.
+
+Original description follows.
+
+Low-level, position-aware access to one ``cv2.VideoCapture``.
 
 :class:`Decoder` wraps a capture opened with the FFmpeg backend, software
 decoding and a fixed decoder thread count, and knows the index of every frame
@@ -23,14 +32,6 @@ OpenCV overshoots (some containers, e.g. MPEG-TS near the start), seek again
 further back; at the start of the file, reopen instead of seeking.  Skipped
 frames are grabbed (decoded) but never retrieved (no colour conversion).
 
-Backends
---------
-:func:`open_decoder` is what the reader and player use.  It returns a PyAV
-decoder (:mod:`cctv_review.video._pyav`, same interface and numbering) when
-``av`` is importable, else this OpenCV :class:`Decoder`.  The environment
-variable ``CCTV_REVIEW_DECODER=opencv|pyav`` forces one (for tests, and as a
-way out for users who hit a problem with one of them).  The probe and the
-activity scanner always use OpenCV.
 """
 
 from __future__ import annotations
@@ -58,59 +59,6 @@ DECODE_THREADS = max(1, min(os.cpu_count() or 2, 8))
 _open_lock = threading.Lock()
 
 log = logging.getLogger(__name__)
-
-#: Environment variable that forces the playback/seek decoder backend.
-DECODER_ENV = "CCTV_REVIEW_DECODER"
-BACKENDS = ("opencv", "pyav")
-#: Backend used when the environment does not say (and ``av`` is importable).
-DEFAULT_BACKEND = "pyav"
-
-
-def pyav_available() -> bool:
-    try:
-        from . import _pyav  # noqa: F401
-    except Exception:  # ImportError, or a broken binary wheel
-        return False
-    return True
-
-
-def decoder_backend() -> str:
-    """The backend :func:`open_decoder` will use: ``"pyav"`` or ``"opencv"``."""
-    want = os.environ.get(DECODER_ENV, "").strip().lower()
-    if want and want not in BACKENDS:
-        log.warning("%s=%r is not one of %s; using the default", DECODER_ENV, want, BACKENDS)
-        want = ""
-    want = want or DEFAULT_BACKEND
-    if want == "pyav" and not pyav_available():
-        if os.environ.get(DECODER_ENV, "").strip().lower() == "pyav":
-            log.warning("%s=pyav but PyAV (the 'av' package) cannot be imported; using OpenCV", DECODER_ENV)
-        return "opencv"
-    return want
-
-
-def open_decoder(
-    path: str | os.PathLike[str],
-    fps: float,
-    *,
-    mode: str = "pts",
-    threads: int | None = None,
-    start_ms: float = 0.0,
-    backend: str | None = None,
-):
-    """A decoder for ``path`` with the chosen (or configured) backend.
-
-    If PyAV cannot open a file that OpenCV could probe, falls back to OpenCV.
-    Raises ``OSError`` if the file cannot be opened at all.
-    """
-    backend = backend or decoder_backend()
-    if backend == "pyav":
-        from ._pyav import PyAVDecoder
-
-        try:
-            return PyAVDecoder(path, fps, mode=mode, threads=threads, start_ms=start_ms)
-        except OSError as exc:
-            log.warning("PyAV could not open %s (%s); decoding it with OpenCV", path, exc)
-    return Decoder(path, fps, mode=mode, threads=threads, start_ms=start_ms)
 
 
 def open_capture(

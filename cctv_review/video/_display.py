@@ -133,3 +133,25 @@ def from_bgr(image: np.ndarray, scale: int = 1, alloc: Allocator | None = None) 
         small = shrink(image, ow, oh)
     into(dst, cv2.COLOR_BGR2BGRA, small)
     return dst, owner
+
+
+def aspect_size(width: int, height: int, sar: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) of a ``width`` x ``height`` picture shown with square pixels.
+
+    The height is kept and the width scaled by the sample aspect ratio
+    ``sar`` = (num, den) (ITU-R BT.601 PAL D1: 704x576 at 12:11 -> 768x576,
+    i.e. 4:3), rounded to an even number.
+    """
+    num, den = sar
+    if num <= 0 or den <= 0 or num == den:
+        return int(width), int(height)
+    return max(2, round(width * num / den / 2) * 2), int(height)
+
+
+def to_aspect(image: np.ndarray, sar: tuple[int, int]) -> np.ndarray:
+    """``image`` resized to square pixels for sample aspect ratio ``sar`` (as it is if 1:1)."""
+    h, w = image.shape[:2]
+    dw, dh = aspect_size(w, h, sar)
+    if (dw, dh) == (w, h):
+        return image
+    return cv2.resize(image, (dw, dh), interpolation=cv2.INTER_LINEAR)

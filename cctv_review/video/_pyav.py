@@ -1,41 +1,54 @@
-"""PyAV implementation of the internal decoder (internal).
+"""The decoder: PyAV/FFmpeg, numbered and seeked through the clip's index (internal).
 
-:class:`PyAVDecoder` has the same interface and semantics as
-:class:`cctv_review.video._capture.Decoder` (the OpenCV one): ``grab()``
-decodes the next frame and returns its index, ``retrieve()`` converts the last
-grabbed frame to BGR, ``seek_exact()`` leaves the decoder on exactly the
-requested frame, ``rewind()``, ``next_index``, ``close()``, and the counters
-``grabs``/``seeks``.  Frame numbering follows :func:`~cctv_review.video.probe`
-(``fps``, ``start_ms``, ``timing``), exactly as the OpenCV decoder does:
+:class:`PyAVDecoder` is the one decoding path of the application (playback,
+the frame reader, stills).  ``grab()`` decodes the next frame and returns its
+number, ``retrieve()`` converts the last grabbed frame to BGR,
+``retrieve_display()`` converts it for the screen, ``seek_exact(n)`` leaves
+the decoder on exactly frame ``n``, plus ``rewind()``, ``next_index``,
+``close()`` and the counters ``grabs``/``seeks``.
 
-* ``"pts"`` mode: ``pts_ms = (pts - stream.start_time) * time_base * 1000 -
-  start_ms`` (this is what OpenCV's ``CAP_PROP_POS_MSEC`` reports, minus the
-  probe's first-frame time) and ``index = round(pts_ms * fps / 1000)``.
-* ``"count"`` mode (no timestamps, e.g. raw ``.h264``): frames are counted
-  from the start; seeking rewinds and decodes forward.
+Frame numbers come from the :class:`~cctv_review.video.index.ClipIndex`, not
+from timestamps seen while decoding:
 
-Why it exists: OpenCV converts every retrieved frame YUV->BGR with a
-single-threaded ``sws_scale`` and cannot hand over the YUV planes.  Here the
-planes are taken as they are and converted with OpenCV's SIMD, multi-threaded
-colour conversion (limited-range yuv420p, the usual H.264/MPEG-4 CCTV format):
-at full size ``cv2.cvtColorTwoPlane`` reads the Y plane in place, at reduced
-sizes the reduced planes are converted with ``COLOR_YUV2BGR_I420``.  Other pixel formats (full-range MJPEG ``yuvj*``,
-4:2:2, odd sizes, ...) are converted by FFmpeg to ``bgr24``, as OpenCV does.
-Frames that are skipped are decoded but never converted.
+* every demuxed packet is identified in the index by its byte position (or,
+  for packets without one, as the successor in decode order of the previous
+  packet), and its PTS is replaced by its frame number before it is decoded;
+  FFmpeg hands that value back on the decoded frame, so a frame's number is
+  exact whatever the file's timestamps are (wrapped, missing, repeated);
+* in ``"count"`` timing (raw streams, AVI) frames are numbered by counting
+  from the keyframe decoding started at.
 
-Damage: packets the demuxer or decoder rejects are skipped (like OpenCV's
-backend does) and decoding continues with the next packet; only after a long
-run of failures with no picture does ``grab()`` give up (returns ``None``).
+Exact seek (:class:`ExactSeek`): the keyframe at or before the target is taken
+from the index; the container is asked to seek (backward, in the stream's time
+base) to that keyframe's timestamp; packets before the first keyframe after
+the seek are dropped; the first keyframe tells where the seek really landed
+(if after the target, seek again to an earlier keyframe); then frames are
+decoded forward to the target.  Skipped frames are decoded, never converted.
 
-Not thread-safe: each thread owns its own decoder.  ``close()`` closes the
-container at once (also on ``rewind()``).
+Interlaced pictures (``frame.interlaced_frame``, e.g. PAL D1 from analogue
+cameras) are deinterlaced by FFmpeg's ``bwdif`` filter (one output frame per
+input frame, through ``av.filter.Graph``) before anything sees them.  Frames
+with non-square pixels (SAR not 1:1) are resized to their display aspect by
+:func:`to_display` and :meth:`PyAVDecoder.retrieve` (e.g. 704x576 at 12:11 is
+shown 768x576, 4:3).
+
+Colour: yuv420p (limited range, the usual H.264/H.265 CCTV format) is
+converted by OpenCV (SIMD, multi-threaded; at full size ``cvtColorTwoPlane``
+reads the Y plane in place, at reduced sizes the planes are reduced first).
+Other pixel formats (full-range ``yuvj420p`` from MJPEG and many cameras,
+4:2:2, odd sizes, ...) are converted by FFmpeg's swscale to ``bgr24``, which
+honours the colour range.
+
+Damage: packets the demuxer or decoder rejects are skipped and decoding
+continues; only after a long run of failures with no picture does ``grab()``
+give up (returns ``None``).  Not thread-safe: each thread owns its own decoder.
 """
 
 from __future__ import annotations
 
 import collections
 import os
-from fractions import Fraction
+from typing import Any
 
 import av
 import av.error
@@ -43,7 +56,7 @@ import cv2
 import numpy as np
 
 from . import _display
-from ._capture import ExactSeek
+from .index import ClipIndex
 
 # Consecutive demux/decode failures without a picture before giving up.
 _MAX_BAD_PACKETS = 512
@@ -54,44 +67,124 @@ _I420_FORMATS = ("yuv420p",)
 #: av.error.FFmpegError is the base of PyAV's errors (InvalidDataError, ...).
 _AVError = getattr(av.error, "FFmpegError", Exception)
 
+#: Decoder threads used by every decoder (the benchmark uses the same number
+#: for its ffmpeg reference run).
+DECODE_THREADS = max(1, min(os.cpu_count() or 2, 8))
+
+
+class ExactSeek:
+    """Exact seeking over a decoder that numbers its frames (see the module docstring).
+
+    A decoder provides ``index``, ``grab()``, ``rewind()`` and
+    ``_seek(frame_index) -> int | None`` (jump to the keyframe at or before
+    the frame; return the number of the keyframe it really landed on, or None
+    if the container refused).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], clip_index: ClipIndex) -> None:
+        self.path = os.fspath(path)
+        self.clip_index = clip_index
+        self.fps = clip_index.fps
+        self.mode = clip_index.timing
+        self.grabs = 0  # frames decoded (for tests and statistics)
+        self.seeks = 0  # container seeks issued
+        self.index: int | None = None  # number of the frame last grabbed
+        self.pts_ms: float = 0.0
+
+    @property
+    def next_index(self) -> int | None:
+        """Number the next sequential grab is expected to return."""
+        return None if self.index is None else self.index + 1
+
+    def grab(self) -> int | None:  # pragma: no cover - implemented by the decoder
+        raise NotImplementedError
+
+    def rewind(self) -> None:  # pragma: no cover - implemented by the decoder
+        raise NotImplementedError
+
+    def _seek(self, frame_index: int) -> int | None:  # pragma: no cover - implemented by the decoder
+        raise NotImplementedError
+
+    def seek_exact(self, target: int, *, forward_limit: int | None = None) -> int | None:
+        """Leave the decoder with frame ``target`` grabbed; return its number.
+
+        If frame ``target`` cannot be decoded (damage) the first frame after it
+        is returned; ``None`` if nothing at or after it decodes.
+        ``forward_limit``: if the current position is at most this many frames
+        before the target, decode forward instead of seeking (default: the
+        distance to the keyframe before the target, i.e. whenever decoding
+        forward costs no more than a seek).
+        """
+        ix = self.clip_index
+        target = max(0, min(ix.frame_count - 1, int(target)))
+        if self.index is not None and self.index == target:
+            return target
+        key = ix.keyframe_before(target)
+        if self.index is not None and self.index < target:
+            limit = forward_limit if forward_limit is not None else max(2, target - key)
+            if target - self.index <= limit or self.index >= key:
+                got = self._grab_until(target)
+                if got is not None:
+                    return got
+        if key == 0 or not self.seekable:
+            self.rewind()
+            return self._grab_until(target)
+        want = target
+        for _ in range(4):
+            key = ix.keyframe_before(want)
+            if key == 0:
+                break
+            landed = self._seek(key)
+            if landed is not None and landed <= target:
+                return self._grab_until(target)
+            want = key - 1  # landed after the target (or refused): an earlier keyframe
+        self.rewind()
+        return self._grab_until(target)
+
+    @property
+    def seekable(self) -> bool:
+        return True
+
+    def _grab_until(self, target: int) -> int | None:
+        idx = self.index
+        if idx is None:
+            idx = self.grab()
+        while idx is not None and idx < target:
+            idx = self.grab()
+        return idx
+
 
 class PyAVDecoder(ExactSeek):
-    """One PyAV container plus the index of the last grabbed frame."""
+    """One PyAV container plus the number of the last grabbed frame."""
 
     backend = "pyav"
 
     def __init__(
         self,
         path: str | os.PathLike[str],
-        fps: float,
+        clip_index: ClipIndex,
         *,
-        mode: str = "pts",
         threads: int | None = None,
-        start_ms: float = 0.0,
+        deinterlace: bool = True,
     ) -> None:
-        from ._capture import DECODE_THREADS
-
-        super().__init__(path, fps, mode, start_ms)
+        super().__init__(path, clip_index)
         self.threads = int(threads or DECODE_THREADS)
-        self._container = None
-        self._frame = None
+        self.deinterlace = deinterlace
+        self._container: Any = None
+        self._frame: Any = None
+        sar = clip_index.stream.sar
+        self.sar = sar if sar[0] > 0 and sar[1] > 0 else (1, 1)
         self._open()
 
     # -- opening / closing -------------------------------------------------
     def _open(self) -> None:
+        from .index import open_container
+
+        container = open_container(__import__("pathlib").Path(self.path))
         try:
-            container = av.open(self.path, mode="r", timeout=20.0)
-        except (_AVError, OSError, ValueError) as exc:
-            raise OSError(f"cannot open {self.path}: {exc}") from exc
-        try:
-            streams = [
-                s
-                for s in container.streams.video
-                if not (getattr(s, "disposition", 0) & getattr(av.stream.Disposition, "attached_pic", 0))
-            ]
-            if not streams:
-                raise OSError(f"no video stream in {self.path}")
-            vs = streams[0]
+            vs = container.streams[self.clip_index.stream.stream_index]
+            if vs.type != "video":
+                raise OSError(f"stream {vs.index} of {self.path} is not video")
             vs.thread_type = "AUTO"
             vs.thread_count = self.threads
             ctx = vs.codec_context
@@ -101,20 +194,29 @@ class PyAVDecoder(ExactSeek):
         self._container = container
         self._stream = vs
         self._ctx = ctx
-        tb = vs.time_base
-        self._tb_ms = float(tb) * 1000.0 if tb else 0.0
-        self._tb = tb if tb else Fraction(1, 90000)
-        self._st0 = vs.start_time if vs.start_time is not None else 0
+        # Frames are numbered by their packets (exact, also past damage) unless the
+        # index counts frames and the codec reorders them (B-frames in AVI or a raw
+        # stream): then by counting from the keyframe decoding started at.
+        self._by_packet = self.mode == "pts" or not bool(getattr(ctx, "has_b_frames", True))
         self._demux = container.demux(vs)
         self._pending: collections.deque = collections.deque()
         self._flushed = False  # decoder drained at the end of the file
-        self._count = -1  # frames grabbed since (re)open/seek, count mode
+        self._graph: Any = None  # deinterlacing filter graph, made on the first interlaced frame
+        self._reset_numbering(synced=True)
         self._frame = None
         self.index = None
+
+    def _reset_numbering(self, *, synced: bool) -> None:
+        #: Waiting for the first keyframe after a seek (packets before it are dropped).
+        self._need_key = not synced
+        self._last_rank = -1  # decode rank of the last packet fed
+        self._anchor: int | None = 0 if synced else None  # count mode: number of the next frame out
+        self._landed: int | None = None  # frame number of the first keyframe after a seek
 
     def close(self) -> None:
         container, self._container = self._container, None
         self._frame = None
+        self._graph = None
         if container is not None:
             self._pending.clear()
             demux, self._demux = self._demux, None
@@ -129,6 +231,91 @@ class PyAVDecoder(ExactSeek):
         self.close()
         self._open()
 
+    @property
+    def seekable(self) -> bool:
+        # Raw elementary streams have no timestamps to seek by: decode from the start.
+        from .index import _RAW_FORMATS
+
+        return self.clip_index.stream.container not in _RAW_FORMATS
+
+    # -- packets -> frame numbers -------------------------------------------
+    def _identify(self, packet: Any) -> int | None:
+        """The frame number of ``packet`` (None if it cannot be placed in the index)."""
+        ix = self.clip_index
+        f = None
+        successor = ix.frame_of_decode_rank(self._last_rank + 1) if self._last_rank >= 0 else None
+        if packet.pos is not None and packet.pos >= 0:
+            pos = int(packet.pos)
+            # Several packets can start in the same place (a program-stream pack
+            # holding two frames): the next one in decode order is the one meant.
+            if successor is not None and int(ix.pos[successor]) == pos:
+                f = successor
+            else:
+                f = ix.frame_of_position(pos)
+        if f is None:
+            f = successor
+        if f is None and self._last_rank < 0 and self._anchor == 0 and not self._need_key:
+            f = ix.frame_of_decode_rank(0)  # the very first packet of the file
+        return f
+
+    def _feed(self, packet: Any) -> list:
+        """Decode one packet; return the raw frames it released."""
+        f = self._identify(packet)
+        if f is None and packet.is_corrupt:
+            return []  # cut short by the end of the file: left out of the index, never decoded
+        if self._need_key:
+            if not packet.is_keyframe or f is None:
+                return []  # before the first keyframe after a seek: cannot be decoded
+            self._need_key = False
+            self._landed = f
+            self._anchor = f
+        if f is not None:
+            self._last_rank = int(self.clip_index.decode_rank[f])
+            packet.pts = f if self._by_packet else None
+        else:
+            self._last_rank = -1
+            packet.pts = None
+        return list(self._ctx.decode(packet))
+
+    def _number(self, frames: list) -> None:
+        """Give each decoded frame its number (as ``frame.pts``) and queue it."""
+        for frame in frames:
+            if self._by_packet and frame.pts is not None:
+                n = int(frame.pts)
+            else:
+                prev = self._anchor if self._anchor is not None else 0
+                n = prev
+            self._anchor = n + 1
+            frame.pts = n
+            self._enqueue(frame)
+
+    def _enqueue(self, frame: Any) -> None:
+        if self.deinterlace and (self._graph is not None or getattr(frame, "interlaced_frame", False)):
+            if self._graph is None:
+                self._graph = _deinterlacer(frame)
+                self._graph_numbers: collections.deque = collections.deque()
+            # bwdif gives one frame out per frame in, in order, but in a field-rate
+            # time base: the numbers are carried across here.
+            self._graph_numbers.append(frame.pts)
+            self._graph.push(frame)
+            self._pull_filtered()
+        else:
+            self._pending.append(frame)
+
+    def _pull_filtered(self) -> None:
+        while True:
+            try:
+                out = self._graph.pull()
+            except (BlockingIOError, av.error.EOFError):
+                return
+            except _AVError as exc:
+                if getattr(exc, "errno", None) == 11:  # EAGAIN
+                    return
+                raise
+            if self._graph_numbers:
+                out.pts = self._graph_numbers.popleft()
+            self._pending.append(out)
+
     # -- decoding ------------------------------------------------------------
     def _decode_more(self) -> bool:
         """Read packets until at least one frame is pending; False at the end."""
@@ -140,8 +327,6 @@ class PyAVDecoder(ExactSeek):
             try:
                 packet = next(self._demux)
             except StopIteration:
-                # Demuxer finished; its flush packet has been decoded already
-                # (or the generator died): drain whatever the decoder holds.
                 self._drain()
                 continue
             except (_AVError, OSError) as exc:  # unreadable data in the container
@@ -151,8 +336,10 @@ class PyAVDecoder(ExactSeek):
                     continue
                 self._demux = self._container.demux(self._stream)
                 continue
+            if packet.size == 0:
+                continue  # an empty placeholder (AVI) or the demuxer's flush packet
             try:
-                frames = self._ctx.decode(packet)
+                frames = self._feed(packet)
             except av.error.EOFError:
                 self._flushed = True
                 continue
@@ -161,85 +348,111 @@ class PyAVDecoder(ExactSeek):
                 if bad > _MAX_BAD_PACKETS:
                     self._drain()
                 continue
-            if packet.size == 0:  # the demuxer's final flush packet
-                self._flushed = True
-            self._pending.extend(frames)
+            self._number(frames)
         return True
 
     def _drain(self) -> None:
         if self._flushed:
             return
         try:
-            self._pending.extend(self._ctx.decode(None))
+            self._number(list(self._ctx.decode(None)))
         except (_AVError, OSError):
             pass
+        if self._graph is not None:
+            try:
+                self._graph.push(None)
+            except (_AVError, OSError, ValueError):
+                pass
+            self._pull_filtered()
         self._flushed = True
 
     def grab(self) -> int | None:
-        """Decode the next frame; return its index, or None at the end/failure."""
-        if self._container is None or (not self._pending and not self._decode_more()):
-            self.index = None
-            self._frame = None
-            return None
-        frame = self._pending.popleft()
+        """Decode the next frame; return its number, or None at the end/failure."""
+        while True:
+            if self._container is None or (not self._pending and not self._decode_more()):
+                self.index = None
+                self._frame = None
+                return None
+            frame = self._pending.popleft()
+            n = int(frame.pts) if frame.pts is not None else (self.index + 1 if self.index is not None else 0)
+            if n >= self.clip_index.frame_count:
+                continue  # not in the index (e.g. a damaged tail): never shown
+            break
         self._frame = frame
         self.grabs += 1
-        self._count += 1
-        if self.mode == "count":
-            self.index = self._count
-            self.pts_ms = self._count * 1000.0 / self.fps
-        else:
-            ts = frame.pts if frame.pts is not None else frame.dts
-            if ts is None:
-                # No timestamp on this frame: assume it follows the previous one.
-                self.pts_ms = (self.pts_ms + 1000.0 / self.fps) if self.index is not None else 0.0
-            else:
-                self.pts_ms = max(0.0, (ts - self._st0) * self._tb_ms - self.start_ms)
-            self.index = round(self.pts_ms * self.fps / 1000.0)
-        return self.index
+        self.index = n
+        self.pts_ms = float(self.clip_index.times_ms[n])
+        return n
 
     def retrieve(self) -> np.ndarray | None:
-        """Convert the last grabbed frame to a BGR image."""
+        """The last grabbed frame as a BGR image at its display aspect."""
         frame = self._frame
         if frame is None:
             return None
         try:
-            return to_bgr(frame)
+            img = to_bgr(frame)
         except (_AVError, ValueError, AssertionError, cv2.error):
             return None
+        return _display.to_aspect(img, self.sar)
 
-    def retrieve_display(self, scale: int = 1, alloc=None):
+    def retrieve_display(self, scale: int = 1, alloc: Any = None) -> tuple[np.ndarray, Any] | None:
         """The last grabbed frame for display: ``(array, owner)`` or ``None``.
 
-        At 1/``scale`` size, written into ``alloc``'s buffer when given (see
-        :mod:`cctv_review.video._display`).
+        At 1/``scale`` size and its display aspect, written into ``alloc``'s
+        buffer when given (see :mod:`cctv_review.video._display`).
         """
         frame = self._frame
         if frame is None:
             return None
         try:
+            if self.sar != (1, 1):
+                return _display.from_bgr(_display.to_aspect(to_bgr(frame), self.sar), scale, alloc)
             return to_display(frame, scale, alloc)
         except (_AVError, ValueError, AssertionError, cv2.error):
             return None
 
     # -- exact seek ------------------------------------------------------------
-    def _seek(self, frame_index: int) -> bool:
-        """Seek the container to the keyframe at or before ``frame_index``."""
-        seconds = frame_index / self.fps + self.start_ms / 1000.0
-        offset = int(self._st0 + int(seconds / self._tb))
+    def _seek(self, frame_index: int) -> int | None:
+        """Seek to keyframe ``frame_index``; return the keyframe number landed on."""
+        ix = self.clip_index
+        ts = int(ix.seek_ts[frame_index])
+        if ts == np.iinfo(np.int64).min:
+            return None
         self.seeks += 1
         try:
-            self._container.seek(offset, stream=self._stream, backward=True, any_frame=False)
+            self._container.seek(ts, stream=self._stream, backward=True, any_frame=False)
         except (_AVError, OSError):
-            return False
+            return None
         # container.seek() flushed the decoder; forget what was queued.
         self._pending.clear()
         self._demux = self._container.demux(self._stream)
         self._flushed = False
-        self._count = -1
+        self._graph = None
         self._frame = None
         self.index = None
-        return True
+        self._reset_numbering(synced=False)
+        # Read up to the first keyframe to learn where the seek landed.
+        while self._landed is None:
+            if not self._decode_more():
+                return None
+        return self._landed
+
+
+def _deinterlacer(frame: Any) -> Any:
+    """A filter graph: buffer -> bwdif (one frame out per frame in, interlaced frames only) -> sink."""
+    graph = av.filter.Graph()
+    src = graph.add_buffer(
+        width=frame.width,
+        height=frame.height,
+        format=frame.format.name,
+        time_base=frame.time_base or __import__("fractions").Fraction(1, 25),
+    )
+    bwdif = graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
+    sink = graph.add("buffersink")
+    src.link_to(bwdif)
+    bwdif.link_to(sink)
+    graph.configure()
+    return graph
 
 
 def to_bgr(frame) -> np.ndarray:
@@ -265,6 +478,7 @@ def to_display(frame, scale: int = 1, alloc=None):
     w, h = frame.width, frame.height
     if frame.format.name in _I420_FORMATS and w % 2 == 0 and h % 2 == 0 and w and h:
         ow, oh = _display.reduced_size(w, h, scale)
+        src: tuple[np.ndarray, ...] | None
         if (ow, oh) == (w, h):
             src, codes = _nv12_planes(frame, w, h), (cv2.COLOR_YUV2BGR_NV12, cv2.COLOR_YUV2BGRA_NV12)
         else:

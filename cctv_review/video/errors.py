@@ -80,8 +80,30 @@ class EmptyVideo(VideoError):
     )
 
 
+class CutOff(CorruptVideo):
+    """The export or copy was interrupted: the file ends before it is complete."""
+
+    problem = "was cut off before the export or copy finished"
+    advice = (
+        "It cannot be repaired here. Ask the force for a complete export of this "
+        "footage (or copy it again from the original media), then add the new file."
+    )
+
+
+class AudioOnly(EmptyVideo):
+    """The file holds sound but no video stream."""
+
+    problem = "has sound but no pictures"
+    advice = (
+        "It is an audio recording (for example an interview-room microphone). "
+        "If pictures were expected, ask the force for the video export of this camera."
+    )
+
+
 __all__ = [
+    "AudioOnly",
     "CorruptVideo",
+    "CutOff",
     "EmptyVideo",
     "NotAVideo",
     "UnsupportedCodec",

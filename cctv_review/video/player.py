@@ -67,9 +67,10 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _display
-from ._capture import DECODE_THREADS
+from ._pyav import DECODE_THREADS
 from .clock import PlaybackClock, display_step, late_tolerance, next_target
 from .errors import CorruptVideo, VideoError
+from .index import ClipIndex
 from .probe import VideoInfo, probe
 from .reader import Frame, FrameReader
 
@@ -149,6 +150,7 @@ class _Session:
         self.eof_sent = False
         self.opened = threading.Event()
         self.cost_ema = 0.0  # wall seconds to produce one shown frame
+        self.index: ClipIndex | None = None  # stored frame index, if the caller had one
 
 
 class Player:
@@ -198,10 +200,17 @@ class Player:
     # ------------------------------------------------------------------
     # public API
     # ------------------------------------------------------------------
-    def open(self, path: str, info: VideoInfo | None = None) -> None:
-        """Start opening ``path`` (asynchronous; see ``on_opened``/``on_error``)."""
+    def open(self, path: str, info: VideoInfo | None = None, *, index: ClipIndex | None = None) -> None:
+        """Start opening ``path`` (asynchronous; see ``on_opened``/``on_error``).
+
+        ``index``: the clip's stored frame index (from the store), so the
+        decoder thread need not demux the whole file again; without it (or if
+        the file changed) the index is built in the decoder thread and is
+        available as ``info.index`` in ``on_opened`` for the caller to store.
+        """
         self.close()
         sess = _Session(str(path), info)
+        sess.index = index
         with self._cv:
             self._session = sess
             self._cmds.clear()
@@ -269,9 +278,9 @@ class Player:
             sess = self._session
             info = sess.info if sess is not None and sess.opened.is_set() else None
             shown = self._shown
-            if info is None or shown is None or self._playing or self._cmds or sess.stop:
+            if sess is None or info is None or shown is None or self._playing or self._cmds or sess.stop:
                 return
-            if _display.scale_for(info.width, info.height, disp) != getattr(shown, "scale", 1):
+            if _display.scale_for(info.display_width, info.height, disp) != getattr(shown, "scale", 1):
                 self._cmds.append(("seek", shown.index, self._gen, None))
                 self._cv.notify_all()
 
@@ -284,7 +293,7 @@ class Player:
         info = info if info is not None else self.info
         if info is None:
             return 1
-        return _display.scale_for(info.width, info.height, self._display)
+        return _display.scale_for(info.display_width, info.height, self._display)
 
     @property
     def info(self) -> VideoInfo | None:
@@ -451,7 +460,7 @@ class Player:
     def _decode_main(self, sess: _Session) -> None:
         reader: FrameReader | None = None
         try:
-            info = sess.info if sess.info is not None else probe(sess.path)
+            info = sess.info if sess.info is not None else probe(sess.path, index=sess.index)
             reader = FrameReader(sess.path, info, threads=self.threads)
             sess.info = info
             sess.opened.set()
@@ -508,7 +517,7 @@ class Player:
                 lead_ms = sess.cost_ema * 1000.0 * speed
                 with self._cv:
                     ahead = self._clock.position_ms() + lead_ms
-                clock_idx = int(ahead * info.fps / 1000.0)
+                clock_idx = info.frame_at_ms(ahead)  # the index: exact with gaps and variable rate
             else:
                 clock_idx = 0
             target = next_target(sess.last_target, step, clock_idx)
@@ -664,6 +673,7 @@ class Player:
                 self._show(frame, still=False)
                 continue
             info = sess.info
+            assert info is not None  # frames are only queued once the clip is open
             while not sess.stop:
                 with self._cv:
                     if gen != self._gen:

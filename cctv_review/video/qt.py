@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from .errors import VideoError
+from .index import ClipIndex
 from .player import Player
 from .probe import VideoInfo
 from .reader import Frame
@@ -142,8 +143,13 @@ class QtPlayer(QObject):
     def speed(self) -> float:
         return self._player.speed
 
-    def open(self, path: str) -> None:
-        self._player.open(path)
+    def open(self, path: str, index: ClipIndex | None = None) -> None:
+        """Open ``path``; ``index``: the clip's stored frame index, if any (see Player.open).
+
+        ``opened`` then carries a VideoInfo whose ``index`` the caller can store
+        (``Store.save_clip_index(clip_id, info.index.to_record())``, in a worker).
+        """
+        self._player.open(path, index=index)
 
     def set_display_size(self, width: int | None, height: int | None = None) -> None:
         """The picture area in device pixels (0/None: full size); see Player."""

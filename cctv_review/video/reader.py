@@ -4,10 +4,10 @@
 ...     frame = reader.read_at_ms(61_240)     # the frame on screen at 1:01.240
 ...     frame.index, frame.position_ms, frame.image.shape
 
-``read_at_frame(n)`` returns exactly frame ``n`` - not the nearest keyframe:
-it seeks to a point before the target (OpenCV lands on the keyframe before
-it and decodes forward), then decodes forward checking each frame's real
-timestamp until it reaches ``n`` (see :mod:`cctv_review.video._capture`).
+``read_at_frame(n)`` returns exactly frame ``n`` (the n-th frame FFmpeg
+decodes) - not the nearest keyframe: it seeks to the keyframe at or before
+the target (taken from the clip's index), then decodes forward to ``n`` (see
+:mod:`cctv_review.video._pyav`).
 Reading forward from the current position (``read_next``, or a target a few
 frames ahead) decodes sequentially without seeking.  Frames skipped on the
 way are decoded but not converted to BGR (``grab()`` without ``retrieve()``).
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._capture import open_decoder
+from ._pyav import PyAVDecoder
 from .errors import CorruptVideo
 from .probe import VideoInfo, probe
 
@@ -33,7 +33,8 @@ from .probe import VideoInfo, probe
 class Frame:
     """One decoded picture: its number, its time (ms from clip start), pixels.
 
-    ``image`` is BGR (h, w, 3) unless the reader was given an ``alloc`` hook
+    ``image`` is BGR (h, w, 3) at the display aspect (square pixels: a
+    704x576 PAL D1 frame with 12:11 pixels is 768x576), deinterlaced, unless the reader was given an ``alloc`` hook
     that hands out BGRA buffers (h, w, 4).  ``scale`` is 1 for a full-size
     frame, 2 or 4 for a display frame reduced to half or quarter size (same
     index and time).  ``owner`` keeps alive whatever owns ``image``'s memory
@@ -64,12 +65,13 @@ class FrameReader:
     def __init__(
         self, path: str | os.PathLike[str], info: VideoInfo | None = None, *, threads: int | None = None
     ) -> None:
-        self.info = info if info is not None else probe(path)
+        if info is None or info.index is None:
+            info = probe(path, index=None if info is None else info.index)
+        self.info = info
         self.path = os.fspath(path)
+        assert info.index is not None
         try:
-            self._dec = open_decoder(
-                self.path, self.info.fps, mode=self.info.timing, threads=threads, start_ms=self.info.start_ms
-            )
+            self._dec = PyAVDecoder(self.path, info.index, threads=threads)
         except OSError as exc:
             raise CorruptVideo(self.path, "could not be opened again for reading") from exc
         self.scale = 1
@@ -106,7 +108,7 @@ class FrameReader:
 
     @property
     def backend(self) -> str:
-        """Decoder in use: ``"pyav"`` or ``"opencv"`` (see ``CCTV_REVIEW_DECODER``)."""
+        """Decoder in use: always ``"pyav"`` (FFmpeg through PyAV)."""
         return self._dec.backend
 
     @property
@@ -158,4 +160,4 @@ class FrameReader:
             img, owner = got if got is not None else (None, None)
         if img is None:
             raise CorruptVideo(self.path, f"returned an unreadable picture at frame {self._dec.index}")
-        return Frame(int(self._dec.index), round(self._dec.pts_ms), img, self.scale, owner)
+        return Frame(int(self._dec.index or 0), round(self._dec.pts_ms), img, self.scale, owner)

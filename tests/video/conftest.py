@@ -63,10 +63,9 @@ def _pyav_importable() -> bool:
     return True
 
 
-@pytest.fixture(params=["opencv", "pyav"])
-def decoder_backend(request, monkeypatch):
-    """Run a test with each decoder backend (CCTV_REVIEW_DECODER); yields its name."""
-    if request.param == "pyav" and not _pyav_importable():
+@pytest.fixture
+def decoder_backend():
+    """The decoder every test uses: PyAV/FFmpeg (the only decoding path)."""
+    if not _pyav_importable():
         pytest.skip("PyAV (the 'av' package) is not installed")
-    monkeypatch.setenv("CCTV_REVIEW_DECODER", request.param)
-    return request.param
+    return "pyav"
