@@ -386,16 +386,22 @@ def _noise_sigma(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
     return statistics.median(p80) / 1.2816  # P80 of |N(0, s)| is 1.2816 s
 
 
+def _one_second_apart(pictures: Sequence[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+    """The pictures of a time-ordered sequence that are at least a second after the previous one kept."""
+    chosen: list[np.ndarray] = []
+    last_t = -math.inf
+    for t, img in pictures:
+        if t - last_t >= 1000.0 - 1.0:
+            chosen.append(img)
+            last_t = t
+    return chosen
+
+
 def _ticking_bands(
     pictures: Sequence[tuple[float, np.ndarray]], pixel_threshold: float, keep: np.ndarray
 ) -> list[MaskRect]:
     """Thin full-width bands holding burned-in text that ticks (see the module docstring)."""
-    chosen: list[np.ndarray] = []
-    last_t = -math.inf
-    for t, img in pictures:
-        if t - last_t >= 1000.0 - 1e-6:
-            chosen.append(img)
-            last_t = t
+    chosen = _one_second_apart(pictures)
     if len(chosen) < MIN_TICKING_PAIRS + 1:
         return []
     counts = np.zeros(chosen[0].shape, np.float32)
@@ -405,8 +411,8 @@ def _ticking_bands(
     if not ticking.any():
         return []
     h, _w = ticking.shape
-    # Join the characters of a line: close gaps of a few pixels across and one down.
-    joined = cv2.dilate(ticking, np.ones((3, 9), np.uint8))
+    # Join the characters of a line: close gaps of a few pixels across (never down: a line keeps its height).
+    joined = cv2.dilate(ticking, np.ones((1, 9), np.uint8))
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     rows: list[tuple[int, int]] = []
     for i in range(1, n):
@@ -628,22 +634,35 @@ class _Scan:
         coarse = [(t, img) for t, img in coarse if img.shape == shape]
         keep_user = mask_array(shape, self.masks)
 
-        # Noise threshold from the coarse pairs (keyframes).
-        pairs = [(a[1], b[1]) for a, b in itertools.pairwise(coarse)]
-        sigma = _noise_sigma(pairs)
-        pixel_threshold = max(float(MIN_PIXEL_THRESHOLD), NOISE_MULTIPLE * sigma)
-
         key_times = [t for t, _ in coarse]
         gaps = [b - a for a, b in itertools.pairwise(key_times)]
         fine_gap = 1.5 * self.step_ms
         median_gap = statistics.median(gaps) if gaps else math.inf
-        decode_all = self.thorough or not self.has_pts or median_gap > MAX_COARSE_GAP_S * 1000.0
+        decode_all = (
+            self.thorough
+            or not self.has_pts
+            or median_gap > MAX_COARSE_GAP_S * 1000.0
+            # Too few keyframes a second apart to tell ticking text from movement (short clips).
+            or (self.auto_mask and len(_one_second_apart(coarse)) < MIN_TICKING_PAIRS + 1)
+        )
         refine_level = score_threshold(1.0)
 
+        fine: list[list[tuple[float, np.ndarray]]] = []
+        merged: list[tuple[float, float]] = []
+        if decode_all:
+            merged = [(origin, end_ms)]
+            fine = [[(t, img) for t, img in seq if img.shape == shape] for seq in self.refine(merged)]
+            calibration = [pic for seq in fine for pic in seq]
+        else:
+            calibration = coarse
+        # Noise threshold from consecutive pairs (keyframes, or samples when everything is decoded).
+        pairs = [(a[1], b[1]) for a, b in itertools.pairwise(calibration)]
+        sigma = _noise_sigma(pairs)
+        pixel_threshold = max(float(MIN_PIXEL_THRESHOLD), NOISE_MULTIPLE * sigma)
         auto: list[MaskRect] = []
         keep = keep_user
         if self.auto_mask:
-            auto = _ticking_bands(coarse, pixel_threshold, keep_user)
+            auto = _ticking_bands(calibration, pixel_threshold, keep_user)
             keep = keep_user & mask_array(shape, auto)
         counted = max(1, int(keep.sum()))
 
@@ -656,9 +675,7 @@ class _Scan:
             return min(nbins - 1, max(0, int((t - origin) // self.bin_ms)))
 
         spans: list[tuple[float, float]] = []
-        if decode_all:
-            spans = [(origin, end_ms)]
-        else:
+        if not decode_all:
             bumps = self._size_bumps(key_times)
             for (ta, a), (tb_, b) in itertools.pairwise(coarse):
                 f = score(a, b)
@@ -671,13 +688,12 @@ class _Scan:
                         scores[i] = max(scores[i], f)
             if key_times and end_ms - key_times[-1] > self.frame_ms * 1.5:
                 spans.append((key_times[-1], end_ms))  # after the last keyframe
-        merged: list[tuple[float, float]] = []
-        for span_start, span_end in spans:
-            if merged and span_start <= merged[-1][1] + 1.0:
-                merged[-1] = (merged[-1][0], max(span_end, merged[-1][1]))
-            else:
-                merged.append((span_start, span_end))
-        fine = self.refine(merged)
+            for span_start, span_end in spans:
+                if merged and span_start <= merged[-1][1] + 1.0:
+                    merged[-1] = (merged[-1][0], max(span_end, merged[-1][1]))
+                else:
+                    merged.append((span_start, span_end))
+            fine = self.refine(merged)
         refined_ms = sum(span_end - span_start for span_start, span_end in merged)
         n_fine = 0
         for pictures in fine:
