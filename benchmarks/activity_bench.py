@@ -116,6 +116,8 @@ HEVC = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=50:mi
 VBR = ["-pix_fmt", "yuv420p", "-crf", "23"]
 CBR_1M = ["-pix_fmt", "yuv420p", "-b:v", "1M", "-minrate", "1M", "-maxrate", "1M", "-bufsize", "1M"]
 CBR_1M += ["-x264-params", "nal-hrd=cbr"]
+CBR_512K = ["-pix_fmt", "yuv420p", "-b:v", "512k", "-minrate", "512k", "-maxrate", "512k", "-bufsize", "512k"]
+CBR_512K += ["-x264-params", "nal-hrd=cbr"]
 
 
 def ffmpeg(args: Sequence[str], out: Path) -> Path:
@@ -147,7 +149,17 @@ def make_fc17(folder: Path, cbr: bool, seconds: int = 30) -> Clip:
     name = "fc17-cbr" if cbr else "fc17-vbr"
     out = folder / f"{name}.mp4"
     if not out.exists():
-        ffmpeg(["-f", "lavfi", "-i", scene(1280, 720, 25, seconds, [(12, 16)]), *H264, *(CBR_1M if cbr else VBR)], out)
+        ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                scene(1280, 720, 25, seconds, [(12, 16)]),
+                *H264,
+                *(CBR_1M if cbr else VBR),
+            ],
+            out,
+        )
     return Clip(name, "720p H.264 " + ("1 Mbit/s CBR" if cbr else "CRF 23"), out, truth([(12, 16)]))
 
 
@@ -247,8 +259,7 @@ def clips(quick: bool, folder: Path = WORK) -> list[Clip]:
             (1280, 720),
             30,
             [(8, 11), (20, 23)],
-            [*H264, "-pix_fmt", "yuv420p", "-b:v", "512k", "-minrate", "512k", "-maxrate", "512k"]
-            + ["-bufsize", "512k", "-x264-params", "nal-hrd=cbr"],
+            [*H264, *CBR_512K],
             noise=24,
             box_colour="0x707070",
             dim=True,
@@ -304,7 +315,9 @@ def evaluate(
 
 def run(quick: bool, folder: Path = WORK, threads: int | None = None) -> list[dict[str, Any]]:
     """Make the clips (cached) and evaluate each; one dict per clip (see :func:`evaluate`)."""
-    return [evaluate(c.path, c.moving, name=c.name, kind=c.kind, threads=threads) for c in clips(quick, folder)]
+    return [
+        evaluate(c.path, c.moving, name=c.name, kind=c.kind, threads=threads) for c in clips(quick, folder)
+    ]
 
 
 def _pct(v: float | None) -> str:
