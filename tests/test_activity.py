@@ -9,12 +9,11 @@ frame, and a yellow box that moves during known seconds.  All are small
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from activity_helpers import load_bench
 
 from cctv_review.video.activity import (
     SENSITIVITY_LEVELS,
@@ -29,19 +28,7 @@ from cctv_review.video.activity import (
 )
 from cctv_review.video.errors import NotAVideo, VideoFileMissing
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("activity_bench", ROOT / "benchmarks" / "activity_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("activity_bench", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_bench()
 NORMAL = score_threshold("normal")
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the ffmpeg CLI makes the test clips")
