@@ -79,3 +79,29 @@ def test_masks_and_sensitivity_are_kept_in_the_store(tmp_path):
     with Store(tmp_path / "s.sqlite", user="t") as store:
         assert load_masks(store, 7) == masks
         assert activity_nav.load_sensitivity(store) == 0.75
+
+
+def test_mask_dialog_drag_adds_and_right_click_removes(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QColor, QImage
+
+    from cctv_review.ui.activity_nav import MaskDialog
+
+    image = QImage(640, 360, QImage.Format.Format_RGB32)
+    image.fill(QColor("grey"))
+    dialog = MaskDialog(image, [MaskRect(0.0, 0.0, 0.1, 0.1)])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    canvas = dialog.canvas
+    canvas.resize(640, 360)
+    qtbot.waitUntil(lambda: canvas.picture_rect().width() == 640)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(320, 180))
+    qtbot.mouseMove(canvas, QPoint(480, 270))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(480, 270))
+    assert len(dialog.masks()) == 2
+    added = dialog.masks()[1]
+    assert (added.x0, added.y0, added.x1, added.y1) == (0.5, 0.5, 0.75, 0.75)
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=QPoint(20, 20))  # the first one
+    assert dialog.masks() == [added]
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))  # a click adds nothing
+    assert dialog.masks() == [added]

@@ -12,7 +12,8 @@ changing the sensitivity needs no new scan:
   of seconds inside events, zero elsewhere;
 * :class:`SensitivityBox` is a small combo (Low / Normal / High) for the
   player's control bar;
-* :func:`load_masks` / :func:`save_masks` keep the reviewer's masked regions
+* :class:`MaskDialog` lets the reviewer drag rectangles over the picture for
+  regions to ignore; :func:`load_masks` / :func:`save_masks` keep the reviewer's masked regions
   per clip in the store's ``settings`` table (key ``activity_mask:<clip_id>``,
   a JSON list of ``[x0, y0, x1, y1]`` fractions of the picture); the scan takes
   them as ``scan_activity(path, masks=...)``.  Changing masks needs a new scan.
@@ -24,8 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from cctv_review.domain import format_ms
 from cctv_review.video.activity import (
@@ -187,3 +189,131 @@ class SensitivityBox(QComboBox):
         """Select the preset nearest to ``sensitivity`` (0..1)."""
         best = min(range(self.count()), key=lambda i: abs(float(self.itemData(i)) - sensitivity))
         self.setCurrentIndex(best)
+
+
+# -- the mask editor ---------------------------------------------------------------------
+
+
+class MaskCanvas(QWidget):
+    """The clip's picture with the masked rectangles over it; drag to add one, right-click one to remove it.
+
+    Rectangles are kept in fractions of the picture (:class:`MaskRect`), so they
+    fit the decoded picture whatever size it is shown at.
+    """
+
+    changed = Signal()
+
+    def __init__(self, image: QImage | None, masks: Sequence[MaskRect] = (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("maskCanvas")
+        self.image = image
+        self.masks: list[MaskRect] = list(masks)
+        self._drag_from: QPointF | None = None
+        self._drag_to: QPointF | None = None
+        self.setMinimumSize(480, 270)
+        self.setMouseTracking(False)
+
+    def picture_rect(self) -> QRectF:
+        """Where the picture is drawn (aspect kept, centred), in widget pixels."""
+        w, h = float(self.width()), float(self.height())
+        if self.image is None or self.image.isNull():
+            return QRectF(0, 0, w, h)
+        iw, ih = float(self.image.width()), float(self.image.height())
+        scale = min(w / iw, h / ih)
+        return QRectF((w - iw * scale) / 2, (h - ih * scale) / 2, iw * scale, ih * scale)
+
+    def _fraction(self, p: QPointF) -> tuple[float, float]:
+        r = self.picture_rect()
+        return (
+            min(1.0, max(0.0, (p.x() - r.left()) / max(1.0, r.width()))),
+            min(1.0, max(0.0, (p.y() - r.top()) / max(1.0, r.height()))),
+        )
+
+    def _widget_rect(self, m: MaskRect) -> QRectF:
+        r = self.picture_rect()
+        return QRectF(
+            r.left() + m.x0 * r.width(),
+            r.top() + m.y0 * r.height(),
+            (m.x1 - m.x0) * r.width(),
+            (m.y1 - m.y0) * r.height(),
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            for m in reversed(self.masks):
+                if self._widget_rect(m).contains(event.position()):
+                    self.masks.remove(m)
+                    self.changed.emit()
+                    self.update()
+                    return
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self._drag_from = self._drag_to = event.position()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is not None:
+            self._drag_to = event.position()
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        (x0, y0), (x1, y1) = self._fraction(self._drag_from), self._fraction(event.position())
+        self._drag_from = self._drag_to = None
+        if abs(x1 - x0) >= 0.01 and abs(y1 - y0) >= 0.01:  # ignore clicks and slips
+            self.masks.append(MaskRect.from_value([x0, y0, x1, y1]))
+            self.changed.emit()
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#202124"))
+        if self.image is not None and not self.image.isNull():
+            p.drawImage(self.picture_rect(), self.image)
+        p.setPen(QPen(QColor("#fbbc04"), 2))
+        p.setBrush(QColor(0, 0, 0, 150))
+        for m in self.masks:
+            p.drawRect(self._widget_rect(m))
+        if self._drag_from is not None and self._drag_to is not None:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(self._drag_from, self._drag_to).normalized())
+
+
+class MaskDialog(QDialog):
+    """Choose the regions the activity finder ignores in one clip (a television, a window, a flickering light).
+
+    Shows ``image`` (the clip's current picture) with the clip's masks; the
+    reviewer drags to add a rectangle and right-clicks one to remove it.
+    :meth:`masks` gives the result when ``exec()`` returns ``Accepted``; the
+    caller saves it (:func:`save_masks`) and finds the clip's activity again.
+    The date-time and camera title lines are ignored without a mask.
+    """
+
+    def __init__(self, image: QImage | None, masks: Sequence[MaskRect] = (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Regions to ignore when finding activity")
+        layout = QVBoxLayout(self)
+        hint = QLabel(
+            "Drag over a part of the picture that moves but does not matter (a television, a window, "
+            "a flickering light). Right-click a region to remove it. The recorder's date-time and "
+            "camera title are ignored without a region. Activity is found again when you press OK."
+        )
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.canvas = MaskCanvas(image, masks)
+        layout.addWidget(self.canvas, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        clear = buttons.addButton("Remove all", QDialogButtonBox.ButtonRole.ResetRole)
+        clear.clicked.connect(self._clear)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _clear(self) -> None:
+        self.canvas.masks.clear()
+        self.canvas.changed.emit()
+        self.canvas.update()
+
+    def masks(self) -> list[MaskRect]:
+        return list(self.canvas.masks)
