@@ -105,3 +105,22 @@ def test_mask_dialog_drag_adds_and_right_click_removes(qtbot):
     assert dialog.masks() == [added]
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))  # a click adds nothing
     assert dialog.masks() == [added]
+
+
+def test_player_n_p_announce_and_strip_follows_sensitivity(qtbot):
+    from cctv_review.ui.player_widget import PlayerWidget
+
+    widget = PlayerWidget()
+    qtbot.addWidget(widget)
+    widget.set_activity(1000, SCORES)
+    assert [i for i, v in enumerate(widget.timeline.scores) if v] == [4, 5, 6, 7, 20, 21, 22]
+    with qtbot.waitSignal(widget.warning) as sig:
+        widget.next_activity()
+    assert sig.args == ["Activity 1 of 2: 0:00:04 to 0:00:08."]
+    widget.position_ms = 25_000
+    with qtbot.waitSignal(widget.warning) as sig:
+        widget.next_activity()
+    assert sig.args == ["No more activity after 0:00:25."]
+    widget.sensitivity_box.set_value(1.0)  # High: the weak second at 12 s is now an event too
+    assert widget.timeline.scores[12] > 0
+    widget.close()

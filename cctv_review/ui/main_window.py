@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cctv_review.domain import CASE_FLAGS, CaseStatus, format_ms
 from cctv_review.store import CaseLocked, CompletionRefused, StoreError
-from cctv_review.ui import workers
+from cctv_review.ui import activity_nav, workers
 from cctv_review.ui.case_list import CaseListWidget
 from cctv_review.ui.findings import FindingEditor, FindingsPanel, level_colour
 from cctv_review.ui.player_widget import PlayerWidget
@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self.findings.problem.connect(self.show_problem)
         self.player.positionChanged.connect(self._update_status)
         self.player.clipChanged.connect(self._clip_changed)
+        self.player.sensitivity_box.set_value(activity_nav.load_sensitivity(self.session.store))
+        self.player.sensitivity_box.sensitivityChanged.connect(
+            lambda s: activity_nav.save_sensitivity(self.session.store, s)
+        )
         self.player.speedChanged.connect(lambda s: self.speed_label.setText(f"{s:g}x"))
         self.player.stateChanged.connect(self._state_changed)
         self.player.savePointReached.connect(self.save_position)
@@ -187,6 +191,9 @@ class MainWindow(QMainWindow):
         )
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "show_shortcuts")
         self.about_action = self._action("&About cctv-review", self.about)
+        self.activity_masks_action = self._action(
+            "Regions to &ignore for activity…", self.edit_activity_masks
+        )
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -212,6 +219,8 @@ class MainWindow(QMainWindow):
             if spec.command == "toggle_play":
                 self.play_action = action
                 action.setIcon(self.style().standardIcon(S.SP_MediaPlay))
+        play_menu.addSeparator()
+        play_menu.addAction(self.activity_masks_action)
         view_menu = menu.addMenu("&View")
         for a in (self.workspace_action, self.summary_action, self.find_case_action):
             view_menu.addAction(a)
@@ -467,7 +476,7 @@ class MainWindow(QMainWindow):
             return
         from cctv_review.video.qt import ActivityScan
 
-        scan = ActivityScan(clip.path, self)
+        scan = ActivityScan(clip.path, self, masks=activity_nav.load_masks(self.session.store, clip.id))
         self.scans[clip.id] = scan
         clip_id = clip.id
 
@@ -499,6 +508,20 @@ class MainWindow(QMainWindow):
         scan.finished.connect(ended)
         self.player.show_scan_progress(0.0)
         scan.start()
+
+    def edit_activity_masks(self) -> None:
+        """Choose regions the activity finder ignores in this clip; its activity is then found again."""
+        clip = self.player.clip
+        if clip is None or clip.id is None:
+            self.statusBar().showMessage("Choose a clip first.", 4000)
+            return
+        store = self.session.store
+        dialog = activity_nav.MaskDialog(
+            self.player.current_image(), activity_nav.load_masks(store, clip.id), self
+        )
+        if dialog.exec() == activity_nav.MaskDialog.DialogCode.Accepted:
+            activity_nav.save_masks(store, clip.id, dialog.masks())
+            self._start_scan(clip)
 
     def _cancel_current_scan(self) -> None:
         clip = self.player.clip
