@@ -203,6 +203,15 @@ def test_raw_h264_without_timestamps(clips):
     assert active(result) == [3, 4, 5]
 
 
+def test_program_stream_with_timestamps_on_some_packets(clips):
+    """Hikvision-style MPEG-PS (field case 03): frames between timestamped packets are placed one frame on."""
+    g = bench.scene(320, 180, 25, 12, [(4, 7)], numbered=False)
+    args = ["-f", "lavfi", "-i", g, *bench.H264, "-bf", "0", "-pix_fmt", "yuv420p", "-f", "vob"]
+    result = scan_activity(clips("ps", args, suffix=".mpg"))
+    assert len(result.scores) == 12
+    assert active(result) == [4, 5, 6, 7]
+
+
 def test_progress_cancel_and_errors(clips, tmp_path):
     path = small(clips, "masked", 10, [(3, 5)])
     seen: list[float] = []

@@ -544,18 +544,24 @@ class _Scan:
             def take(frames: list[Any]) -> None:
                 for frame in frames:
                     sent_t = pending.popleft() if pending else math.nan
-                    t = frame.pts * tb * 1000.0 if (frame.pts is not None and self.has_pts) else sent_t
+                    t = frame.pts * tb * 1000.0 if (frame.pts is not None and tb) else sent_t
                     if math.isfinite(t):
                         pictures.append((t, _luma_small(frame, ANALYSIS_WIDTH)))
 
+            any_pts = False
+            last_t = -math.inf
             try:
                 for packet in container.demux(stream):
                     if packet.size == 0 and packet.pts is None and packet.dts is None:
                         continue  # the flush packet; flushed below
                     ts = packet.pts if packet.pts is not None else packet.dts
-                    if ts is None or not tb:
-                        self.has_pts = False
-                    t = ts * tb * 1000.0 if self.has_pts and ts is not None else n * self.frame_ms
+                    if ts is not None and tb:
+                        t = ts * tb * 1000.0
+                        any_pts = True
+                    else:
+                        # Timestamps on only some packets (MPEG-PS), or none (raw streams): one frame on.
+                        t = last_t + self.frame_ms if math.isfinite(last_t) else n * self.frame_ms
+                    last_t = t
                     key = bool(packet.is_keyframe)
                     self.packets.append(_Packet(t, packet.size, key))
                     n += 1
@@ -572,6 +578,7 @@ class _Scan:
             except _AVError:
                 pass  # damage at the end of the file: use what was read
             take(self._decode(stream, None))
+            self.has_pts = any_pts
         finally:
             container.close()
         pictures.sort(key=lambda p: p[0])
@@ -588,13 +595,15 @@ class _Scan:
             todo_ms = sum(b - a for a, b in spans) or 1.0
             done_ms = 0.0
             demux: Any = None
-            count = 0  # frames decoded from the start (files without timestamps)
+            last_t = -math.inf  # frames without a timestamp come one frame after the last
             for start, end in spans:
                 if self.has_pts:
                     container.seek(max(0, int(start / 1000.0 / tb)), stream=stream, backward=True)
                     demux = container.demux(stream)
+                    last_t = -math.inf  # until a frame with a timestamp says where the seek landed
                 elif demux is None:
                     demux = container.demux(stream)
+                    last_t = -self.frame_ms  # no timestamps at all: frames are counted from 0
                 pictures: list[tuple[float, np.ndarray]] = []
                 next_t = start
                 finished = False
@@ -604,8 +613,8 @@ class _Scan:
                         if self.has_pts and frame.pts is not None:
                             t = frame.pts * tb * 1000.0
                         else:
-                            t = count * self.frame_ms
-                            count += 1
+                            t = last_t + self.frame_ms if math.isfinite(last_t) else -math.inf
+                        last_t = t
                         if t < start - 1.0:
                             continue
                         if not pictures and t > start + 1.0:
