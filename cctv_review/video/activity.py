@@ -62,6 +62,16 @@ most ``join_gap_ms``; a single active second whose score is below twice the
 threshold is dropped as a blip.  :func:`next_event` / :func:`previous_event`
 are what N and P use.
 
+**Timestamps**: clip time 0 is the earliest packet's timestamp; a packet or
+frame without one (MPEG-PS with timestamps on some packets) is placed one
+frame interval after the previous one, and a file with none at all (raw
+``.264``) is numbered by count, as the player does.  Gaps in motion-triggered
+recordings stay gaps (their seconds score 0).
+
+**Cost**: the coarse pass keeps each keyframe's reduced picture (about 14 KB at
+16:9): about 26 MB for an hour of footage with a 2 s GOP.  Speed and accuracy
+are measured by ``benchmarks/activity_bench.py``.
+
 ``progress(fraction)`` is called periodically (0..1); if ``cancel()`` returns
 True the scan stops by raising :class:`ScanCancelled`.  The result is returned,
 not stored (the store persists ``bin_ms`` and ``scores`` with the clip).
