@@ -124,3 +124,17 @@ def test_player_n_p_announce_and_strip_follows_sensitivity(qtbot):
     widget.sensitivity_box.set_value(1.0)  # High: the weak second at 12 s is now an event too
     assert widget.timeline.scores[12] > 0
     widget.close()
+
+
+def test_scores_of_the_old_scale_are_dropped_by_the_migration(tmp_path):
+    import sqlite_utils
+
+    from cctv_review.migrations import MIGRATIONS, migrate
+
+    db = sqlite_utils.Database(tmp_path / "old.sqlite")
+    index = next(i for i, m in enumerate(MIGRATIONS) if m.__name__ == "_v_activity_pictures")
+    migrate(db, index)  # a store from before: scores in the old scale
+    db.execute("INSERT INTO clip_activity (clip_id, bin_ms, scores) VALUES (1, 1000, '[0.4, 0.5]')")
+    db.conn.commit()
+    migrate(db)
+    assert db.execute("SELECT COUNT(*) FROM clip_activity").fetchone()[0] == 0
