@@ -203,12 +203,25 @@ def _v_clip_index(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v_activity_pictures(db: sqlite_utils.Database) -> None:
+    """Activity scores are now fractions of the picture that changed (``video.activity``, SCORE_VERSION 2).
+
+    Scores stored earlier (compressed bits per pixel, or mean luma difference)
+    mean something else and would make every second look active, so they are
+    dropped: each clip's activity is found again the next time it is opened.
+    Independent of the other migrations (only needs ``clip_activity``).
+    """
+    if "clip_activity" in db.table_names():
+        db.execute("DELETE FROM clip_activity")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core,
     _v2_audit,
     _v3_review_support,
     _v_audit_keyed,
     _v_clip_index,
+    _v_activity_pictures,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -40,6 +40,7 @@ class WindowActions:
     summary_action: QAction
     shortcuts_action: QAction
     about_action: QAction
+    activity_masks_action: QAction
     play_action: QAction | None
 
     def update(self, case_open: bool, locked: bool) -> None:
@@ -104,6 +105,9 @@ def build_actions(window: MainWindow) -> WindowActions:
         ),
         shortcuts_action=_action(window, "&Keyboard shortcuts", window.show_shortcuts, "show_shortcuts"),
         about_action=_action(window, "&About cctv-review", window.about),
+        activity_masks_action=_action(
+            window, "Regions to &ignore for activity…", window.footage.edit_activity_masks
+        ),
         play_action=None,
     )
     a.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -129,6 +133,8 @@ def build_actions(window: MainWindow) -> WindowActions:
         if spec.command == "toggle_play":
             a.play_action = action
             action.setIcon(window.style().standardIcon(S.SP_MediaPlay))
+    play_menu.addSeparator()
+    play_menu.addAction(a.activity_masks_action)
     view_menu = menu.addMenu("&View")
     for action in (a.workspace_action, a.summary_action, a.find_case_action):
         view_menu.addAction(action)

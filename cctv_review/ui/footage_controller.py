@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -27,28 +27,28 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
 from cctv_review.changes import Changes
 from cctv_review.domain import Clip, format_ms
 from cctv_review.store import StoreError
-from cctv_review.ui import tasks
+from cctv_review.ui import activity_nav, tasks
 from cctv_review.ui.player_widget import PlayerWidget
 from cctv_review.ui.services import ReviewSession
-from cctv_review.video.activity import ActivityResult
+from cctv_review.video.activity import ActivityResult, MaskRect
 
 #: While playing, the position is saved this often (it is also saved on pause, seek, clip change, close).
 POSITION_SAVE_MS = 3000
 
 
-def activity_job(path: str, method: str = "auto") -> tasks.WorkFn:
+def activity_job(path: str, method: str = "auto", masks: Sequence[MaskRect] = ()) -> tasks.WorkFn:
     """A background job: scan ``path`` for activity (stores nothing; see :meth:`FootageController.start_scan`).
 
     Runs :func:`cctv_review.video.activity.scan_activity` as it is
-    (``method`` is its; its ``progress(fraction)`` and ``cancel()`` are the
-    task's).  Returns the :class:`~cctv_review.video.activity.ActivityResult`.
+    (``method`` and ``masks`` — regions the reviewer asked to ignore — are
+    its; its ``progress(fraction)`` and ``cancel()`` are the task's).  Returns the :class:`~cctv_review.video.activity.ActivityResult`.
     Raises (in the worker) ``ScanCancelled`` when cancelled, a ``VideoError``
     for footage that cannot be read.
     """
     from cctv_review.video.activity import scan_activity
 
     def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> ActivityResult:
-        return scan_activity(path, progress=progress, cancel=cancel, method=method)
+        return scan_activity(path, progress=progress, cancel=cancel, method=method, masks=masks)
 
     return work
 
@@ -229,7 +229,7 @@ class FootageController(QObject):
 
         self.player.show_scan_progress(0.0)
         task = tasks.run_task(
-            activity_job(clip.path),
+            activity_job(clip.path, masks=activity_nav.load_masks(self.session, clip_id)),
             context="finding activity in the footage",
             on_done=finished,
             on_failed=failed,
@@ -238,6 +238,20 @@ class FootageController(QObject):
         )
         self.scans[clip_id] = task
         return task
+
+    def edit_activity_masks(self) -> None:
+        """Choose regions the activity finder ignores in this clip; its activity is then found again."""
+        clip = self.player.clip
+        if clip is None or clip.id is None:
+            self._status("Choose a clip first.", 4000)
+            return
+        dialog = activity_nav.MaskDialog(
+            self.player.surface.image, activity_nav.load_masks(self.session, clip.id), self.player
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        activity_nav.save_masks(self.session, clip.id, dialog.masks())
+        self.start_scan(clip)
 
     def cancel_current_scan(self) -> None:
         clip = self.player.clip

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from cctv_review.changes import Changes
 from cctv_review.domain import CASE_FLAGS, CaseStatus, format_ms
 from cctv_review.store import CompletionRefused, StoreError
-from cctv_review.ui import tasks
+from cctv_review.ui import activity_nav, tasks
 from cctv_review.ui.actions import build_actions
 from cctv_review.ui.case_list import CaseListWidget
 from cctv_review.ui.findings import FindingEditor, FindingsPanel
@@ -151,6 +151,10 @@ class MainWindow(QMainWindow):
         self.findings.problem.connect(self.show_problem)
         self.player.positionChanged.connect(self._update_status)
         self.player.clipChanged.connect(lambda _clip: self._update_status())
+        self.player.sensitivity_box.set_value(activity_nav.load_sensitivity(self.session))
+        self.player.sensitivity_box.sensitivityChanged.connect(
+            lambda value: activity_nav.save_sensitivity(self.session, value)
+        )
         self.player.speedChanged.connect(lambda s: self.speed_label.setText(f"{s:g}x"))
         self.player.stateChanged.connect(self._state_changed)
         self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctv_review.domain import Clip, format_ms
+from cctv_review.ui import activity_nav
 from cctv_review.ui.shortcuts import JUMP_SECONDS
 from cctv_review.ui.timeline import Timeline
 
@@ -214,6 +215,11 @@ class PlayerWidget(QWidget):
             self.speed_combo.addItem(f"{s:g}x", s)
         self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
         bar.addWidget(self.speed_combo)
+        self.sensitivity_box = activity_nav.SensitivityBox()
+        self.sensitivity_box.sensitivityChanged.connect(
+            lambda _s: self.set_activity(self.bin_ms, self.scores)
+        )
+        bar.addWidget(self.sensitivity_box)
         self.time_label = QLabel("0:00:00.000 / 0:00:00")
         self.time_label.setObjectName("timeLabel")
         self.time_label.setStyleSheet("font-family: monospace")
@@ -508,7 +514,8 @@ class PlayerWidget(QWidget):
     # -- activity ----------------------------------------------------------------
     def set_activity(self, bin_ms: int, scores: list[float]) -> None:
         self.bin_ms, self.scores = int(bin_ms), list(scores)
-        self.timeline.set_activity(bin_ms, scores)
+        sensitivity = self.sensitivity_box.value()
+        self.timeline.set_activity(bin_ms, activity_nav.strip_scores(self.scores, self.bin_ms, sensitivity))
 
     def show_scan_progress(self, fraction: float | None) -> None:
         visible = fraction is not None
@@ -519,24 +526,23 @@ class PlayerWidget(QWidget):
             self.scan_bar.setValue(int(fraction * 100))
         self.timeline.set_scan_progress(fraction)
 
-    def _activity_target(self, forward: bool) -> int | None:
-        if not self.scores or not self.bin_ms:
-            return None
-        from cctv_review.ui import activity_nav
-
-        return activity_nav.target_ms(self.scores, self.bin_ms, self.position_ms, forward)
-
-    def next_activity(self) -> None:
+    def _activity_step(self, forward: bool) -> None:
+        """N / P: go to the next / previous activity event and say where, or that there is none."""
         if self.ready and not self.scores:
             self.warning.emit("Activity has not been found in this clip yet.")
-        target = self._activity_target(True)
-        if target is not None:
-            self.seek(target)
+            return
+        step = activity_nav.step(
+            self.scores, self.bin_ms, self.position_ms, forward, self.sensitivity_box.value()
+        )
+        if step.target_ms is not None:
+            self.seek(step.target_ms)
+        self.warning.emit(step.message)
+
+    def next_activity(self) -> None:
+        self._activity_step(True)
 
     def previous_activity(self) -> None:
-        target = self._activity_target(False)
-        if target is not None:
-            self.seek(target)
+        self._activity_step(False)
 
     def current_frame_index(self) -> int | None:
         """Index of the frame on screen, or None."""

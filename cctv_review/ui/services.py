@@ -367,6 +367,14 @@ class ReviewSession(QObject):
         self.store.record_clip_played(clip_id)
         return Changes()
 
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A store-wide setting (activity sensitivity, masks, ...): reads the GUI's connection."""
+        return self.store.setting(key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Keep a store-wide setting (not audited: preferences, not review data)."""
+        self.store.set_setting(key, value)
+
     def activity(self, clip_id: int) -> Activity | None:
         return self.store.activity(clip_id)
 
