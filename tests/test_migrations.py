@@ -39,7 +39,7 @@ def test_upgrade_from_every_earlier_version(tmp_path, start):
     migrate(db, target=start)
     for version in range(1, start + 1):
         with db.atomic():
-            for sql in SEED[version]:
+            for sql in SEED.get(version, []):  # later versions add no rows of their own
                 db.execute(sql)
     db.close()
     if start == 0:
