@@ -47,6 +47,8 @@ def _costs(tmp_path, template, answer_all, cases: int) -> dict[str, int]:
         costs["reopen case"] = _count(store, lambda: store.reopen_case(cid, "typo"))
         finding = store.list_findings(cid)[0]
         assert finding.id is not None
+        costs["attach still"] = _count(store, lambda: store.update_finding(finding.id, still_path="s.png"))
+        costs["unchanged field"] = _count(store, lambda: store.update_finding(finding.id, still_path="s.png"))
         costs["delete finding"] = _count(store, lambda: store.delete_finding(finding.id))
         assert store.verify_audit().ok, store.verify_audit()
     return costs
@@ -57,4 +59,5 @@ def test_each_write_costs_five_statements_at_10_and_1000_cases(tmp_path, templat
     large = _costs(tmp_path, template, answer_all, 1000)
     assert small == large, (small, large)
     assert small.pop("first change to a not-started case") == 6  # it also moves the case to in progress
+    assert small.pop("unchanged field") == 4  # BEGIN, the UPDATE (no row), the read, COMMIT
     assert set(small.values()) == {5}, small
