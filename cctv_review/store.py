@@ -1333,38 +1333,44 @@ class Store:
         """Change a finding (audited as ``finding.changed`` with the fields changed); returns it as stored.
 
         Raises ``ValueError`` (a field that cannot change), :class:`NotFound`,
-        :class:`CaseLocked` or :class:`StoreError`.  Six SQL statements: a
-        read of the finding (to see what changes), then as :meth:`add_finding`.
+        :class:`CaseLocked` or :class:`StoreError`.  One field (a still
+        attached, a note edited): five SQL statements, as :meth:`add_finding`
+        (the UPDATE itself checks the value differs).  Several: six, a read of
+        the finding first to see which of them differ.
         """
         unknown = set(changes) - self._EDITABLE_FINDING_FIELDS
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} on a finding")
-        before = self.get_finding(finding_id)
         if "level" in changes:
             changes["level"] = FindingLevel(changes["level"]).value
-        changed = {k: v for k, v in changes.items() if getattr(before, k) != v}
-        if not changed:
-            return before
+        if len(changes) != 1:
+            before = self.get_finding(finding_id)
+            changes = {k: v for k, v in changes.items() if getattr(before, k) != v}
+            if not changes:
+                return before
         with self.transaction():
-            assignments = ", ".join(f"[{c}] = ?" for c in changed)
+            assignments = ", ".join(f"[{c}] = ?" for c in changes)
+            differs = " OR ".join(f"[{c}] IS NOT ?" for c in changes)
             written = self._query(
                 f"UPDATE findings SET {assignments}, updated_at = ? WHERE id = ? AND "
-                f"{self._CASE_OPEN.format(table='findings')} "
+                f"{self._CASE_OPEN.format(table='findings')} AND ({differs}) "
                 f"RETURNING *, {self._CASE_STATUS.format(table='findings')}",
-                [*changed.values(), _iso(utc_now()), finding_id],
+                [*changes.values(), _iso(utc_now()), finding_id, *changes.values()],
             )
             if not written:
-                self.get_finding(finding_id)  # NotFound when it went meanwhile
-                self._refuse(before.case_id)
+                current = self.get_finding(finding_id)  # NotFound
+                if all(getattr(current, k) == v for k, v in changes.items()):
+                    return current  # nothing to change
+                self._refuse(current.case_id)  # its case is complete
             stored = written[0]
             self._record(
                 "finding.changed",
                 "finding",
                 finding_id,
-                {"case_id": before.case_id, "fields": sorted(changed)},
+                {"case_id": stored["case_id"], "fields": sorted(changes)},
                 state=self._state(
                     ("findings", stored),
-                    ("cases", self._started(before.case_id, stored["case_status"], stored["updated_at"])),
+                    ("cases", self._started(stored["case_id"], stored["case_status"], stored["updated_at"])),
                 ),
             )
         return _finding_from_row(stored)
