@@ -117,5 +117,7 @@ def test_every_top_level_module_is_checked_or_named_as_allowed_qt() -> None:
     allowed_qt = {"cctv_review.cli", "cctv_review.demo", "cctv_review.logsetup", "cctv_review.__main__"}
     import cctv_review
 
-    top = {f"cctv_review.{info.name}" for info in pkgutil.iter_modules(cctv_review.__path__) if not info.ispkg}
+    top = {
+        f"cctv_review.{info.name}" for info in pkgutil.iter_modules(cctv_review.__path__) if not info.ispkg
+    }
     assert top - allowed_qt == set(CORE)

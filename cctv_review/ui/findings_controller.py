@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QWidget
 
 from cctv_review.changes import Changes
-from cctv_review.domain import Clip, format_ms
+from cctv_review.domain import Clip, Finding, format_ms
 from cctv_review.store import StoreError
 from cctv_review.ui import tasks
 from cctv_review.ui.findings import FindingEditor, FindingsPanel, level_colour
@@ -167,8 +167,9 @@ class FindingsController(QObject):
 
     def capture_still(self, finding_id: int, frame_index: int, clip: Clip, position_ms: int) -> tasks.Task:
         """Decode frame ``frame_index`` again at full resolution (not the possibly reduced
-        display image) in a background job and save it as a captioned PNG; then attach
-        it to the finding (one short write on the GUI thread)."""
+        display image) in a background job, save it as a captioned PNG and attach it to
+        the finding there, on the job's own store connection; the GUI thread only takes
+        the updated finding (no SQL), so a finding with a still costs the GUI one write."""
         from cctv_review.video.reader import FrameReader
         from cctv_review.video.still import save_still
 
@@ -178,10 +179,12 @@ class FindingsController(QObject):
         info = self.player.player.info if clip is self.player.clip else None
         reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
 
-        def work(_progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> str:  # worker thread
+        open_store = self.session.worker_store
+
+        def work(_progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> Finding:  # worker thread
             with FrameReader(clip.path, info) as reader:
                 image = reader.read_at_frame(int(frame_index)).image
-            return str(
+            path = str(
                 save_still(
                     image,
                     out,
@@ -191,15 +194,20 @@ class FindingsController(QObject):
                     recorded_at=recorded_at,
                 )
             )
-
-        def attach(path: str) -> None:
             try:
-                self.session.update_finding(finding_id, still_path=path)
+                with open_store() as store:  # this job's own connection, opened in this thread
+                    return store.update_finding(finding_id, still_path=path)
             except StoreError as exc:
-                self._show_problem(f"The still was saved to {path} but could not be attached: {exc}")
+                raise StoreError(f"The still was saved to {path} but could not be attached: {exc}") from exc
+
+        def attach(finding: Finding) -> None:
+            self.session.still_attached(finding)
 
         def failed(message: str) -> None:
-            self._show_problem(f"The still could not be made: {message} The finding is saved without it.")
+            made = message.startswith("The still was saved")
+            self._show_problem(
+                f"{message if made else 'The still could not be made: ' + message} The finding is saved without it."
+            )
 
         self.still_task = tasks.run_task(work, context="saving a still", on_done=attach, on_failed=failed)
         return self.still_task

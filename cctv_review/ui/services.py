@@ -441,6 +441,14 @@ class ReviewSession(QObject):
         self.findingsChanged.emit()
         return self._emit(Changes(findings=frozenset({finding.id})))
 
+    def still_attached(self, finding: Finding) -> Changes:
+        """A background job attached a still to ``finding`` on its own connection: take it (no SQL)."""
+        assert finding.id is not None
+        if self._case is not None and finding.case_id == self._case.id:
+            self._findings[finding.id] = finding
+        self.findingsChanged.emit()
+        return self._emit(Changes(findings=frozenset({finding.id})))
+
     def delete_finding(self, finding_id: int) -> Changes:
         """Delete a finding (the store records the deletion in the audit trail)."""
         self.store.delete_finding(finding_id)
