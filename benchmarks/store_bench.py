@@ -226,13 +226,18 @@ def store_path(cases: int, findings: int) -> Path:
 # -- the steps (each run in its own process) ------------------------------------------------
 
 
+CPU: dict[str, float] = {}  # the CPU seconds of the last _timed run (less disturbed by other load)
+
+
 def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` runs in seconds, and the last result."""
+    """Best wall time of ``repeat`` runs in seconds, and the last result (CPU time of the best in CPU["s"])."""
     best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = fn()
-        best = min(best, time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        if wall < best:
+            best, CPU["s"] = wall, time.process_time() - cpu
     return best, result
 
 
@@ -245,7 +250,13 @@ def step_summary(db: Path) -> dict[str, Any]:
     with Store(db) as store:
         first, summary = _timed(lambda: summarise(store, template))
         best, _ = _timed(lambda: summarise(store, template), repeat=3)
-    return {"first_s": first, "best_s": best, "completed": summary.completed, "findings": summary.findings}
+    return {
+        "first_s": first,
+        "best_s": best,
+        "best_cpu_s": CPU["s"],
+        "completed": summary.completed,
+        "findings": summary.findings,
+    }
 
 
 def _window(db: Path) -> tuple[Any, Any, Any]:
@@ -407,7 +418,7 @@ def step_xlsx(db: Path) -> dict[str, Any]:
         cases = store.db.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
     size = out.stat().st_size
     out.unlink()
-    return {"seconds": seconds, "cases": cases, "size_mb": size / 1e6}
+    return {"seconds": seconds, "cpu_s": CPU["s"], "cases": cases, "size_mb": size / 1e6}
 
 
 def step_pdf(db: Path) -> dict[str, Any]:
@@ -428,7 +439,14 @@ def step_pdf(db: Path) -> dict[str, Any]:
         seconds, _ = _timed(lambda: export(store, load_template(), "pdf", out, date_from=first, date_to=last))
     size = out.stat().st_size
     out.unlink()
-    return {"seconds": seconds, "cases": cases, "cases_per_s": cases / seconds, "size_mb": size / 1e6}
+    return {
+        "seconds": seconds,
+        "cpu_s": CPU["s"],
+        "cases": cases,
+        "cases_per_s": cases / seconds,
+        "cases_per_cpu_s": cases / CPU["s"],
+        "size_mb": size / 1e6,
+    }
 
 
 STEPS = {
@@ -556,14 +574,15 @@ def report(results: dict[str, Any]) -> None:
     if "seconds" in x:
         add(
             f"XLSX of all {x['cases']:,} cases",
-            f"{x['seconds']:.1f} s, {x['peak_rss_mb']:.0f} MB, {x['size_mb']:.0f} MB file",
+            f"{x['seconds']:.1f} s (CPU {x['cpu_s']:.1f} s), {x['peak_rss_mb']:.0f} MB, {x['size_mb']:.0f} MB file",
             "< 60 s, < 500 MB",
         )
     p = results.get("pdf", {})
     if "seconds" in p:
         add(
             f"PDF of one month ({p['cases']:,} cases)",
-            f"{p['seconds']:.1f} s = {p['cases_per_s']:.0f} cases/s, {p['peak_rss_mb']:.0f} MB",
+            f"{p['seconds']:.1f} s = {p['cases_per_s']:.0f} cases/s ({p['cases_per_cpu_s']:.0f} per CPU s), "
+            f"{p['peak_rss_mb']:.0f} MB",
             ">= 50 cases/s, < 1 GB",
         )
     for name, value in results.items():

@@ -154,7 +154,23 @@ def _v3_review_support(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_audit, _v3_review_support]
+def _v_summary_index(db: sqlite_utils.Database) -> None:
+    """A covering index for the summary's findings-by-theme figures (store-scale, issue 12).
+
+    The summary reads, for each completed case, its findings' theme and level;
+    with this index SQLite reads them from the index alone, in case and theme
+    order, instead of visiting every finding row (at a million findings, about
+    four times less work).
+    """
+    db.execute("CREATE INDEX IF NOT EXISTS idx_findings_case_theme_level ON findings (case_id, theme, level)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_core,
+    _v2_audit,
+    _v3_review_support,
+    _v_summary_index,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pypdf import PdfReader
 
 from cctv_review.domain import Case, Finding, FindingLevel
-from cctv_review.export import export
-from cctv_review.export import pdf_report
+from cctv_review.export import export, pdf_report
 
 
 def test_a_report_over_several_documents_numbers_every_page(store, template, tmp_path, qapp, monkeypatch):
