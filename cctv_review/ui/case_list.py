@@ -358,7 +358,7 @@ class CaseListWidget(QWidget):
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setResizeContentsPrecision(0)  # size columns by the rows on screen, never by every case
+        header.setResizeContentsPrecision(100)  # size columns by 100 rows at most, never by every case
         header.setStretchLastSection(True)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
