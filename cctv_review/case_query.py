@@ -102,7 +102,8 @@ def filter_sql(case_filter: CaseFilter) -> tuple[str, list[Any]]:
 def _label_rank(column: str, labels: dict[str | None, str]) -> tuple[str, list[Any]]:
     """A CASE expression giving each stored value the rank of its label in alphabetical order."""
     ranked = sorted(labels.items(), key=lambda item: item[1].lower())
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for rank, (value, _label) in enumerate(ranked):
         if value is None:
             parts.append(f"WHEN {column} IS NULL OR {column} = '' THEN ?")

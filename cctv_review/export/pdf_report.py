@@ -117,13 +117,13 @@ def _font(point_size: float, bold: bool = False):
 
     font = QFont()
     font.setFamilies(FONT_FAMILIES)
-    font.setStyleHint(QFont.SansSerif)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPointSizeF(point_size)
     font.setBold(bold)
     try:  # no "fi"/"fl" ligatures: the PDF's text then searches and copies as plain letters
         font.setFeature(QFont.Tag("liga"), 0)
     except AttributeError:  # pragma: no cover - Qt before 6.7
-        font.setLetterSpacing(QFont.AbsoluteSpacing, 0.01)
+        font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 0.01)
     return font
 
 
@@ -156,11 +156,15 @@ class BarChart:
 
         p.save()
         try:
-            p.setRenderHint(QPainter.Antialiasing)
-            p.setRenderHint(QPainter.TextAntialiasing)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
             p.setPen(QColor("#222222"))
             p.setFont(_font(10, bold=True))
-            p.drawText(QRectF(0, 0, width, 22), Qt.AlignLeft | Qt.AlignVCenter, self.title)
+            p.drawText(
+                QRectF(0, 0, width, 22),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                self.title,
+            )
             value_w = 90
             bar_x = self.label_width + 8
             bar_w = width - bar_x - value_w - 8
@@ -169,11 +173,15 @@ class BarChart:
                 y = 30 + i * self.row_height
                 p.setFont(_font(9))
                 p.setPen(QColor("#222222"))
-                label = QFontMetricsF(p.font()).elidedText(label, Qt.ElideRight, self.label_width)
-                p.drawText(
-                    QRectF(0, y, self.label_width, self.bar_height), Qt.AlignRight | Qt.AlignVCenter, label
+                label = QFontMetricsF(p.font()).elidedText(
+                    label, Qt.TextElideMode.ElideRight, self.label_width
                 )
-                p.setPen(Qt.NoPen)
+                p.drawText(
+                    QRectF(0, y, self.label_width, self.bar_height),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    label,
+                )
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor("#eeeeee"))
                 p.drawRect(QRectF(bar_x, y, bar_w, self.bar_height))
                 p.setBrush(QColor(colour))
@@ -182,7 +190,7 @@ class BarChart:
                 p.setFont(_font(9, bold=True))
                 p.drawText(
                     QRectF(bar_x + bar_w + 8, y, value_w, self.bar_height),
-                    Qt.AlignLeft | Qt.AlignVCenter,
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                     f"{value} ({format_percent(percent(value, self.whole))})",
                 )
         finally:
@@ -450,7 +458,7 @@ def _load_still(path: Path):
     if image.isNull():
         return None
     if image.width() > STILL_PIXELS:
-        image = image.scaledToWidth(STILL_PIXELS, Qt.SmoothTransformation)
+        image = image.scaledToWidth(STILL_PIXELS, Qt.TransformationMode.SmoothTransformation)
     return image
 
 
@@ -506,7 +514,7 @@ def cases_document(
     from PySide6.QtGui import QImage, QTextDocument
 
     doc = _new_document(writer, content)
-    body = []
+    body: list[str] = []
     blank = QImage(1, 1, QImage.Format.Format_RGB32)
     for detail in details:
         still_urls: dict[int, tuple[str, int]] = {}
@@ -515,7 +523,9 @@ def cases_document(
                 if fd.still is None or fd.finding.id is None:
                     continue
                 height = _still_height(fd.still)
-                image = _load_still(fd.still) if stills and height else blank if height else None
+                if height is None:
+                    continue  # not an image Qt can read: the report says the still is not available
+                image = _load_still(fd.still) if stills else blank
                 if image is None:
                     continue
                 url = f"still:{fd.finding.id}"
@@ -568,13 +578,13 @@ def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
         while block.isValid():
             fmt = block.blockFormat()
             if 0 < fmt.headingLevel() <= 3 and not (
-                fmt.pageBreakPolicy() & QTextFormat.PageBreak_AlwaysBefore
+                fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
             ):
                 rect = layout.blockBoundingRect(block)
                 page_top = int(rect.top() // page_height) * page_height
                 room_below = page_top + page_height - rect.bottom()
                 if rect.top() > page_top + 1 and room_below < KEEP_WITH_NEXT:
-                    fmt.setPageBreakPolicy(QTextFormat.PageBreak_AlwaysBefore)
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
                     QTextCursor(block).setBlockFormat(fmt)
                     changed += 1
             block = block.next()
@@ -693,15 +703,21 @@ def _draw_furniture(painter, page, number: int, pages: int, produced: str, redac
     painter.save()
     painter.setPen(QColor("#1a1a1a"))
     painter.setFont(_font(9, bold=True))
-    painter.drawText(header, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
-    painter.drawText(footer, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
+    painter.drawText(
+        header, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, PROTECTIVE_MARKING
+    )
+    painter.drawText(
+        footer, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, PROTECTIVE_MARKING
+    )
     painter.setFont(_font(8))
     painter.setPen(QColor("#555555"))
     title = REPORT_TITLE + (" (redacted)" if redacted else "")
-    painter.drawText(header, Qt.AlignLeft | Qt.AlignVCenter, title)
-    painter.drawText(header, Qt.AlignRight | Qt.AlignVCenter, produced)
-    painter.drawText(footer, Qt.AlignRight | Qt.AlignVCenter, f"Page {number} of {pages}")
-    painter.drawText(footer, Qt.AlignLeft | Qt.AlignVCenter, "cctv-review")
+    painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+    painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, produced)
+    painter.drawText(
+        footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"Page {number} of {pages}"
+    )
+    painter.drawText(footer, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "cctv-review")
     painter.setPen(QPen(QColor("#b8c2d0"), 0.75))
     painter.drawLine(left, header.bottom() + 1.5 * MM, right, header.bottom() + 1.5 * MM)
     painter.drawLine(left, footer.top() - 1.5 * MM, right, footer.top() - 1.5 * MM)

@@ -99,7 +99,7 @@ class CaseTableModel(QAbstractTableModel):
     """
 
     COLUMNS = COLUMNS
-    CaseRole = Qt.UserRole + 1
+    CaseRole = Qt.ItemDataRole.UserRole + 1
     WINDOW = 200  # rows read per query
     CACHE_LIMIT = 4000  # cases kept in memory before the cache is emptied
 
@@ -148,33 +148,38 @@ class CaseTableModel(QAbstractTableModel):
     def columnCount(self, parent: Any = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Any, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: Any, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return self.ids[index.row()]
-        if role not in (Qt.DisplayRole, Qt.ForegroundRole, Qt.ToolTipRole, self.CaseRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+            self.CaseRole,
+        ):
             return None
         case = self.case_at(index.row())
         if case is None:
             return None
         column = index.column()
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return display(case, column)
         if role == self.CaseRole:
             return case
-        if role == Qt.ForegroundRole:
+        if role == Qt.ItemDataRole.ForegroundRole:
             return STATUS_COLOURS[case.status] if column == 3 else None
         flags = display(case, 6)
         return f"{case.reference} — {case.status.label}" + (f"\n{flags}" if flags else "")
 
-    def sort(self, column: int, order: Any = Qt.AscendingOrder) -> None:
-        descending = order == Qt.DescendingOrder
+    def sort(self, column: int, order: Any = Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
         if (column, descending) == (self.sort_column, self.descending):
             return
         self.sort_column, self.descending = column, descending
@@ -332,7 +337,7 @@ class CaseListWidget(QWidget):
         grid.addWidget(self.reviewer, 2, 0)
         self.flags_button = QToolButton()
         self.flags_button.setText("Flags: any")
-        self.flags_button.setPopupMode(QToolButton.InstantPopup)
+        self.flags_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.flags_menu = QMenu(self.flags_button)
         self.flag_actions: dict[str, QAction] = {}
         for flag, label in CASE_FLAGS.items():
@@ -349,15 +354,15 @@ class CaseListWidget(QWidget):
         self.view = QTableView()
         self.view.setObjectName("caseTable")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(2, Qt.AscendingOrder)
+        self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setResizeContentsPrecision(100)  # size columns by 100 rows at most, never by every case
         header.setStretchLastSection(True)
         self.view.setWordWrap(False)
@@ -488,7 +493,7 @@ class CaseListWidget(QWidget):
             self.view.scrollTo(index)
 
     def _activated(self, index: Any) -> None:
-        case_id = self.model.data(index, Qt.UserRole)
+        case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
         if case_id is not None and case_id != self.session.case_id:
             self.caseActivated.emit(case_id)
 
