@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = Path(__file__).resolve().parent / "_work"
+WORK = Path(os.environ.get("CCTV_BENCH_WORK") or Path(__file__).resolve().parent / "_work")
 BUILD_VERSION = 1  # bump when the generated store changes shape
 sys.path.insert(0, str(ROOT))
 
@@ -464,7 +464,11 @@ def run_step(name: str, db: Path) -> dict[str, Any]:
         [sys.executable, __file__, "--step", name, "--db", str(db)],
         capture_output=True,
         text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")},
+        env={
+            **os.environ,
+            "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+            "CCTV_BENCH_WORK": str(WORK),
+        },
     )
     if proc.returncode != 0:
         return {
