@@ -462,7 +462,7 @@ def _load_still(path: Path):
     return image
 
 
-CASES_PER_DOCUMENT = 20  # cases laid out together; each still starts its own page
+CASES_PER_DOCUMENT = 1  # cases laid out together; each starts its own page anyway
 
 
 def _still_height(path: Path) -> int | None:
