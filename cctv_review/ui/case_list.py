@@ -14,6 +14,8 @@ every write emits that, through the older ``caseChanged`` / ``casesChanged``.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
@@ -42,6 +44,8 @@ STATUS_COLOURS = {
     CaseStatus.IN_PROGRESS: QColor("#1a73e8"),
     CaseStatus.COMPLETE: QColor("#188038"),
 }
+
+log = logging.getLogger(__name__)
 
 #: More cases than this changed at once: read the list afresh rather than row by row.
 MANY_CHANGES = 50
@@ -132,7 +136,11 @@ class CaseTableModel(QAbstractTableModel):
                 self._rows.clear()
             start = max(0, row - self.WINDOW // 4)
             wanted = [i for i in self.ids[start : start + self.WINDOW] if i not in self._rows]
-            self._rows.update(self.session.cases_by_id(wanted))
+            try:
+                self._rows.update(self.session.cases_by_id(wanted))
+            except sqlite3.Error as exc:  # the store closed or failed: Qt's data() must not raise
+                log.warning("The case list could not read rows %d-%d: %s", start, start + len(wanted), exc)
+                return None
             case = self._rows.get(case_id)
         return case
 
@@ -434,7 +442,7 @@ class CaseListWidget(QWidget):
         """Remember that a write was handled precisely until the event loop turns."""
         if not self._precise:
             self._precise = True
-            QTimer.singleShot(0, self._end_turn)
+            QTimer.singleShot(0, self, self._end_turn)  # cancelled if the list is deleted first
 
     def _end_turn(self) -> None:
         self._precise = False

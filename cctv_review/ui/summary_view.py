@@ -164,7 +164,7 @@ class SummaryView(QWidget):
         self.stale = True
         if self.isVisible() and not self._pending:
             self._pending = True
-            QTimer.singleShot(0, self._recompute_if_stale)
+            QTimer.singleShot(0, self, self._recompute_if_stale)  # cancelled if the view is deleted first
 
     def showEvent(self, event: Any) -> None:
         if self.stale:
