@@ -10,8 +10,9 @@ is one query whatever the size of the store.
 Sorting follows what the list shows (the status and outcome *labels*, the
 date as ``YYYY-MM-DD`` with an unknown date first, the flags as their
 comma-separated labels), case-insensitively (SQLite ``NOCASE``: ASCII letters
-only), with the store's order (detention date, unknown last, then reference)
-breaking ties.  The search matches the reference containing the text,
+only), with the detention date (unknown first) and the reference breaking
+ties.  Indexes on ``cases`` (detention date; status then date) give the usual
+orders and the status filter without a sort.  The search matches the reference containing the text,
 case-insensitively (``LIKE``, ASCII letters), with ``%``, ``_`` and ``\\``
 taken literally.
 """
@@ -23,14 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cctv_review.domain import CASE_FLAGS, Case, CaseStatus, LearningLevel
+from cctv_review.domain import CASE_FLAGS, Case, CaseStatus
 from cctv_review.store import _case_from_row
 
 #: The case list's columns, in order (shared with ``ui/case_list.py``).
 COLUMNS = ("Reference", "Suite", "Date", "Status", "Outcome", "Reviewer", "Flags")
 
-#: The store's own order: detention date (unknown last), then reference.
-STORE_ORDER = "detention_date IS NULL, detention_date, reference COLLATE NOCASE, id"
+#: Ties in the list: detention date (unknown first, as an empty date sorts), then reference.
+TIE_ORDER = "detention_date, reference COLLATE NOCASE, id"
 
 
 @dataclass(frozen=True)
@@ -99,32 +100,25 @@ def filter_sql(case_filter: CaseFilter) -> tuple[str, list[Any]]:
     return (" AND ".join(where) or "1"), params
 
 
-def _label_rank(column: str, labels: dict[str | None, str]) -> tuple[str, list[Any]]:
-    """A CASE expression giving each stored value the rank of its label in alphabetical order."""
-    ranked = sorted(labels.items(), key=lambda item: item[1].lower())
-    parts, params = [], []
-    for rank, (value, _label) in enumerate(ranked):
-        if value is None:
-            parts.append(f"WHEN {column} IS NULL OR {column} = '' THEN ?")
-            params.append(rank)
-        else:
-            parts.append(f"WHEN {column} = ? THEN ?")
-            params += [value, rank]
-    return f"(CASE {' '.join(parts)} ELSE {len(ranked)} END)", params
-
-
 def sort_sql(column: int) -> tuple[str, list[Any]]:
-    """The ORDER BY key for a case-list column (an index into :data:`COLUMNS`), with its parameters."""
+    """The ORDER BY key for a case-list column (an index into :data:`COLUMNS`), with its parameters.
+
+    Status and outcome sort by their stored values, which sort as their labels
+    do ("complete" < "in_progress" < "not_started" as "Complete" < "In
+    progress" < "Not started"; no outcome, then "none", "significant", "some"
+    as "", "No learning", "Significant learning", "Some learning"), so the
+    indexes on ``cases`` can give the order without sorting.
+    """
     if column == 0:
         return "reference COLLATE NOCASE", []
     if column == 1:
         return "custody_suite COLLATE NOCASE", []
     if column == 2:
-        return "COALESCE(detention_date, '')", []
+        return "detention_date", []
     if column == 3:
-        return _label_rank("status", {s.value: s.label for s in CaseStatus})
+        return "status", []
     if column == 4:
-        return _label_rank("outcome", {None: "", **{lvl.value: lvl.label for lvl in LearningLevel}})
+        return "outcome", []
     if column == 5:
         return "reviewer COLLATE NOCASE", []
     if column == 6:
@@ -145,7 +139,7 @@ def case_ids(conn: Any, case_filter: CaseFilter, sort_column: int = 2, descendin
     key, key_params = sort_sql(sort_column)
     direction = "DESC" if descending else "ASC"
     rows = conn.execute(
-        f"SELECT id FROM cases WHERE {where} ORDER BY {key} {direction}, {STORE_ORDER}",
+        f"SELECT id FROM cases WHERE {where} ORDER BY {key} {direction}, {TIE_ORDER}",
         [*params, *key_params],
     )
     return [row[0] for row in rows]

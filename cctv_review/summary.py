@@ -286,16 +286,18 @@ def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tup
     Inner query: one row per (case, theme) with that case's finding count and
     whether it had a finding at each level; outer query: those rows summed by
     theme, so "cases with a significant finding in the theme" counts each case
-    once without any ``COUNT(DISTINCT)``.
+    once without any ``COUNT(DISTINCT)``.  ``CROSS JOIN`` keeps the cases as
+    the outer loop, so each completed case's findings are read from the
+    covering index ``(case_id, theme, level)`` already grouped.
     """
     rows = conn.execute(
         f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
             FROM (SELECT f.theme AS theme,
                          MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
                          COUNT(*) AS n, SUM(f.level = ?) AS good_n
-                  FROM cases c JOIN findings f ON f.case_id = c.id
+                  FROM cases c CROSS JOIN findings f ON f.case_id = c.id
                   WHERE c.status = ? AND {where}
-                  GROUP BY f.case_id, f.theme)
+                  GROUP BY c.id, f.theme)
             GROUP BY theme""",
         [
             FindingLevel.SIGNIFICANT.value,

@@ -16,6 +16,11 @@ Plain Python (the PDF uses Qt's painting classes but no widgets)::
 * **pdf**: ``out`` is the report file; ``.pdf`` is added when missing
   (:mod:`cctv_review.export.pdf_report`).  Works without a display.
 
+The CSV export reads the selection into memory (:func:`cctv_review.export.tabular.build`);
+the workbook and the report read it a chunk of cases at a time
+(:mod:`cctv_review.export.stream`) and write as they go, so their memory stays
+bounded at any number of cases.
+
 The selection is the date range (on detention date, both ends included)
 and/or ``case_ids``, the same as :func:`cctv_review.summary.summarise`, so the
 exported figures are the summary's.  An empty selection is refused with a

@@ -19,14 +19,24 @@ Layout (A4 portrait):
 How: the content is HTML laid out by :class:`QTextDocument` (tables and page
 flow), paginated to the content area of the page, and each page is painted
 with :class:`QPainter` onto a :class:`QPdfWriter` together with the header and
-footer.  The charts are custom text objects (``QPyTextObject``) painted as
+footer.  Memory stays bounded at any size: the cover and breakdowns are one
+document, then the cases follow in documents of :data:`CASES_PER_DOCUMENT`
+(every case starts a new page anyway, so the pages are the same as one
+document would give), read a chunk at a time from the store
+(:mod:`cctv_review.export.stream`) and dropped once painted.  "Page n of N"
+needs N first, so the report is made in two passes: the first lays each
+document out and counts its pages (stills are not decoded for that: the HTML
+gives each still its printed height, from the image file's header), the
+second lays it out again and paints it.  The charts are custom text objects (``QPyTextObject``) painted as
 vectors where they sit in the flow, so they stay sharp in print.  Stills are
 ``QImage`` resources (never ``QPixmap``), so the report can be made in a
 worker thread, as the Export dialog does.
 
-The PDF is rendered into memory (a ``QBuffer``) and then written to disk
-with ordinary Python file I/O through :mod:`cctv_review.export.atomic`:
-QPdfWriter does not report write errors, whereas Python raises on a full disk.
+The PDF is written straight into the temporary file of
+:mod:`cctv_review.export.atomic` (never held whole in memory).  QPdfWriter does
+not report write errors, so the finished file is checked (it must start with
+``%PDF`` and end with ``%%EOF``); a short file on a nearly full disk is
+reported as a full disk.
 
 Qt needs a ``QGuiApplication`` for fonts.  When there is none (the command
 line), :func:`ensure_gui_application` creates one; on Linux it uses the
@@ -40,10 +50,11 @@ import html
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cctv_review import palette
 from cctv_review.domain import CASE_FLAGS, LearningLevel, format_ms, format_percent, percent
@@ -103,13 +114,13 @@ def _font(point_size: float, bold: bool = False):
 
     font = QFont()
     font.setFamilies(FONT_FAMILIES)
-    font.setStyleHint(QFont.SansSerif)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPointSizeF(point_size)
     font.setBold(bold)
     try:  # no "fi"/"fl" ligatures: the PDF's text then searches and copies as plain letters
         font.setFeature(QFont.Tag("liga"), 0)
     except AttributeError:  # pragma: no cover - Qt before 6.7
-        font.setLetterSpacing(QFont.AbsoluteSpacing, 0.01)
+        font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 0.01)
     return font
 
 
@@ -142,11 +153,15 @@ class BarChart:
 
         p.save()
         try:
-            p.setRenderHint(QPainter.Antialiasing)
-            p.setRenderHint(QPainter.TextAntialiasing)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
             p.setPen(QColor("#222222"))
             p.setFont(_font(10, bold=True))
-            p.drawText(QRectF(0, 0, width, 22), Qt.AlignLeft | Qt.AlignVCenter, self.title)
+            p.drawText(
+                QRectF(0, 0, width, 22),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                self.title,
+            )
             value_w = 90
             bar_x = self.label_width + 8
             bar_w = width - bar_x - value_w - 8
@@ -155,11 +170,15 @@ class BarChart:
                 y = 30 + i * self.row_height
                 p.setFont(_font(9))
                 p.setPen(QColor("#222222"))
-                label = QFontMetricsF(p.font()).elidedText(label, Qt.ElideRight, self.label_width)
-                p.drawText(
-                    QRectF(0, y, self.label_width, self.bar_height), Qt.AlignRight | Qt.AlignVCenter, label
+                label = QFontMetricsF(p.font()).elidedText(
+                    label, Qt.TextElideMode.ElideRight, self.label_width
                 )
-                p.setPen(Qt.NoPen)
+                p.drawText(
+                    QRectF(0, y, self.label_width, self.bar_height),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    label,
+                )
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor("#eeeeee"))
                 p.drawRect(QRectF(bar_x, y, bar_w, self.bar_height))
                 p.setBrush(QColor(colour))
@@ -168,7 +187,7 @@ class BarChart:
                 p.setFont(_font(9, bold=True))
                 p.drawText(
                     QRectF(bar_x + bar_w + 8, y, value_w, self.bar_height),
-                    Qt.AlignLeft | Qt.AlignVCenter,
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                     f"{value} ({format_percent(percent(value, self.whole))})",
                 )
         finally:
@@ -345,7 +364,8 @@ def breakdowns_html(data: ExportData) -> str:
     return "".join(parts)
 
 
-def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) -> str:
+def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, tuple[str, int]]) -> str:
+    """One case's section; ``still_urls`` maps finding ids to (image resource URL, printed height px)."""
     c = detail.case
     flags = ", ".join(label for flag, label in CASE_FLAGS.items() if getattr(c, flag)) or "None"
     outcome = (
@@ -398,7 +418,8 @@ def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, str]) 
                 if f.still_path:
                     extra = '<br><span class="muted small">Still left out of this redacted report.</span>'
             elif f.id in still_urls:
-                extra = f'<br><img src="{still_urls[f.id]}" width="{STILL_WIDTH}">'
+                url, height = still_urls[f.id]
+                extra = f'<br><img src="{url}" width="{STILL_WIDTH}" height="{height}">'
             elif fd.still_missing or f.still_path:
                 extra = (
                     f'<br><span class="muted small">Still not available: '
@@ -434,37 +455,102 @@ def _load_still(path: Path):
     if image.isNull():
         return None
     if image.width() > STILL_PIXELS:
-        image = image.scaledToWidth(STILL_PIXELS, Qt.SmoothTransformation)
+        image = image.scaledToWidth(STILL_PIXELS, Qt.TransformationMode.SmoothTransformation)
     return image
 
 
-def build_document(data: ExportData, progress: Callable[[float, str], None]):
-    """The report as a QTextDocument (not yet paginated)."""
-    from PySide6.QtCore import QUrl
+CASES_PER_DOCUMENT = 1  # cases laid out together; each starts its own page anyway
+
+
+def _still_height(path: Path) -> int | None:
+    """The printed height (CSS px) of a still :data:`STILL_WIDTH` wide, from the file's header only."""
+    from PySide6.QtGui import QImageReader
+
+    size = QImageReader(str(path)).size()
+    if not size.isValid() or size.width() <= 0:
+        return None
+    return max(1, round(STILL_WIDTH * size.height() / size.width()))
+
+
+def _new_document(writer: Any, content: Any) -> Any:
     from PySide6.QtGui import QTextDocument
 
     doc = QTextDocument()
     doc.setDefaultFont(_font(9.5))
     doc.setDefaultStyleSheet(STYLE)
     doc.setDocumentMargin(0)
-    body = [cover_html(data), breakdowns_html(data)]
-    for i, detail in enumerate(data.cases):
-        progress(0.3 + 0.3 * i / len(data.cases), f"Laying out case {i + 1} of {len(data.cases)}")
-        still_urls: dict[int, str] = {}
+    if writer is not None:
+        doc.documentLayout().setPaintDevice(writer)
+    return doc
+
+
+def _paginate(doc: Any, content: Any) -> None:
+    if content is not None:
+        doc.setPageSize(content)
+        keep_headings_with_next(doc, content.height())
+
+
+def front_document(data: ExportData, writer: Any = None, content: Any = None) -> Any:
+    """The cover and the breakdowns as one QTextDocument (paginated when ``content`` is given)."""
+    doc = _new_document(writer, content)
+    doc.setHtml("<html><body>" + cover_html(data) + breakdowns_html(data) + "</body></html>")
+    _insert_charts(doc, cover_charts(data.summary))
+    _paginate(doc, content)
+    return doc
+
+
+def cases_document(
+    details: list[CaseDetail], data: ExportData, writer: Any = None, content: Any = None, stills: bool = True
+) -> Any:
+    """Some cases, each from a new page, as one QTextDocument.
+
+    With ``stills=False`` the stills are not decoded: a blank image of the
+    same printed size stands in (enough to count pages).
+    """
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QImage, QTextDocument
+
+    doc = _new_document(writer, content)
+    body: list[str] = []
+    blank = QImage(1, 1, QImage.Format.Format_RGB32)
+    for detail in details:
+        still_urls: dict[int, tuple[str, int]] = {}
         if not data.redacted:
             for fd in detail.findings:
-                if fd.still is None:
+                if fd.still is None or fd.finding.id is None:
                     continue
-                image = _load_still(fd.still)
+                height = _still_height(fd.still)
+                if height is None:
+                    continue  # not an image Qt can read: the report says the still is not available
+                image = _load_still(fd.still) if stills else blank
                 if image is None:
                     continue
                 url = f"still:{fd.finding.id}"
-                doc.addResource(QTextDocument.ImageResource, QUrl(url), image)
-                still_urls[fd.finding.id] = url
-        body.append(case_html(detail, data, still_urls))
+                doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
+                still_urls[fd.finding.id] = (url, height)
+        section = case_html(detail, data, still_urls)
+        if not body:  # the document starts on a new page already; a break here would leave one blank
+            section = section.replace(' style="page-break-before: always;"', "", 1)
+        body.append(section)
     doc.setHtml("<html><body>" + "".join(body) + "</body></html>")
-    _insert_charts(doc, cover_charts(data.summary))
+    _paginate(doc, content)
     return doc
+
+
+def _documents(
+    data: ExportData, writer: Any, content: Any, stills: bool, progress: Callable[[int], None]
+) -> Iterator[Any]:
+    """The report's documents in order, each paginated; ``progress(cases done)`` after each."""
+    from cctv_review.export.stream import chunks
+
+    yield front_document(data, writer, content)
+    done = 0
+    for chunk in chunks(data):
+        for start in range(0, len(chunk), CASES_PER_DOCUMENT):
+            part = chunk[start : start + CASES_PER_DOCUMENT]
+            yield cases_document(part, data, writer, content, stills)
+            done += len(part)
+            progress(done)
 
 
 KEEP_WITH_NEXT = 28 * MM  # a heading needs this much room below it, or it starts the next page
@@ -489,13 +575,13 @@ def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
         while block.isValid():
             fmt = block.blockFormat()
             if 0 < fmt.headingLevel() <= 3 and not (
-                fmt.pageBreakPolicy() & QTextFormat.PageBreak_AlwaysBefore
+                fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
             ):
                 rect = layout.blockBoundingRect(block)
                 page_top = int(rect.top() // page_height) * page_height
                 room_below = page_top + page_height - rect.bottom()
                 if rect.top() > page_top + 1 and room_below < KEEP_WITH_NEXT:
-                    fmt.setPageBreakPolicy(QTextFormat.PageBreak_AlwaysBefore)
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
                     QTextCursor(block).setBlockFormat(fmt)
                     changed += 1
             block = block.next()
@@ -508,10 +594,16 @@ def keep_headings_with_next(doc, page_height: float, passes: int = 4) -> int:
     return moved
 
 
-def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> bytes:
-    """The whole report as PDF bytes."""
+def render_pdf_file(data: ExportData, path: Path, progress: Callable[[float, str], None]) -> int:
+    """Write the report to ``path`` page by page; returns the number of pages.
+
+    Two passes over the cases (see the module's docstring): count the pages,
+    then paint them.  Memory holds one document of :data:`CASES_PER_DOCUMENT`
+    cases at a time, plus what QPdfWriter keeps for the whole file (its object
+    offsets and the fonts it embeds at the end).
+    """
     ensure_gui_application()
-    from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSizeF
+    from PySide6.QtCore import QMarginsF, QRectF, QSizeF
     from PySide6.QtGui import (
         QAbstractTextDocumentLayout,
         QColor,
@@ -522,22 +614,31 @@ def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> byte
         QPdfWriter,
     )
 
-    buffer = QBuffer()
-    buffer.open(QIODevice.WriteOnly)
-    writer = QPdfWriter(buffer)
+    writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(0, 0, 0, 0)))
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)
+        )
+    )
     writer.setTitle(REPORT_TITLE + (" (redacted)" if data.redacted else ""))
     writer.setCreator("cctv-review")
 
     page = QRectF(0, 0, writer.width(), writer.height())
     content = QSizeF(page.width() - MARGIN_LEFT - MARGIN_RIGHT, page.height() - MARGIN_TOP - MARGIN_BOTTOM)
+    total_cases = max(1, len(data.cases))
 
-    doc = build_document(data, progress)
-    doc.documentLayout().setPaintDevice(writer)
-    doc.setPageSize(content)
-    keep_headings_with_next(doc, content.height())
-    pages = doc.pageCount()
+    pages = 0
+    for doc in _documents(
+        data,
+        writer,
+        content,
+        False,
+        lambda done: progress(
+            0.05 + 0.25 * done / total_cases, f"Counting pages: case {done:,} of {total_cases:,}"
+        ),
+    ):
+        pages += doc.pageCount()
 
     painter = QPainter()
     if not painter.begin(writer):
@@ -545,25 +646,46 @@ def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> byte
     try:
         context = QAbstractTextDocumentLayout.PaintContext()
         palette = QPalette()
-        palette.setColor(QPalette.Text, QColor("#1a1a1a"))
+        palette.setColor(QPalette.ColorRole.Text, QColor("#1a1a1a"))
         context.palette = palette
         produced = _when(data.generated_at)[:16]
-        for index in range(pages):
-            progress(0.6 + 0.35 * index / pages, f"Drawing page {index + 1} of {pages}")
-            if index:
-                writer.newPage()
-            painter.save()
-            painter.translate(MARGIN_LEFT, MARGIN_TOP - index * content.height())
-            clip = QRectF(0, index * content.height(), content.width(), content.height())
-            painter.setClipRect(clip)
-            context.clip = clip
-            doc.documentLayout().draw(painter, context)
-            painter.restore()
-            _draw_furniture(painter, page, index + 1, pages, produced, data.redacted)
+        number = 0
+        for doc in _documents(
+            data,
+            writer,
+            content,
+            True,
+            lambda done: progress(
+                0.3 + 0.65 * done / total_cases, f"Drawing case {done:,} of {total_cases:,}"
+            ),
+        ):
+            for index in range(doc.pageCount()):
+                if number:
+                    writer.newPage()
+                number += 1
+                painter.save()
+                painter.translate(MARGIN_LEFT, MARGIN_TOP - index * content.height())
+                clip = QRectF(0, index * content.height(), content.width(), content.height())
+                painter.setClipRect(clip)
+                context.clip = clip
+                doc.documentLayout().draw(painter, context)
+                painter.restore()
+                _draw_furniture(painter, page, number, pages, produced, data.redacted)
     finally:
         painter.end()
-    buffer.close()
-    return bytes(buffer.data())
+    if number != pages:  # pragma: no cover - the two passes lay out the same documents
+        raise ExportError(f"The report's pages could not be counted ({number} drawn, {pages} counted).")
+    return pages
+
+
+def render_pdf(data: ExportData, progress: Callable[[float, str], None]) -> bytes:
+    """The whole report as PDF bytes (for small reports; the export writes to a file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.pdf"
+        render_pdf_file(data, path, progress)
+        return path.read_bytes()
 
 
 def _draw_furniture(painter, page, number: int, pages: int, produced: str, redacted: bool) -> None:
@@ -578,15 +700,21 @@ def _draw_furniture(painter, page, number: int, pages: int, produced: str, redac
     painter.save()
     painter.setPen(QColor("#1a1a1a"))
     painter.setFont(_font(9, bold=True))
-    painter.drawText(header, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
-    painter.drawText(footer, Qt.AlignHCenter | Qt.AlignVCenter, PROTECTIVE_MARKING)
+    painter.drawText(
+        header, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, PROTECTIVE_MARKING
+    )
+    painter.drawText(
+        footer, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, PROTECTIVE_MARKING
+    )
     painter.setFont(_font(8))
     painter.setPen(QColor("#555555"))
     title = REPORT_TITLE + (" (redacted)" if redacted else "")
-    painter.drawText(header, Qt.AlignLeft | Qt.AlignVCenter, title)
-    painter.drawText(header, Qt.AlignRight | Qt.AlignVCenter, produced)
-    painter.drawText(footer, Qt.AlignRight | Qt.AlignVCenter, f"Page {number} of {pages}")
-    painter.drawText(footer, Qt.AlignLeft | Qt.AlignVCenter, "cctv-review")
+    painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+    painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, produced)
+    painter.drawText(
+        footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"Page {number} of {pages}"
+    )
+    painter.drawText(footer, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "cctv-review")
     painter.setPen(QPen(QColor("#b8c2d0"), 0.75))
     painter.drawLine(left, header.bottom() + 1.5 * MM, right, header.bottom() + 1.5 * MM)
     painter.drawLine(left, footer.top() - 1.5 * MM, right, footer.top() - 1.5 * MM)
@@ -594,14 +722,34 @@ def _draw_furniture(painter, page, number: int, pages: int, produced: str, redac
 
 
 def write_pdf(data: ExportData, out: Path, progress: Callable[[float, str], None]) -> list[Path]:
-    content = render_pdf(data, progress)
-    if not content.startswith(b"%PDF") or b"%%EOF" not in content[-64:]:
-        raise ExportError("The PDF report could not be produced completely. Nothing was written.")
-    progress(0.96, "Saving the report")
+    """Write the report to ``out`` (through a temporary file renamed into place); returns ``[out]``.
+
+    Raises :class:`ExportError` when the file comes out incomplete, and
+    ``OSError(ENOSPC)`` (worded by the export as a full disk) when that is
+    because the disk is nearly full.
+    """
 
     def save(temporary: Path) -> None:
-        with open(temporary, "wb") as handle:
-            handle.write(content)
+        render_pdf_file(data, temporary, progress)
+        progress(0.96, "Checking the report")
+        _check_complete(temporary)
 
     write_atomically(out, save)
     return [out]
+
+
+def _check_complete(path: Path) -> None:
+    """QPdfWriter reports no write errors: a finished PDF starts with %PDF and ends with %%EOF."""
+    import errno
+    import shutil
+
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(5)
+        handle.seek(max(0, size - 64))
+        tail = handle.read()
+    if head.startswith(b"%PDF") and b"%%EOF" in tail:
+        return
+    if shutil.disk_usage(path.parent).free < 16 * 1024 * 1024:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    raise ExportError("The PDF report could not be produced completely. Nothing was written.")

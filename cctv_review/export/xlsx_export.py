@@ -152,34 +152,52 @@ class SheetWriter:
     the row is written), so a million rows cost no more than their cells.
     """
 
-    def __init__(self, ws: Any, columns: list[Column], notes: Notes, label_column: int | None = 0) -> None:
+    def __init__(
+        self, ws: Any, columns: list[Column], notes: Notes, label_column: int | None = 0, reuse: bool = True
+    ) -> None:
         self.ws = ws
         self.columns = columns
         self.notes = notes
         self.label_column = label_column
+        self.reuse = reuse  # one styled cell per column, given each row's value (rows are written at once)
         self.row = 0
         self.letters = [get_column_letter(i) for i in range(1, len(columns) + 2)]
         self._wrap = Alignment(wrap_text=True, vertical="top")
+        self._styled: dict[tuple[int, str], Any] = {}
 
-    def _cell(self, value: Any, column: Column, where: str) -> Any:
+    def _styled_cell(self, i: int, style: str) -> Any:
+        cell = self._styled.get((i, style)) if self.reuse else None
+        if cell is None:
+            cell = WriteOnlyCell(self.ws)
+            column = self.columns[i]
+            if style == "number":
+                cell.number_format = NUMBER_FORMATS[column.kind]
+            else:
+                if column.wrap:
+                    cell.alignment = self._wrap
+                if style == "quoted":
+                    cell.quotePrefix = True
+            self._styled[(i, style)] = cell
+        return cell
+
+    def _cell(self, value: Any, i: int, values: list[Any], row: int) -> Any:
+        column = self.columns[i]
         value = cell_value(value, column)
         if isinstance(value, str):
             if UNHOLDABLE.search(value):
-                value = fit_text(value, where, self.notes)
-            if not column.wrap and not looks_like_formula(value):
+                value = fit_text(value, self._where(values, i, row), self.notes)
+            formula = looks_like_formula(value)
+            if not column.wrap and not formula:
                 return value  # openpyxl stores a plain str as text (it only treats "=..." as a formula)
-            cell = WriteOnlyCell(self.ws, value=value)
+            cell = self._styled_cell(i, "quoted" if formula else "text")
+            cell.value = value
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-            if looks_like_formula(value):
-                cell.quotePrefix = True
-            if column.wrap:
-                cell.alignment = self._wrap
             return cell
         if value is None or isinstance(value, bool):
             return value
         if column.kind in NUMBER_FORMATS:
-            cell = WriteOnlyCell(self.ws, value=value)
-            cell.number_format = NUMBER_FORMATS[column.kind]
+            cell = self._styled_cell(i, "number")
+            cell.value = value
             return cell
         return value
 
@@ -212,12 +230,7 @@ class SheetWriter:
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS and self.columns[i].kind == "text"
         }
         if not long:
-            self._append(
-                [
-                    self._cell(value, column, self._where(values, i, row))
-                    for i, (value, column) in enumerate(zip(values, self.columns, strict=False))
-                ]
-            )
+            self._append([self._cell(value, i, values, row) for i, value in enumerate(values)])
             return
         pieces: dict[int, list[str]] = {}
         for i, text in long.items():
@@ -232,12 +245,7 @@ class SheetWriter:
         first = list(values)
         for i, parts in pieces.items():
             first[i] = parts[0]
-        self._append(
-            [
-                self._cell(value, column, self._where(values, i, row))
-                for i, (value, column) in enumerate(zip(first, self.columns, strict=False))
-            ]
-        )
+        self._append([self._cell(value, i, values, row) for i, value in enumerate(first)])
         for k in range(1, max(len(parts) for parts in pieces.values())):
             more: list[Any] = [None] * len(self.columns)
             if self.label_column is not None:
@@ -247,12 +255,7 @@ class SheetWriter:
             for i, parts in pieces.items():
                 if k < len(parts):
                     more[i] = parts[k]
-            self._append(
-                [
-                    self._cell(value, column, self._where(values, i, self.row + 1))
-                    for i, (value, column) in enumerate(zip(more, self.columns, strict=False))
-                ]
-            )
+            self._append([self._cell(value, i, more, self.row + 1) for i, value in enumerate(more)])
 
     def _where(self, values: list[Any], i: int, row: int) -> str:
         where = f"{self.ws.title} sheet, cell {self.letters[i]}{row}"
@@ -287,8 +290,7 @@ def finish_table_sheet(ws: Any, columns: list[Column], rows: int) -> None:
 
 def write_summary_sheet(ws: Any, data: ExportData, notes: Notes | None = None) -> None:
     """The Summary sheet: statements, summary tables, then the notes on the workbook (if any)."""
-    text = Column("text", "")
-    writer = SheetWriter(ws, [text] * 8, Notes(), label_column=None)
+    notes_here = Notes()
     widths: dict[int, int] = {1: 30}
     blocks: list[list[Any]] = []
     title = WriteOnlyCell(ws, value=data.statements[0][1])
@@ -314,7 +316,12 @@ def write_summary_sheet(ws: Any, data: ExportData, notes: Notes | None = None) -
         blocks.append(header)
         for values in table.rows:
             blocks.append(
-                [writer._cell(v, c, "Summary sheet") for v, c in zip(values, table.columns, strict=False)]
+                [
+                    SheetWriter(ws, table.columns, notes_here, label_column=None, reuse=False)._cell(
+                        v, i, values, 0
+                    )
+                    for i, v in enumerate(values)
+                ]
             )
             widths[1] = max(widths[1], len(str(values[0])) + 2)
         blocks.append([])

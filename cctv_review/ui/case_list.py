@@ -14,6 +14,8 @@ every write emits that, through the older ``caseChanged`` / ``casesChanged``.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
@@ -42,6 +44,8 @@ STATUS_COLOURS = {
     CaseStatus.IN_PROGRESS: QColor("#1a73e8"),
     CaseStatus.COMPLETE: QColor("#188038"),
 }
+
+log = logging.getLogger(__name__)
 
 #: More cases than this changed at once: read the list afresh rather than row by row.
 MANY_CHANGES = 50
@@ -99,7 +103,7 @@ class CaseTableModel(QAbstractTableModel):
     """
 
     COLUMNS = COLUMNS
-    CaseRole = Qt.UserRole + 1
+    CaseRole = Qt.ItemDataRole.UserRole + 1
     WINDOW = 200  # rows read per query
     CACHE_LIMIT = 4000  # cases kept in memory before the cache is emptied
 
@@ -132,7 +136,11 @@ class CaseTableModel(QAbstractTableModel):
                 self._rows.clear()
             start = max(0, row - self.WINDOW // 4)
             wanted = [i for i in self.ids[start : start + self.WINDOW] if i not in self._rows]
-            self._rows.update(self.session.cases_by_id(wanted))
+            try:
+                self._rows.update(self.session.cases_by_id(wanted))
+            except sqlite3.Error as exc:  # the store closed or failed: Qt's data() must not raise
+                log.warning("The case list could not read rows %d-%d: %s", start, start + len(wanted), exc)
+                return None
             case = self._rows.get(case_id)
         return case
 
@@ -148,33 +156,38 @@ class CaseTableModel(QAbstractTableModel):
     def columnCount(self, parent: Any = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Any, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: Any, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return self.ids[index.row()]
-        if role not in (Qt.DisplayRole, Qt.ForegroundRole, Qt.ToolTipRole, self.CaseRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+            self.CaseRole,
+        ):
             return None
         case = self.case_at(index.row())
         if case is None:
             return None
         column = index.column()
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return display(case, column)
         if role == self.CaseRole:
             return case
-        if role == Qt.ForegroundRole:
+        if role == Qt.ItemDataRole.ForegroundRole:
             return STATUS_COLOURS[case.status] if column == 3 else None
         flags = display(case, 6)
         return f"{case.reference} — {case.status.label}" + (f"\n{flags}" if flags else "")
 
-    def sort(self, column: int, order: Any = Qt.AscendingOrder) -> None:
-        descending = order == Qt.DescendingOrder
+    def sort(self, column: int, order: Any = Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
         if (column, descending) == (self.sort_column, self.descending):
             return
         self.sort_column, self.descending = column, descending
@@ -332,7 +345,7 @@ class CaseListWidget(QWidget):
         grid.addWidget(self.reviewer, 2, 0)
         self.flags_button = QToolButton()
         self.flags_button.setText("Flags: any")
-        self.flags_button.setPopupMode(QToolButton.InstantPopup)
+        self.flags_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.flags_menu = QMenu(self.flags_button)
         self.flag_actions: dict[str, QAction] = {}
         for flag, label in CASE_FLAGS.items():
@@ -349,16 +362,16 @@ class CaseListWidget(QWidget):
         self.view = QTableView()
         self.view.setObjectName("caseTable")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(2, Qt.AscendingOrder)
+        self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setResizeContentsPrecision(0)  # size columns by the rows on screen, never by every case
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(100)  # size columns by 100 rows at most, never by every case
         header.setStretchLastSection(True)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
@@ -429,7 +442,7 @@ class CaseListWidget(QWidget):
         """Remember that a write was handled precisely until the event loop turns."""
         if not self._precise:
             self._precise = True
-            QTimer.singleShot(0, self._end_turn)
+            QTimer.singleShot(0, self, self._end_turn)  # cancelled if the list is deleted first
 
     def _end_turn(self) -> None:
         self._precise = False
@@ -488,7 +501,7 @@ class CaseListWidget(QWidget):
             self.view.scrollTo(index)
 
     def _activated(self, index: Any) -> None:
-        case_id = self.model.data(index, Qt.UserRole)
+        case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
         if case_id is not None and case_id != self.session.case_id:
             self.caseActivated.emit(case_id)
 

@@ -43,7 +43,7 @@ class BarChart(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[tuple[str, int, QColor, str]] = []
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_rows(self, rows: list[tuple[str, int, QColor, str]]) -> None:
         self.rows = rows
@@ -52,7 +52,7 @@ class BarChart(QWidget):
 
     def paintEvent(self, _event):
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = p.fontMetrics()
         label_w = max([metrics.horizontalAdvance(r[0]) for r in self.rows] + [40]) + 12
         value_w = max([metrics.horizontalAdvance(r[3]) for r in self.rows] + [30]) + 12
@@ -61,9 +61,13 @@ class BarChart(QWidget):
         for i, (label, value, colour, text) in enumerate(self.rows):
             y = 4 + i * self.ROW_H
             p.setPen(QColor("#202124"))
-            p.drawText(QRectF(0, y, label_w - 8, self.ROW_H - 6), Qt.AlignRight | Qt.AlignVCenter, label)
+            p.drawText(
+                QRectF(0, y, label_w - 8, self.ROW_H - 6),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
             w = avail * value / top
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor("#f1f3f4"))
             p.drawRoundedRect(QRectF(label_w, y + 3, avail, self.ROW_H - 12), 3, 3)
             if value:
@@ -71,7 +75,9 @@ class BarChart(QWidget):
                 p.drawRoundedRect(QRectF(label_w, y + 3, max(3, w), self.ROW_H - 12), 3, 3)
             p.setPen(QColor("#202124"))
             p.drawText(
-                QRectF(label_w + avail + 8, y, value_w, self.ROW_H - 6), Qt.AlignLeft | Qt.AlignVCenter, text
+                QRectF(label_w + avail + 8, y, value_w, self.ROW_H - 6),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
             )
         p.end()
 
@@ -80,21 +86,21 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     table = QTableWidget(len(rows), len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QTableWidget.NoEditTriggers)
-    table.setFocusPolicy(Qt.NoFocus)
-    table.setSelectionMode(QTableWidget.NoSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             item = QTableWidgetItem(str(value))
             if c:
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.Stretch)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for c in range(1, len(headers)):
-        header.setSectionResizeMode(c, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
     table.setFixedHeight(header.sizeHint().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return table
 
 
@@ -112,7 +118,7 @@ class SummaryView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
         body = QWidget()
         self.layout_ = QVBoxLayout(body)
@@ -158,7 +164,7 @@ class SummaryView(QWidget):
         self.stale = True
         if self.isVisible() and not self._pending:
             self._pending = True
-            QTimer.singleShot(0, self._recompute_if_stale)
+            QTimer.singleShot(0, self, self._recompute_if_stale)  # cancelled if the view is deleted first
 
     def showEvent(self, event: Any) -> None:
         if self.stale:
@@ -213,8 +219,9 @@ class SummaryView(QWidget):
         self.theme_chart.setVisible(bool(themes))
         while self.tables.count():
             item = self.tables.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         if not summary.completed:
             return
 
