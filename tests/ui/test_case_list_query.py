@@ -63,7 +63,7 @@ def test_a_status_change_updates_one_row_and_leaves_the_hidden_summary_alone(
     assert not any("GROUP BY" in s for s in seen)  # nor the summary
     row = cl.model.row_of(case.id)
     assert cl.model.index(row, 3).data() == "Complete"
-    window.summary_action.trigger()
+    window.window_actions.summary_action.trigger()
     assert window.summary.recomputed == before + 1 and not window.summary.stale
     assert window.summary.summary.completed == 1
 
