@@ -61,7 +61,6 @@ class MainWindow(QMainWindow):
         self.title_suffix = ""
         self.message_box: QMessageBox | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
-        self._summary_stale = True
         self._shut = False
 
         # -- widgets -----------------------------------------------------------
@@ -159,7 +158,6 @@ class MainWindow(QMainWindow):
         self.player.stateChanged.connect(self._state_changed)
         self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))
         self.player.warning.connect(lambda text: self.status(text, 10000))
-        self.tabs.currentChanged.connect(lambda _i: self._refresh_summary_if_shown())
         session.changed.connect(self._changed)
 
         self._default_size()
@@ -206,21 +204,14 @@ class MainWindow(QMainWindow):
 
     # -- what changed ------------------------------------------------------------------
     def _changed(self, changes: Changes) -> None:
-        """Refresh what this window shows of a write: header, status bar, summary."""
+        """Refresh what this window shows of a write: the header and the status bar."""
         case_id = self.session.case_id
         if case_id is not None and (case_id in changes.cases or case_id in changes.answers):
             self._update_header()
         clip = self.player.clip
         if clip is not None and clip.id in changes.clips:
             self._update_status()
-        if changes.case_list:
-            self._summary_stale = True
-            self._refresh_summary_if_shown()
-
-    def _refresh_summary_if_shown(self) -> None:
-        if self._summary_stale and self.tabs.currentWidget() is self.summary:
-            self._summary_stale = False
-            self.summary.refresh()
+        # The summary view follows `changed` itself: stale while hidden, recomputed when shown.
 
     # -- layout memory ---------------------------------------------------------------
     def _default_size(self) -> None:
@@ -379,11 +370,10 @@ class MainWindow(QMainWindow):
 
     def show_summary(self) -> None:
         self.form.flush()
-        self._summary_stale = True
         if self.tabs.currentWidget() is self.summary:
-            self._refresh_summary_if_shown()
+            self.summary.refresh()
         else:
-            self.tabs.setCurrentWidget(self.summary)  # refreshes it (currentChanged)
+            self.tabs.setCurrentWidget(self.summary)  # a stale summary recomputes when shown
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(self)
