@@ -370,9 +370,14 @@ class CaseListWidget(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setResizeContentsPrecision(100)  # size columns by 100 rows at most, never by every case
+        # Columns are sized to their contents when the list is filled or re-sorted (by 100 rows at
+        # most, never by every case), not on every changed row: ResizeToContents would measure 100
+        # rows again for each case that changes.  The reviewer can still widen a column.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(100)
         header.setStretchLastSection(True)
+        self.model.modelReset.connect(self.view.resizeColumnsToContents)
+        self.model.layoutChanged.connect(self.view.resizeColumnsToContents)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         layout.addWidget(self.view, 1)
