@@ -384,6 +384,8 @@ CELL_BORDER = "#c8ced8"
 FINDING_FILL = "#f6f8fb"
 SECTION_FILL = "#f0f3f7"
 PAD_X, PAD_Y = 5.0, 3.0  # a data table cell's padding (CSS px)
+SHORT_TEXT = 200  # texts up to this many characters keep their layout for reuse (labels, questions, answers)
+CACHED_LAYOUTS = 20_000  # at most this many kept (a few MB), then the cache starts afresh
 
 
 @dataclass
@@ -425,13 +427,37 @@ class CaseFlow:
     note) is drawn across pages, cut at the page edge.
     """
 
-    def __init__(self, device: Any, width: float, height: float, painter: Any = None, new_page: Any = None):
+    def __init__(
+        self,
+        device: Any,
+        width: float,
+        height: float,
+        painter: Any = None,
+        new_page: Any = None,
+        cache: dict[tuple[Any, ...], tuple[Any, float]] | None = None,
+    ):
+        from PySide6 import QtCore, QtGui
+
+        self.core, self.gui = QtCore, QtGui  # looked up once: an import statement costs ~5 us under PySide6
         self.device, self.width, self.height = device, width, height
         self.painter, self._new_page = painter, new_page
         self.pages = 0
         self.y = 0.0
         self._fonts: dict[tuple[float, bool], Any] = {}
+        self._colours: dict[str, Any] = {}
         self._header: list[_Cell] | None = None
+        self._option = QtGui.QTextOption()
+        self._option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        # Laid-out short texts (labels, questions, answers repeat from case to case), shared by the
+        # counting and the painting run of one report; a QTextLayout refers to the writer, so the
+        # cache never outlives it.
+        self._cache = cache if cache is not None else {}
+
+    def colour(self, name: str) -> Any:
+        found = self._colours.get(name)
+        if found is None:
+            found = self._colours[name] = self.gui.QColor(name)
+        return found
 
     # measuring and painting text
     def font(self, size: float, bold: bool = False) -> Any:
@@ -441,17 +467,19 @@ class CaseFlow:
         return self._fonts[key]
 
     def _layout(self, para: _Para, width: float) -> tuple[Any, float]:
-        from PySide6.QtCore import QPointF
-        from PySide6.QtGui import QBrush, QColor, QTextCharFormat, QTextLayout, QTextOption
+        key = (para.text, para.size, para.bold, para.accent, width)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        gui = self.gui
+        QTextLayout, QPointF = gui.QTextLayout, self.core.QPointF
 
         layout = QTextLayout(para.text.replace("\n", "\u2028"), self.font(para.size, para.bold), self.device)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
+        layout.setTextOption(self._option)
         if para.accent is not None:
             start, colour = para.accent
-            fmt = QTextCharFormat()
-            fmt.setForeground(QBrush(QColor(colour)))
+            fmt = gui.QTextCharFormat()
+            fmt.setForeground(gui.QBrush(self.colour(colour)))
             fmt.setFont(self.font(para.size, True))
             accent = QTextLayout.FormatRange()
             accent.start, accent.length, accent.format = start, len(para.text) - start, fmt
@@ -466,6 +494,10 @@ class CaseFlow:
             line.setPosition(QPointF(0, y))
             y += line.height()
         layout.endLayout()
+        if len(para.text) <= SHORT_TEXT:
+            if len(self._cache) >= CACHED_LAYOUTS:
+                self._cache.clear()
+            self._cache[key] = (layout, y)
         return layout, y
 
     def _content_height(self, content: list[_Para | _Still], width: float) -> tuple[list[Any], float]:
@@ -482,9 +514,7 @@ class CaseFlow:
         return placed, height
 
     def _draw_content(self, placed: list[Any], x: float, y: float) -> None:
-        from PySide6.QtCore import QPointF, QRectF
-        from PySide6.QtGui import QColor
-
+        QPointF, QRectF = self.core.QPointF, self.core.QRectF
         p = self.painter
         for entry in placed:
             if isinstance(entry[0], _Still):
@@ -493,11 +523,11 @@ class CaseFlow:
                 if still.image is not None:
                     p.drawImage(rect, still.image)
                 else:  # readable header but the pixels would not decode: keep its place
-                    p.setPen(QColor(MUTED))
+                    p.setPen(self.colour(MUTED))
                     p.drawRect(rect)
             else:
                 layout, dy, colour = entry
-                p.setPen(QColor(colour))
+                p.setPen(self.colour(colour))
                 layout.draw(p, QPointF(x, y + dy))
 
     # placing blocks
@@ -548,23 +578,24 @@ class CaseFlow:
         self.y = top + height
 
     def _paint_row(self, measured: list[Any], top: float, height: float, border: str | None) -> None:
-        from PySide6.QtCore import QRectF
-        from PySide6.QtGui import QColor, QPen
-
+        QRectF = self.core.QRectF
         p = self.painter
-        p.save()
-        p.setClipRect(QRectF(MARGIN_LEFT, MARGIN_TOP, self.width, self.height))
+        spans = top < 0 or top + height > self.height  # a row taller than a page: cut at its edges
+        if spans:
+            p.save()
+            p.setClipRect(QRectF(MARGIN_LEFT, MARGIN_TOP, self.width, self.height))
         x = MARGIN_LEFT
         for cell, placed, pad_x, pad_y in measured:
             rect = QRectF(x, MARGIN_TOP + top, cell.width, height)
             if cell.fill:
-                p.fillRect(rect, QColor(cell.fill))
+                p.fillRect(rect, self.colour(cell.fill))
             if border:
-                p.setPen(QPen(QColor(border), 1))
+                p.setPen(self.colour(border))  # a cosmetic 1 px pen, as QPen(colour, 1) at 96 dpi
                 p.drawRect(rect)
             self._draw_content(placed, x + pad_x, MARGIN_TOP + top + pad_y)
             x += cell.width
-        p.restore()
+        if spans:
+            p.restore()
 
     def table_end(self) -> None:
         self._header = None
@@ -800,7 +831,8 @@ def render_pdf_file(data: ExportData, path: Path, progress: Callable[[float, str
     total_cases = max(1, len(data.cases))
 
     front = front_document(data, writer, content)
-    counter = CaseFlow(writer, content.width(), content.height())
+    cache: dict[tuple[Any, ...], tuple[Any, float]] = {}
+    counter = CaseFlow(writer, content.width(), content.height(), cache=cache)
     done = 0
     for chunk in chunks(data):
         for detail in chunk:
@@ -836,7 +868,7 @@ def render_pdf_file(data: ExportData, path: Path, progress: Callable[[float, str
             context.clip = clip
             front.documentLayout().draw(painter, context)
             painter.restore()
-        flow = CaseFlow(writer, content.width(), content.height(), painter, new_page)
+        flow = CaseFlow(writer, content.width(), content.height(), painter, new_page, cache)
         done = 0
         for chunk in chunks(data):
             for detail in chunk:
