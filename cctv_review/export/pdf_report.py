@@ -557,8 +557,7 @@ class CaseFlow:
         size, top, bottom = (14.0, 14.0, 6.0) if level == 2 else (11.0, 10.0, 4.0)
         self.para(_Para(text, size, True, HEADING, accent), top, bottom, keep_with_next=True)
 
-    def row(self, cells: list[_Cell], border: str | None = CELL_BORDER) -> None:
-        """One table row: cells side by side, as tall as the tallest; never split unless taller than a page."""
+    def _measure_row(self, cells: list[_Cell]) -> tuple[list[Any], float]:
         measured = []
         height = 0.0
         for cell in cells:
@@ -566,6 +565,22 @@ class CaseFlow:
             placed, h = self._content_height(cell.content, cell.width - 2 * pad_x)
             measured.append((cell, placed, pad_x, pad_y))
             height = max(height, h + 2 * pad_y)
+        return measured, height
+
+    def row(self, cells: list[_Cell], border: str | None = CELL_BORDER) -> None:
+        """One table row: cells side by side, as tall as the tallest; never split unless taller than a page."""
+        self._place_row(*self._measure_row(cells), border)
+
+    def rows_together(self, rows: list[list[_Cell]], border: str | None = CELL_BORDER) -> None:
+        """Table rows kept on one page when they fit on one (a finding and its note)."""
+        measured = [self._measure_row(cells) for cells in rows]
+        total = sum(height for _, height in measured)
+        if total <= self.height:
+            self._room(total)
+        for placed, height in measured:
+            self._place_row(placed, height, border)
+
+    def _place_row(self, measured: list[Any], height: float, border: str | None) -> None:
         self._room(height)
         top = self.y
         while True:  # once, or once per page for a row taller than a page
@@ -668,10 +683,9 @@ class CaseFlow:
                 clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
                 level = _Para(f.level.label, bold=True, colour=LEVEL_COLOURS.get(f.level.value, "#333333"))
                 values = [clip_time, fd.camera, _when(fd.recorded_at), fd.theme_label]
-                self.row(
-                    [_Cell(width, [_Para(v)], FINDING_FILL) for width, v in zip(widths, values, strict=False)]
-                    + [_Cell(widths[4], [level], FINDING_FILL)]
-                )
+                finding = [
+                    _Cell(width, [_Para(v)], FINDING_FILL) for width, v in zip(widths, values, strict=False)
+                ] + [_Cell(widths[4], [level], FINDING_FILL)]
                 note: list[_Para | _Still] = [_Para(f.note) if f.note else _Para("No note.", colour=MUTED)]
                 if data.redacted:
                     if f.still_path:
@@ -688,7 +702,7 @@ class CaseFlow:
                                 colour=MUTED,
                             )
                         )
-                self.row([_Cell(w, note)])
+                self.rows_together([finding, [_Cell(w, note)]])
             self.table_end()
         self.heading(f"Answers ({len(detail.answers)})", 3)
         if not detail.answers:
