@@ -385,7 +385,7 @@ FINDING_FILL = "#f6f8fb"
 SECTION_FILL = "#f0f3f7"
 PAD_X, PAD_Y = 5.0, 3.0  # a data table cell's padding (CSS px)
 SHORT_TEXT = 200  # texts up to this many characters keep their layout for reuse (labels, questions, answers)
-CACHED_LAYOUTS = 20_000  # at most this many kept (a few MB), then the cache starts afresh
+CACHED_LAYOUTS = 5_000  # at most this many kept (some tens of MB), then the cache starts afresh
 
 
 @dataclass
@@ -397,6 +397,7 @@ class _Para:
     bold: bool = False
     colour: str = TEXT
     accent: tuple[int, str] | None = None
+    reuse: bool = True  # False for text that is unlikely to come again (times, notes): not cached
 
 
 @dataclass
@@ -494,7 +495,7 @@ class CaseFlow:
             line.setPosition(QPointF(0, y))
             y += line.height()
         layout.endLayout()
-        if len(para.text) <= SHORT_TEXT:
+        if para.reuse and len(para.text) <= SHORT_TEXT:
             if len(self._cache) >= CACHED_LAYOUTS:
                 self._cache.clear()
             self._cache[key] = (layout, y)
@@ -642,7 +643,7 @@ class CaseFlow:
             self.row(
                 [
                     _Cell(0.22 * w, [_Para(key, colour=MUTED)], padded=False),
-                    _Cell(0.78 * w, [_Para(value)], padded=False),
+                    _Cell(0.78 * w, [_Para(value, reuse=key != "Completed")], padded=False),
                 ],
                 border=None,
             )
@@ -656,7 +657,7 @@ class CaseFlow:
         else:
             self.heading("Outcome: Not yet decided", 3, (len("Outcome: "), MUTED))
         if c.outcome_rationale:
-            self.para(_Para(c.outcome_rationale))
+            self.para(_Para(c.outcome_rationale, reuse=False))
         else:
             self.para(_Para("No rationale recorded.", colour=MUTED))
         self.heading(f"Findings ({len(detail.findings)})", 3)
@@ -684,9 +685,12 @@ class CaseFlow:
                 level = _Para(f.level.label, bold=True, colour=LEVEL_COLOURS.get(f.level.value, "#333333"))
                 values = [clip_time, fd.camera, _when(fd.recorded_at), fd.theme_label]
                 finding = [
-                    _Cell(width, [_Para(v)], FINDING_FILL) for width, v in zip(widths, values, strict=False)
+                    _Cell(width, [_Para(v, reuse=i in (1, 3))], FINDING_FILL)  # camera, theme recur
+                    for i, (width, v) in enumerate(zip(widths, values, strict=False))
                 ] + [_Cell(widths[4], [level], FINDING_FILL)]
-                note: list[_Para | _Still] = [_Para(f.note) if f.note else _Para("No note.", colour=MUTED)]
+                note: list[_Para | _Still] = [
+                    _Para(f.note, reuse=False) if f.note else _Para("No note.", colour=MUTED)
+                ]
                 if data.redacted:
                     if f.still_path:
                         note.append(_Para("Still left out of this redacted report.", 8, colour=MUTED))
