@@ -36,7 +36,7 @@ def test_success_is_audited(seeded, template, tmp_path):
     "fmt,module,function",
     [
         ("xlsx", "cctv_review.export.xlsx_export", "write_summary_sheet"),
-        ("pdf", "cctv_review.export.pdf_report", "case_html"),
+        ("pdf", "cctv_review.export.pdf_report", "_load_still"),  # while painting the cases
     ],
 )
 def test_failure_mid_write_leaves_nothing(

@@ -16,20 +16,24 @@ Layout (A4 portrait):
 * Every page has the protective marking (:data:`PROTECTIVE_MARKING`) at top and
   bottom and "Page n of N".
 
-How: the content is HTML laid out by :class:`QTextDocument` (tables and page
-flow), paginated to the content area of the page, and each page is painted
-with :class:`QPainter` onto a :class:`QPdfWriter` together with the header and
-footer.  Memory stays bounded at any size: the cover and breakdowns are one
-document, then the cases follow in documents of :data:`CASES_PER_DOCUMENT`
-(every case starts a new page anyway, so the pages are the same as one
-document would give), read a chunk at a time from the store
-(:mod:`cctv_review.export.stream`) and dropped once painted.  "Page n of N"
-needs N first, so the report is made in two passes: the first lays each
-document out and counts its pages (stills are not decoded for that: the HTML
-gives each still its printed height, from the image file's header), the
-second lays it out again and paints it.  The charts are custom text objects (``QPyTextObject``) painted as
-vectors where they sit in the flow, so they stay sharp in print.  Stills are
-``QImage`` resources (never ``QPixmap``), so the report can be made in a
+How: the cover and the breakdowns are HTML laid out by :class:`QTextDocument`
+(tables and page flow), paginated to the content area of the page, and each
+page is painted with :class:`QPainter` onto a :class:`QPdfWriter` together with
+the header and footer.  The case pages, which are nearly all of a long report,
+are drawn directly by :class:`CaseFlow`: each paragraph is measured with a
+:class:`QTextLayout` (word wrap, the writer's font metrics), blocks and table
+rows are placed down the page, and pages break between rows.  Qt's HTML
+parsing and table layout cost about 12 ms a case (twice, with the page
+count) and capped the report near 25 cases per CPU second; drawing directly,
+with the layouts of recurring texts (labels, questions, answers) reused, runs
+at about 140.  Memory stays bounded at any size: the cases are read a chunk at
+a time from the store (:mod:`cctv_review.export.stream`) and dropped once
+drawn.  "Page n of N" needs N first, so the cases go through the flow twice:
+the first run only measures and counts pages (stills are not decoded for it:
+their printed height comes from the image file's header), the second paints.
+The charts are custom text objects (``QPyTextObject``) painted as vectors
+where they sit in the flow, so they stay sharp in print.  Stills are
+``QImage`` objects (never ``QPixmap``), so the report can be made in a
 worker thread, as the Export dialog does.
 
 The PDF is written straight into the temporary file of
@@ -46,11 +50,12 @@ line), :func:`ensure_gui_application` creates one; on Linux it uses the
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +114,7 @@ def _e(text) -> str:
     return html.escape(str(text or "")).replace("\n", "<br>")
 
 
+@functools.lru_cache(maxsize=64)
 def _font(point_size: float, bold: bool = False):
     from PySide6.QtGui import QFont
 
@@ -364,86 +370,359 @@ def breakdowns_html(data: ExportData) -> str:
     return "".join(parts)
 
 
-def case_html(detail: CaseDetail, data: ExportData, still_urls: dict[int, tuple[str, int]]) -> str:
-    """One case's section; ``still_urls`` maps finding ids to (image resource URL, printed height px)."""
-    c = detail.case
-    flags = ", ".join(label for flag, label in CASE_FLAGS.items() if getattr(c, flag)) or "None"
-    outcome = (
-        _level_span(c.outcome.value, c.outcome.label)
-        if c.outcome
-        else '<span class="muted">Not yet decided</span>'
-    )
-    rows = [
-        ("Custody suite", _e(c.custody_suite or "Not recorded")),
-        ("Detention date", _e(c.detention_date.isoformat() if c.detention_date else "Not known")),
-        ("Status", _e(c.status.label)),
-        ("Flags", _e(flags)),
-    ]
-    if not data.redacted:
-        if c.reviewer:
-            rows.append(("Reviewer", _e(c.reviewer)))
-        if c.completed_at:
-            rows.append(("Completed", _e(f"{_when(c.completed_at)} by {c.completed_by}")))
-    elif c.completed_at:
-        rows.append(("Completed", _e(_when(c.completed_at))))
-    details = "".join(f'<tr><td width="22%" class="muted">{k}</td><td>{v}</td></tr>' for k, v in rows)
-    rationale = _e(c.outcome_rationale) or '<span class="muted">No rationale recorded.</span>'
-    parts = [
-        f'<h2 style="page-break-before: always;">Case {_e(detail.label)}</h2>',
-        f'<table width="100%" cellspacing="0" cellpadding="2">{details}</table>',
-        f"<h3>Outcome: {outcome}</h3>",
-        f"<p>{rationale}</p>",
-        f"<h3>Findings ({len(detail.findings)})</h3>",
-    ]
-    if not detail.findings:
-        parts.append('<p class="muted">No findings were recorded.</p>')
-    else:
-        table = [
-            '<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
-            '<th align="left" width="12%">Clip time</th><th align="left" width="14%">Camera</th>'
-            '<th align="left" width="20%">Recorded</th><th align="left" width="25%">Theme</th>'
-            '<th align="left">Level</th></tr></thead>'
+# -- the case pages, drawn directly ------------------------------------------------------
+#
+# Each case is laid out by :class:`CaseFlow` rather than as HTML in a QTextDocument: Qt's HTML
+# parsing and table layout cost about 12 ms a case, twice over (once to count the pages, once to
+# paint them), which capped the report near 25 cases a second.  The flow measures each paragraph
+# with a QTextLayout (word wrap, the PDF writer's font metrics), places blocks and table rows down
+# the page, breaks pages between rows (repeating a table's header row), keeps a heading with what
+# follows (:data:`KEEP_WITH_NEXT`) and paints only when given a painter, so counting the pages
+# is the same code run without painting.
+
+TEXT = "#1a1a1a"
+MUTED = "#555555"
+HEADING = "#1f3a5f"
+HEAD_FILL, HEAD_BORDER = "#dde4ee", "#b8c2d0"
+CELL_BORDER = "#c8ced8"
+FINDING_FILL = "#f6f8fb"
+SECTION_FILL = "#f0f3f7"
+PAD_X, PAD_Y = 5.0, 3.0  # a data table cell's padding (CSS px)
+SHORT_TEXT = 200  # texts up to this many characters keep their layout for reuse (labels, questions, answers)
+CACHED_LAYOUTS = 5_000  # at most this many kept (some tens of MB), then the cache starts afresh
+
+
+@dataclass
+class _Para:
+    """A paragraph of one font and colour; ``accent`` colours (bold) the text from that offset on."""
+
+    text: str
+    size: float = 9.5
+    bold: bool = False
+    colour: str = TEXT
+    accent: tuple[int, str] | None = None
+    reuse: bool = True  # False for text that is unlikely to come again (times, notes): not cached
+
+
+@dataclass
+class _Still:
+    """A still drawn :data:`STILL_WIDTH` wide; ``image`` is None while only counting pages."""
+
+    path: Path
+    height: int
+    image: Any = None
+
+
+@dataclass
+class _Cell:
+    width: float
+    content: list[_Para | _Still]
+    fill: str | None = None
+    padded: bool = True
+
+
+class CaseFlow:
+    """Lays cases out page by page in the content area; paints them when ``painter`` is given.
+
+    ``new_page()`` is called whenever a page is needed (before the first one
+    of each case too): the caller starts the PDF page and draws the header
+    and footer.  Sizes are CSS pixels at :data:`DPI`; text is measured with
+    the writer's font metrics, so the counting run and the painting run place
+    everything identically.  A row taller than a whole page (a very long
+    note) is drawn across pages, cut at the page edge.
+    """
+
+    def __init__(
+        self,
+        device: Any,
+        width: float,
+        height: float,
+        painter: Any = None,
+        new_page: Any = None,
+        cache: dict[tuple[Any, ...], tuple[Any, float]] | None = None,
+    ):
+        from PySide6 import QtCore, QtGui
+
+        self.core, self.gui = QtCore, QtGui  # looked up once: an import statement costs ~5 us under PySide6
+        self.device, self.width, self.height = device, width, height
+        self.painter, self._new_page = painter, new_page
+        self.pages = 0
+        self.y = 0.0
+        self._fonts: dict[tuple[float, bool], Any] = {}
+        self._colours: dict[str, Any] = {}
+        self._header: list[_Cell] | None = None
+        self._option = QtGui.QTextOption()
+        self._option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        # Laid-out short texts (labels, questions, answers repeat from case to case), shared by the
+        # counting and the painting run of one report; a QTextLayout refers to the writer, so the
+        # cache never outlives it.
+        self._cache = cache if cache is not None else {}
+
+    def colour(self, name: str) -> Any:
+        found = self._colours.get(name)
+        if found is None:
+            found = self._colours[name] = self.gui.QColor(name)
+        return found
+
+    # measuring and painting text
+    def font(self, size: float, bold: bool = False) -> Any:
+        key = (size, bold)
+        if key not in self._fonts:
+            self._fonts[key] = _font(size, bold)
+        return self._fonts[key]
+
+    def _layout(self, para: _Para, width: float) -> tuple[Any, float]:
+        key = (para.text, para.size, para.bold, para.accent, width)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        gui = self.gui
+        QTextLayout, QPointF = gui.QTextLayout, self.core.QPointF
+
+        layout = QTextLayout(para.text.replace("\n", "\u2028"), self.font(para.size, para.bold), self.device)
+        layout.setTextOption(self._option)
+        if para.accent is not None:
+            start, colour = para.accent
+            fmt = gui.QTextCharFormat()
+            fmt.setForeground(gui.QBrush(self.colour(colour)))
+            fmt.setFont(self.font(para.size, True))
+            accent = QTextLayout.FormatRange()
+            accent.start, accent.length, accent.format = start, len(para.text) - start, fmt
+            layout.setFormats([accent])
+        layout.beginLayout()
+        y = 0.0
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(max(1.0, width))
+            line.setPosition(QPointF(0, y))
+            y += line.height()
+        layout.endLayout()
+        if para.reuse and len(para.text) <= SHORT_TEXT:
+            if len(self._cache) >= CACHED_LAYOUTS:
+                self._cache.clear()
+            self._cache[key] = (layout, y)
+        return layout, y
+
+    def _content_height(self, content: list[_Para | _Still], width: float) -> tuple[list[Any], float]:
+        placed: list[Any] = []
+        height = 0.0
+        for item in content:
+            if isinstance(item, _Still):
+                placed.append((item, height))
+                height += item.height
+            else:
+                layout, h = self._layout(item, width)
+                placed.append((layout, height, item.colour))
+                height += h
+        return placed, height
+
+    def _draw_content(self, placed: list[Any], x: float, y: float) -> None:
+        QPointF, QRectF = self.core.QPointF, self.core.QRectF
+        p = self.painter
+        for entry in placed:
+            if isinstance(entry[0], _Still):
+                still, dy = entry
+                rect = QRectF(x, y + dy, STILL_WIDTH, still.height)
+                if still.image is not None:
+                    p.drawImage(rect, still.image)
+                else:  # readable header but the pixels would not decode: keep its place
+                    p.setPen(self.colour(MUTED))
+                    p.drawRect(rect)
+            else:
+                layout, dy, colour = entry
+                p.setPen(self.colour(colour))
+                layout.draw(p, QPointF(x, y + dy))
+
+    # placing blocks
+    def new_page(self) -> None:
+        self.pages += 1
+        self.y = 0.0
+        if self._new_page is not None:
+            self._new_page()
+
+    def _room(self, height: float) -> None:
+        """Start a new page unless ``height`` fits below what is on this one."""
+        if self.y > 0 and self.y + height > self.height:
+            self.new_page()
+            if self._header is not None:
+                self.row(self._header, border=HEAD_BORDER)
+
+    def para(self, para: _Para, top: float = 0.0, bottom: float = 6.0, keep_with_next: bool = False) -> None:
+        layout, h = self._layout(para, self.width)
+        top = top if self.y > 0 else 0.0
+        self._room(top + h + (KEEP_WITH_NEXT if keep_with_next else 0.0))
+        top = top if self.y > 0 else 0.0
+        if self.painter is not None:
+            self._draw_content([(layout, 0.0, para.colour)], MARGIN_LEFT, MARGIN_TOP + self.y + top)
+        self.y += top + h + bottom
+
+    def heading(self, text: str, level: int, accent: tuple[int, str] | None = None) -> None:
+        size, top, bottom = (14.0, 14.0, 6.0) if level == 2 else (11.0, 10.0, 4.0)
+        self.para(_Para(text, size, True, HEADING, accent), top, bottom, keep_with_next=True)
+
+    def _measure_row(self, cells: list[_Cell]) -> tuple[list[Any], float]:
+        measured = []
+        height = 0.0
+        for cell in cells:
+            pad_x, pad_y = (PAD_X, PAD_Y) if cell.padded else (2.0, 2.0)
+            placed, h = self._content_height(cell.content, cell.width - 2 * pad_x)
+            measured.append((cell, placed, pad_x, pad_y))
+            height = max(height, h + 2 * pad_y)
+        return measured, height
+
+    def row(self, cells: list[_Cell], border: str | None = CELL_BORDER) -> None:
+        """One table row: cells side by side, as tall as the tallest; never split unless taller than a page."""
+        self._place_row(*self._measure_row(cells), border)
+
+    def rows_together(self, rows: list[list[_Cell]], border: str | None = CELL_BORDER) -> None:
+        """Table rows kept on one page when they fit on one (a finding and its note)."""
+        measured = [self._measure_row(cells) for cells in rows]
+        total = sum(height for _, height in measured)
+        if total <= self.height:
+            self._room(total)
+        for placed, height in measured:
+            self._place_row(placed, height, border)
+
+    def _place_row(self, measured: list[Any], height: float, border: str | None) -> None:
+        self._room(height)
+        top = self.y
+        while True:  # once, or once per page for a row taller than a page
+            if self.painter is not None:
+                self._paint_row(measured, top, height, border)
+            if top + height <= self.height:
+                break
+            top -= self.height
+            self.new_page()
+        self.y = top + height
+
+    def _paint_row(self, measured: list[Any], top: float, height: float, border: str | None) -> None:
+        QRectF = self.core.QRectF
+        p = self.painter
+        spans = top < 0 or top + height > self.height  # a row taller than a page: cut at its edges
+        if spans:
+            p.save()
+            p.setClipRect(QRectF(MARGIN_LEFT, MARGIN_TOP, self.width, self.height))
+        x = MARGIN_LEFT
+        for cell, placed, pad_x, pad_y in measured:
+            rect = QRectF(x, MARGIN_TOP + top, cell.width, height)
+            if cell.fill:
+                p.fillRect(rect, self.colour(cell.fill))
+            if border:
+                p.setPen(self.colour(border))  # a cosmetic 1 px pen, as QPen(colour, 1) at 96 dpi
+                p.drawRect(rect)
+            self._draw_content(placed, x + pad_x, MARGIN_TOP + top + pad_y)
+            x += cell.width
+        if spans:
+            p.restore()
+
+    def table_end(self) -> None:
+        self._header = None
+        self.y += 8.0
+
+    # a case
+    def case(self, detail: CaseDetail, data: ExportData, stills: bool) -> None:
+        """One case from a new page (see :func:`render_pdf_file`); ``stills=False`` leaves them undecoded."""
+        c = detail.case
+        w = self.width
+        self._header = None
+        self.new_page()
+        self.heading(f"Case {detail.label}", 2)
+        flags = ", ".join(label for flag, label in CASE_FLAGS.items() if getattr(c, flag)) or "None"
+        rows = [
+            ("Custody suite", c.custody_suite or "Not recorded"),
+            ("Detention date", c.detention_date.isoformat() if c.detention_date else "Not known"),
+            ("Status", c.status.label),
+            ("Flags", flags),
         ]
-        for fd in detail.findings:
-            f = fd.finding
-            clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
-            table.append(
-                f'<tr class="finding"><td class="nowrap">{_e(clip_time)}</td><td>{_e(fd.camera)}</td>'
-                f'<td class="nowrap">{_e(_when(fd.recorded_at))}</td>'
-                f"<td>{_e(fd.theme_label)}</td><td>{_level_span(f.level.value, f.level.label)}</td></tr>"
+        if not data.redacted:
+            if c.reviewer:
+                rows.append(("Reviewer", c.reviewer))
+            if c.completed_at:
+                rows.append(("Completed", f"{_when(c.completed_at)} by {c.completed_by}"))
+        elif c.completed_at:
+            rows.append(("Completed", _when(c.completed_at)))
+        for key, value in rows:
+            self.row(
+                [
+                    _Cell(0.22 * w, [_Para(key, colour=MUTED)], padded=False),
+                    _Cell(0.78 * w, [_Para(value, reuse=key != "Completed")], padded=False),
+                ],
+                border=None,
             )
-            note = _e(f.note) or '<span class="muted">No note.</span>'
-            extra = ""
-            if data.redacted:
-                if f.still_path:
-                    extra = '<br><span class="muted small">Still left out of this redacted report.</span>'
-            elif f.id in still_urls:
-                url, height = still_urls[f.id]
-                extra = f'<br><img src="{url}" width="{STILL_WIDTH}" height="{height}">'
-            elif fd.still_missing or f.still_path:
-                extra = (
-                    f'<br><span class="muted small">Still not available: '
-                    f"{_e(Path(f.still_path).name)} could not be read.</span>"
+        self.y += 4.0
+        if c.outcome:
+            self.heading(
+                f"Outcome: {c.outcome.label}",
+                3,
+                (len("Outcome: "), LEVEL_COLOURS.get(c.outcome.value, "#333333")),
+            )
+        else:
+            self.heading("Outcome: Not yet decided", 3, (len("Outcome: "), MUTED))
+        if c.outcome_rationale:
+            self.para(_Para(c.outcome_rationale, reuse=False))
+        else:
+            self.para(_Para("No rationale recorded.", colour=MUTED))
+        self.heading(f"Findings ({len(detail.findings)})", 3)
+        if not detail.findings:
+            self.para(_Para("No findings were recorded.", colour=MUTED))
+        else:
+            widths = [
+                0.14 * w,
+                0.16 * w,
+                0.23 * w,
+                0.23 * w,
+                0.24 * w,
+            ]  # clip time and recorded fit unwrapped
+            header = [
+                _Cell(width, [_Para(title, 8, True)], HEAD_FILL)
+                for width, title in zip(
+                    widths, ["Clip time", "Camera", "Recorded", "Theme", "Level"], strict=True
                 )
-            table.append(f'<tr><td colspan="5" class="note">{note}{extra}</td></tr>')
-        table.append("</table>")
-        parts.append("".join(table))
-    parts.append(f"<h3>Answers ({len(detail.answers)})</h3>")
-    if not detail.answers:
-        parts.append('<p class="muted">No questions have been answered.</p>')
-    else:
-        table = ['<table class="data" width="100%" cellspacing="0" cellpadding="3">']
-        section = None
-        for ad in detail.answers:
-            if ad.section != section:
-                section = ad.section
-                table.append(
-                    f'<tr><td colspan="2" class="section">{_e(section or "Other questions")}</td></tr>'
-                )
-            table.append(f'<tr><td width="58%">{_e(ad.question)}</td><td>{_e(ad.display)}</td></tr>')
-        table.append("</table>")
-        parts.append("".join(table))
-    return "".join(parts)
+            ]
+            self.row(header, border=HEAD_BORDER)
+            self._header = header
+            for fd in detail.findings:
+                f = fd.finding
+                clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
+                level = _Para(f.level.label, bold=True, colour=LEVEL_COLOURS.get(f.level.value, "#333333"))
+                values = [clip_time, fd.camera, _when(fd.recorded_at), fd.theme_label]
+                finding = [
+                    _Cell(width, [_Para(v, reuse=i in (1, 3))], FINDING_FILL)  # camera, theme recur
+                    for i, (width, v) in enumerate(zip(widths, values, strict=False))
+                ] + [_Cell(widths[4], [level], FINDING_FILL)]
+                note: list[_Para | _Still] = [
+                    _Para(f.note, reuse=False) if f.note else _Para("No note.", colour=MUTED)
+                ]
+                if data.redacted:
+                    if f.still_path:
+                        note.append(_Para("Still left out of this redacted report.", 8, colour=MUTED))
+                else:
+                    height = _still_height(fd.still) if fd.still is not None else None
+                    if height is not None:
+                        note.append(_Still(fd.still, height, _load_still(fd.still) if stills else None))  # type: ignore[arg-type]
+                    elif fd.still_missing or f.still_path:
+                        note.append(
+                            _Para(
+                                f"Still not available: {Path(f.still_path).name} could not be read.",
+                                8,
+                                colour=MUTED,
+                            )
+                        )
+                self.rows_together([finding, [_Cell(w, note)]])
+            self.table_end()
+        self.heading(f"Answers ({len(detail.answers)})", 3)
+        if not detail.answers:
+            self.para(_Para("No questions have been answered.", colour=MUTED))
+        else:
+            section = None
+            for ad in detail.answers:
+                if ad.section != section:
+                    section = ad.section
+                    self.row([_Cell(w, [_Para(section or "Other questions", bold=True)], SECTION_FILL)])
+                self.row([_Cell(0.58 * w, [_Para(ad.question)]), _Cell(0.42 * w, [_Para(ad.display)])])
+            self.table_end()
 
 
 def _load_still(path: Path):
@@ -457,9 +736,6 @@ def _load_still(path: Path):
     if image.width() > STILL_PIXELS:
         image = image.scaledToWidth(STILL_PIXELS, Qt.TransformationMode.SmoothTransformation)
     return image
-
-
-CASES_PER_DOCUMENT = 1  # cases laid out together; each starts its own page anyway
 
 
 def _still_height(path: Path) -> int | None:
@@ -497,60 +773,6 @@ def front_document(data: ExportData, writer: Any = None, content: Any = None) ->
     _insert_charts(doc, cover_charts(data.summary))
     _paginate(doc, content)
     return doc
-
-
-def cases_document(
-    details: list[CaseDetail], data: ExportData, writer: Any = None, content: Any = None, stills: bool = True
-) -> Any:
-    """Some cases, each from a new page, as one QTextDocument.
-
-    With ``stills=False`` the stills are not decoded: a blank image of the
-    same printed size stands in (enough to count pages).
-    """
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QImage, QTextDocument
-
-    doc = _new_document(writer, content)
-    body: list[str] = []
-    blank = QImage(1, 1, QImage.Format.Format_RGB32)
-    for detail in details:
-        still_urls: dict[int, tuple[str, int]] = {}
-        if not data.redacted:
-            for fd in detail.findings:
-                if fd.still is None or fd.finding.id is None:
-                    continue
-                height = _still_height(fd.still)
-                if height is None:
-                    continue  # not an image Qt can read: the report says the still is not available
-                image = _load_still(fd.still) if stills else blank
-                if image is None:
-                    continue
-                url = f"still:{fd.finding.id}"
-                doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
-                still_urls[fd.finding.id] = (url, height)
-        section = case_html(detail, data, still_urls)
-        if not body:  # the document starts on a new page already; a break here would leave one blank
-            section = section.replace(' style="page-break-before: always;"', "", 1)
-        body.append(section)
-    doc.setHtml("<html><body>" + "".join(body) + "</body></html>")
-    _paginate(doc, content)
-    return doc
-
-
-def _documents(
-    data: ExportData, writer: Any, content: Any, stills: bool, progress: Callable[[int], None]
-) -> Iterator[Any]:
-    """The report's documents in order, each paginated; ``progress(cases done)`` after each."""
-    from cctv_review.export.stream import chunks
-
-    yield front_document(data, writer, content)
-    done = 0
-    for chunk in chunks(data):
-        for start in range(0, len(chunk), CASES_PER_DOCUMENT):
-            part = chunk[start : start + CASES_PER_DOCUMENT]
-            yield cases_document(part, data, writer, content, stills)
-            done += len(part)
-            progress(done)
 
 
 KEEP_WITH_NEXT = 28 * MM  # a heading needs this much room below it, or it starts the next page
@@ -614,6 +836,8 @@ def render_pdf_file(data: ExportData, path: Path, progress: Callable[[float, str
         QPdfWriter,
     )
 
+    from cctv_review.export.stream import chunks
+
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
     writer.setPageLayout(
@@ -628,52 +852,54 @@ def render_pdf_file(data: ExportData, path: Path, progress: Callable[[float, str
     content = QSizeF(page.width() - MARGIN_LEFT - MARGIN_RIGHT, page.height() - MARGIN_TOP - MARGIN_BOTTOM)
     total_cases = max(1, len(data.cases))
 
-    pages = 0
-    for doc in _documents(
-        data,
-        writer,
-        content,
-        False,
-        lambda done: progress(
-            0.05 + 0.25 * done / total_cases, f"Counting pages: case {done:,} of {total_cases:,}"
-        ),
-    ):
-        pages += doc.pageCount()
+    front = front_document(data, writer, content)
+    cache: dict[tuple[Any, ...], tuple[Any, float]] = {}
+    counter = CaseFlow(writer, content.width(), content.height(), cache=cache)
+    done = 0
+    for chunk in chunks(data):
+        for detail in chunk:
+            counter.case(detail, data, stills=False)
+        done += len(chunk)
+        progress(0.05 + 0.15 * done / total_cases, f"Counting pages: case {done:,} of {total_cases:,}")
+    pages = front.pageCount() + counter.pages
 
     painter = QPainter()
     if not painter.begin(writer):
         raise ExportError("The PDF report could not be started (Qt refused to open the PDF writer).")
+    produced = _when(data.generated_at)[:16]
+    number = 0
+
+    def new_page() -> None:
+        nonlocal number
+        if number:
+            writer.newPage()
+        number += 1
+        _draw_furniture(painter, page, number, pages, produced, data.redacted)
+
     try:
         context = QAbstractTextDocumentLayout.PaintContext()
         palette = QPalette()
-        palette.setColor(QPalette.ColorRole.Text, QColor("#1a1a1a"))
+        palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
         context.palette = palette
-        produced = _when(data.generated_at)[:16]
-        number = 0
-        for doc in _documents(
-            data,
-            writer,
-            content,
-            True,
-            lambda done: progress(
-                0.3 + 0.65 * done / total_cases, f"Drawing case {done:,} of {total_cases:,}"
-            ),
-        ):
-            for index in range(doc.pageCount()):
-                if number:
-                    writer.newPage()
-                number += 1
-                painter.save()
-                painter.translate(MARGIN_LEFT, MARGIN_TOP - index * content.height())
-                clip = QRectF(0, index * content.height(), content.width(), content.height())
-                painter.setClipRect(clip)
-                context.clip = clip
-                doc.documentLayout().draw(painter, context)
-                painter.restore()
-                _draw_furniture(painter, page, number, pages, produced, data.redacted)
+        for index in range(front.pageCount()):
+            new_page()
+            painter.save()
+            painter.translate(MARGIN_LEFT, MARGIN_TOP - index * content.height())
+            clip = QRectF(0, index * content.height(), content.width(), content.height())
+            painter.setClipRect(clip)
+            context.clip = clip
+            front.documentLayout().draw(painter, context)
+            painter.restore()
+        flow = CaseFlow(writer, content.width(), content.height(), painter, new_page, cache)
+        done = 0
+        for chunk in chunks(data):
+            for detail in chunk:
+                flow.case(detail, data, stills=True)
+            done += len(chunk)
+            progress(0.2 + 0.75 * done / total_cases, f"Drawing case {done:,} of {total_cases:,}")
     finally:
         painter.end()
-    if number != pages:  # pragma: no cover - the two passes lay out the same documents
+    if number != pages:  # pragma: no cover - the two passes place the same blocks
         raise ExportError(f"The report's pages could not be counted ({number} drawn, {pages} counted).")
     return pages
 
