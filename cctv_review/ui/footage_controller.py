@@ -217,7 +217,7 @@ class FootageController(QObject):
             if current():
                 text = f"Indexing {clip.camera}… {int(fraction * 100)}%"
                 self.player.show_indexing(text)
-                self._status(text, 0)
+                self._status(text, 5000)  # renewed by each report; lapses if the reviewer moves on
 
         def finished(index: ClipIndex) -> None:
             self.indexing.pop(clip_id, None)

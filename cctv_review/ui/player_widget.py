@@ -540,8 +540,19 @@ class PlayerWidget(QWidget):
             self.player.step(int(delta))
 
     def jump(self, seconds: float) -> None:
-        if self.ready:
-            self.seek(self.position_ms + int(seconds * 1000))
+        """Move by ``seconds``; forward into a gap in the recording goes on to the frame after it.
+
+        (Landing in a gap shows the last frame before it, so repeated jumps
+        forward would otherwise never get past a gap longer than the jump.)
+        """
+        if not self.ready:
+            return
+        target = self.position_ms + int(seconds * 1000)
+        if seconds > 0:
+            for start, length in self.gaps:
+                if start <= target < start + length:
+                    target = start + length
+        self.seek(target)
 
     def seek(self, position_ms: int) -> None:
         self.stop_reverse()

@@ -241,6 +241,25 @@ def test_stepping_through_every_frame_of_the_motion_gap_clip_crosses_the_gap_wit
     assert window.statusBar().currentMessage() == GAP_NOTICE
 
 
+def test_jumping_forward_into_a_gap_goes_on_to_the_frame_after_it(
+    qtbot, make_window, store, template, gap_clip
+):
+    window, _clip = _gap_window(qtbot, make_window, store, template, gap_clip)
+    player, surface = window.player, window.player.surface
+    player.seek(9_000)
+    qtbot.waitUntil(
+        lambda: player.player.last_frame is not None and player.position_ms == 9_000, timeout=10_000
+    )
+    surface.setFocus()
+    qtbot.keyClick(surface, Qt.Key_Right, Qt.ShiftModifier)  # +10 s: 0:00:19 has no frame
+    qtbot.waitUntil(lambda: player.player.last_frame.index == 250, timeout=10_000)
+    assert player.position_ms == 60_000
+    assert window.statusBar().currentMessage() == GAP_NOTICE
+    qtbot.keyClick(surface, Qt.Key_Left, Qt.ShiftModifier)  # -10 s: the last frame before the gap
+    qtbot.waitUntil(lambda: player.player.last_frame.index == 249, timeout=10_000)
+    assert player.position_ms == 9_960
+
+
 def test_playback_across_a_gap_says_nothing_was_recorded(qtbot, make_window, store, template, gap_clip):
     window, _clip = _gap_window(qtbot, make_window, store, template, gap_clip)
     seen = _messages(window)
