@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "video"))
 
-import video_clipmaker  # noqa: E402
+import video_clipmaker  # type: ignore[import-not-found]  # noqa: E402  (on the path set above)
 
 from cctv_review.clips import add_clip_file  # noqa: E402
 from cctv_review.domain import Case  # noqa: E402

@@ -221,12 +221,14 @@ class FootageController(QObject):
 
         def finished(index: ClipIndex) -> None:
             self.indexing.pop(clip_id, None)
+            kept = ""
             try:
                 self.session.save_clip_index(clip_id, index)
             except StoreError as exc:  # read-only store, say: the clip still plays, indexed again next time
-                self._status(f"The clip's index could not be kept: {exc}", 8000)
+                kept = f" Its index could not be kept, so it will be indexed again next time: {exc}"
+            if kept or current():
+                self._status(f"Indexed {clip.camera}.{kept}", 8000 if kept else 3000)
             if current():
-                self._status(f"Indexed {clip.camera}.", 3000)
                 self.player.index_ready(clip_id, index)
                 self._clip_changed(self.player.clip)  # now its activity can be found
 

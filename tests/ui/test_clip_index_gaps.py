@@ -26,7 +26,7 @@ from cctv_review.clips import add_clip_file, stored_index
 from cctv_review.domain import Case
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "video"))
-import video_clipmaker
+import video_clipmaker  # type: ignore[import-not-found]  # (on the path set above)
 
 pytestmark = pytest.mark.skipif(video_clipmaker.ffmpeg_exe() is None, reason="needs the ffmpeg CLI")
 
@@ -106,7 +106,7 @@ def test_a_clip_without_an_index_is_indexed_once_in_a_job_then_the_stored_one_is
     window.player.load_clip(window.session.clip(clip.id))
     assert not window.player.indexing and window.player.index is not None
     wait_for_frame(qtbot, window, 0)
-    qtbot.keyClick(window.player.surface, Qt.Key_Right)
+    qtbot.keyClick(window.player.surface, Qt.Key.Key_Right)
     wait_for_frame(qtbot, window, 100)
     assert builds.calls == 1 and not window.footage.indexing
 
@@ -191,7 +191,12 @@ def test_the_timeline_draws_each_gap_with_a_tooltip(qtbot, make_window, store, t
     # Hovering over it says what it is.
     x = timeline.x_for(35_000)
     move = QMouseEvent(
-        QEvent.Type.MouseMove, QPointF(x, y), QPointF(x, y), Qt.NoButton, Qt.NoButton, Qt.NoModifier
+        QEvent.Type.MouseMove,
+        QPointF(x, y),
+        QPointF(x, y),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(timeline, move)
     assert timeline.toolTip() == "No recording 0:00:10–0:01:00 (50 s)"
@@ -212,7 +217,7 @@ def test_stepping_through_every_frame_of_the_motion_gap_clip_crosses_the_gap_wit
 
     for index in range(500):
         if index:
-            qtbot.keyClick(surface, Qt.Key_Right)
+            qtbot.keyClick(surface, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda i=index: shown(i), timeout=10_000)
         frame = player.player.last_frame
         gray = cv2.cvtColor(
@@ -236,7 +241,7 @@ def test_stepping_through_every_frame_of_the_motion_gap_clip_crosses_the_gap_wit
     player.seek(60_000)
     qtbot.waitUntil(lambda: shown(250), timeout=10_000)
     window.statusBar().clearMessage()
-    qtbot.keyClick(surface, Qt.Key_Left)
+    qtbot.keyClick(surface, Qt.Key.Key_Left)
     qtbot.waitUntil(lambda: shown(249), timeout=10_000)
     assert window.statusBar().currentMessage() == GAP_NOTICE
 
@@ -251,11 +256,15 @@ def test_jumping_forward_into_a_gap_goes_on_to_the_frame_after_it(
         lambda: player.player.last_frame is not None and player.position_ms == 9_000, timeout=10_000
     )
     surface.setFocus()
-    qtbot.keyClick(surface, Qt.Key_Right, Qt.ShiftModifier)  # +10 s: 0:00:19 has no frame
+    qtbot.keyClick(
+        surface, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier
+    )  # +10 s: 0:00:19 has no frame
     qtbot.waitUntil(lambda: player.player.last_frame.index == 250, timeout=10_000)
     assert player.position_ms == 60_000
     assert window.statusBar().currentMessage() == GAP_NOTICE
-    qtbot.keyClick(surface, Qt.Key_Left, Qt.ShiftModifier)  # -10 s: the last frame before the gap
+    qtbot.keyClick(
+        surface, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier
+    )  # -10 s: the last frame before the gap
     qtbot.waitUntil(lambda: player.player.last_frame.index == 249, timeout=10_000)
     assert player.position_ms == 9_960
 
