@@ -285,6 +285,21 @@ def test_playback_across_a_gap_says_nothing_was_recorded(qtbot, make_window, sto
     assert seen.count(GAP_NOTICE) == 1  # once per crossing
 
 
+def test_playing_at_1x_says_so_as_the_gap_begins(qtbot, make_window, store, template, gap_clip):
+    """The last frame before the gap stays on screen for 50 s: the notice comes with it, not after."""
+    window, _clip = _gap_window(qtbot, make_window, store, template, gap_clip)
+    seen = _messages(window)
+    player = window.player
+    player.seek(9_400)
+    qtbot.waitUntil(
+        lambda: player.player.last_frame is not None and player.position_ms == 9_400, timeout=10_000
+    )
+    player.play()
+    qtbot.waitUntil(lambda: GAP_NOTICE in seen, timeout=10_000)
+    assert player.position_ms == 9_960 and player.player.last_frame.index == 249
+    player.pause()
+
+
 def test_gap_texts():
     from cctv_review.ui.player_widget import gap_notice
     from cctv_review.ui.timeline import gap_tooltip, span_text
