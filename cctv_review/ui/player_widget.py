@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
@@ -392,6 +393,8 @@ class PlayerWidget(QWidget):
     def _opened(self, info: object) -> None:
         if self.clip is None or self.indexing:
             return
+        if Path(str(getattr(info, "path", self.clip.path))) != Path(self.clip.path):
+            return  # the previous clip's, queued before this one was chosen
         self.opened = True
         gaps = getattr(info, "gaps", ()) or ()
         self.gaps = [(int(start), int(length)) for start, length in gaps]
