@@ -20,27 +20,32 @@ if TYPE_CHECKING:
     from cctv_review.video.index import ClipIndex
 
 
-def add_clip_file(
-    store,
+def read_clip_file(
     case_id: int,
     path: str | Path,
     camera: str,
     recorded_start: datetime | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> Clip:
-    """Probe ``path`` with the video engine, hash it and add it to the case.
+) -> tuple[Clip, ClipIndex | None]:
+    """Probe and hash ``path`` for the case: the clip to store (no id yet) and its frame index.
 
-    Raises :class:`cctv_review.video.VideoError` (with a plain-language message)
-    when the file is missing or not playable video; nothing is stored then.
+    Reads the file twice: the index pass (one demux, :mod:`cctv_review.video.index`)
+    reports ``progress`` 0..0.5, hashing 0.5..1.  Stores nothing (a GUI job
+    hands both to the GUI thread, which stores them; :func:`add_clip_file`
+    stores them at once).  Raises :class:`cctv_review.video.VideoError` (with a
+    plain-language message) when the file is missing or not playable video,
+    ``IndexCancelled``/``HashCancelled`` when ``cancel()`` returned True.
     """
     from cctv_review.video import probe
 
     path = Path(path).resolve()
-    info = probe(str(path))
     if progress is not None:
         progress(0.0)
-    digest = sha256_file(path, progress=progress, cancel=cancel)
+    half = (lambda f: progress(0.5 * f)) if progress is not None else None
+    info = probe(str(path), progress=half, cancel=cancel)
+    rest = (lambda f: progress(0.5 + 0.5 * f)) if progress is not None else None
+    digest = sha256_file(path, progress=rest, cancel=cancel)
     clip = Clip(
         case_id=case_id,
         path=str(path),
@@ -55,10 +60,50 @@ def add_clip_file(
         sha256=digest,
         file_size=path.stat().st_size,
     )
+    return clip, info.index
+
+
+def add_clip_file(
+    store,
+    case_id: int,
+    path: str | Path,
+    camera: str,
+    recorded_start: datetime | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Clip:
+    """Probe ``path`` with the video engine, hash it and add it to the case, with its frame index.
+
+    Raises :class:`cctv_review.video.VideoError` (with a plain-language message)
+    when the file is missing or not playable video; nothing is stored then.
+    """
+    clip, index = read_clip_file(case_id, path, camera, recorded_start, progress=progress, cancel=cancel)
     added = store.add_clip(clip)
-    if info.index is not None and added.id is not None:
-        store.save_clip_index(added.id, info.index.to_record())
+    if index is not None and added.id is not None:
+        store.save_clip_index(added.id, index.to_record())
     return added
+
+
+def stored_index(store: Any, clip: Clip) -> ClipIndex | None:
+    """The clip's stored frame index if it still describes the file, else None.
+
+    None when the clip has none (added before the index existed), when it is
+    of an older layout, or when the file's size or modification time changed
+    since it was indexed (:meth:`ClipIndex.matches_file`): the caller then
+    builds it again.  One read of the store and one ``stat`` of the file;
+    never reads the video.
+    """
+    from cctv_review.video.index import ClipIndex as _ClipIndex
+
+    if clip.id is None:
+        return None
+    record = store.clip_index_record(clip.id)
+    if record is None:
+        return None
+    index = _ClipIndex.from_record(record)
+    if index is None or not index.matches_file(clip.path):
+        return None
+    return index
 
 
 def clip_index(
@@ -74,15 +119,12 @@ def clip_index(
     missing or unreadable, :class:`cctv_review.video.index.IndexCancelled`
     if ``cancel()`` returned True.
     """
-    from cctv_review.video.index import ClipIndex as _ClipIndex
     from cctv_review.video.index import build_index
 
     assert clip.id is not None
-    record = store.clip_index_record(clip.id)
-    if record is not None:
-        index = _ClipIndex.from_record(record)
-        if index is not None and index.matches_file(clip.path):
-            return index
+    index = stored_index(store, clip)
+    if index is not None:
+        return index
     index = build_index(clip.path, progress=progress, cancel=cancel)
     store.save_clip_index(clip.id, index.to_record())
     return index

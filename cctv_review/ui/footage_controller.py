@@ -2,9 +2,16 @@
 
 :class:`FootageController` keeps the player in step with the open case:
 
-* **adding a clip** (File > Add clip): the file is probed and fingerprinted
-  (SHA-256) in a background job with a progress dialog that can cancel; the
-  clip is stored when the job has finished, so a cancelled job stores nothing;
+* **adding a clip** (File > Add clip): the file is indexed, probed and
+  fingerprinted (SHA-256) in a background job with a progress dialog that can
+  cancel; the clip and its exact frame index are stored when the job has
+  finished, so a cancelled job stores nothing;
+* **the frame index**: opening a clip hands the player the clip's stored index
+  (:meth:`ReviewSession.clip_index`: one read, no video), so the file is not
+  demuxed again; a clip without one (added before the index existed, or whose
+  file changed since) is indexed once in a background job, with its progress
+  in the picture area and the status bar ("Indexing Booking-in desk… 40%"),
+  the index is stored by the GUI thread, and the clip then opens;
 * **activity**: the first time a clip is shown, :func:`activity_job` scans it
   once in a background job and the per-second scores are stored with the clip
   (later openings read them back); the player's strip shows the progress and a
@@ -29,26 +36,36 @@ from cctv_review.domain import Clip, format_ms
 from cctv_review.store import StoreError
 from cctv_review.ui import activity_nav, tasks
 from cctv_review.ui.player_widget import PlayerWidget
-from cctv_review.ui.services import ReviewSession
+from cctv_review.ui.services import NewClip, ReviewSession
 from cctv_review.video.activity import ActivityResult, MaskRect
+from cctv_review.video.index import ClipIndex
 
 #: While playing, the position is saved this often (it is also saved on pause, seek, clip change, close).
 POSITION_SAVE_MS = 3000
 
 
-def activity_job(path: str, method: str = "auto", masks: Sequence[MaskRect] = ()) -> tasks.WorkFn:
+def activity_job(
+    path: str, method: str = "auto", index: ClipIndex | None = None, masks: Sequence[MaskRect] = ()
+) -> tasks.WorkFn:
     """A background job: scan ``path`` for activity (stores nothing; see :meth:`FootageController.start_scan`).
 
     Runs :func:`cctv_review.video.activity.scan_activity` as it is
     (``method`` and ``masks`` — regions the reviewer asked to ignore — are
-    its; its ``progress(fraction)`` and ``cancel()`` are the task's).  Returns the :class:`~cctv_review.video.activity.ActivityResult`.
+    its; its ``progress(fraction)`` and ``cancel()`` are the task's;
+    ``index`` is the clip's frame index, so the file is not demuxed again).
+    Returns the :class:`~cctv_review.video.activity.ActivityResult`.
     Raises (in the worker) ``ScanCancelled`` when cancelled, a ``VideoError``
     for footage that cannot be read.
     """
     from cctv_review.video.activity import scan_activity
 
     def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> ActivityResult:
-        return scan_activity(path, progress=progress, cancel=cancel, method=method, masks=masks)
+        info = None
+        if index is not None:
+            from cctv_review.video.probe import probe
+
+            info = probe(path, index=index)  # no demux pass when the index matches the file
+        return scan_activity(path, progress=progress, cancel=cancel, method=method, info=info, masks=masks)
 
     return work
 
@@ -77,11 +94,14 @@ class FootageController(QObject):
         self.scans: dict[int, tasks.Task] = {}
         #: The latest add-clip job (tests wait on it).
         self.clip_task: tasks.Task | None = None
+        #: Frame-index jobs under way, by clip id.
+        self.indexing: dict[int, tasks.Task] = {}
         self._played_clips: set[int] = set()
         self.position_timer = QTimer(self)
         self.position_timer.setInterval(POSITION_SAVE_MS)
         self.position_timer.timeout.connect(self.save_position)
 
+        player.index_source = self._index_for
         player.clipChanged.connect(self._clip_changed)
         player.stateChanged.connect(self._state_changed)
         player.savePointReached.connect(self.save_position)
@@ -132,7 +152,7 @@ class FootageController(QObject):
     def start_add_clip(self, path: str, camera: str, recorded_start: datetime | None = None) -> tasks.Task:
         """Probe and hash the file in a background job, with a progress dialog that can cancel."""
         progress = QProgressDialog(
-            f"Checking and fingerprinting {Path(path).name}…", "Cancel", 0, 100, self.window
+            f"Indexing and fingerprinting {Path(path).name}…", "Cancel", 0, 100, self.window
         )
         progress.setWindowTitle("Adding clip")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -140,14 +160,14 @@ class FootageController(QObject):
         progress.setAutoClose(False)
         progress.setAutoReset(False)
 
-        def done(clip: Clip) -> None:
+        def done(new: NewClip) -> None:
             was_cancelled = task.is_cancelled  # (closing the dialog below emits its canceled())
             progress.close()
             if was_cancelled:  # hashed, but Cancel was pressed before it could be stored
                 cancelled()
                 return
             try:
-                changes = self.session.add_clip(clip)
+                changes = self.session.add_clip(new)
             except StoreError as exc:
                 self._inform("Clip not added", str(exc), QMessageBox.Icon.Warning)
                 return
@@ -177,11 +197,73 @@ class FootageController(QObject):
         self.clip_task = task
         return task
 
+    # -- the frame index -----------------------------------------------------------
+    def _index_for(self, clip: Clip) -> ClipIndex | None:
+        """The player's ``index_source``: the stored index, or None after starting to build it."""
+        index = self.session.clip_index(clip)
+        if index is None:
+            self.start_indexing(clip)
+        return index
+
+    def start_indexing(self, clip: Clip) -> tasks.Task | None:
+        """Index a clip once in a background job; the GUI thread stores the index and opens the clip."""
+        clip_id = clip.id
+        if clip_id is None:
+            return None
+        if clip_id in self.indexing:
+            return self.indexing[clip_id]
+
+        def current() -> bool:
+            return self.player.clip is not None and self.player.clip.id == clip_id and self.player.indexing
+
+        def progress(fraction: float, _message: str) -> None:
+            if current():
+                text = f"Indexing {clip.camera}… {int(fraction * 100)}%"
+                self.player.show_indexing(text)
+                self._status(text, 5000)  # renewed by each report; lapses if the reviewer moves on
+
+        def finished(index: ClipIndex) -> None:
+            self.indexing.pop(clip_id, None)
+            kept = ""
+            try:
+                self.session.save_clip_index(clip_id, index)
+            except StoreError as exc:  # read-only store, say: the clip still plays, indexed again next time
+                kept = f" Its index could not be kept, so it will be indexed again next time: {exc}"
+            if kept or current():
+                self._status(f"Indexed {clip.camera}.{kept}", 8000 if kept else 3000)
+            if current():
+                self.player.index_ready(clip_id, index)
+                self._clip_changed(self.player.clip)  # now its activity can be found
+
+        def failed(message: str) -> None:
+            self.indexing.pop(clip_id, None)
+            if current():
+                self._status("", 0)
+                self.player.index_failed(clip_id, message)
+
+        def cancelled() -> None:
+            self.indexing.pop(clip_id, None)
+            if current():
+                self.player.index_failed(clip_id, f"Indexing {clip.camera} was cancelled.")
+
+        task = tasks.run_task(
+            self.session.index_job(clip),
+            context=f"indexing the frames of {clip.camera}",
+            on_done=finished,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=progress,
+        )
+        self.indexing[clip_id] = task
+        return task
+
     # -- activity ------------------------------------------------------------------
     def _clip_changed(self, clip: Clip | None) -> None:
         if clip is None or clip.id is None:
             self.player.show_scan_progress(None)
             return
+        if self.player.indexing:
+            return  # the scan starts once the index is there (start_indexing)
         activity = self.session.activity(clip.id)
         if activity is not None:
             self.player.set_activity(activity.bin_ms, activity.scores)
@@ -228,8 +310,9 @@ class FootageController(QObject):
             self._status("Finding activity was cancelled.", 5000)
 
         self.player.show_scan_progress(0.0)
+        index = self.player.index if self.player.clip is not None and self.player.clip.id == clip_id else None
         task = tasks.run_task(
-            activity_job(clip.path, masks=activity_nav.load_masks(self.session, clip_id)),
+            activity_job(clip.path, index=index, masks=activity_nav.load_masks(self.session, clip_id)),
             context="finding activity in the footage",
             on_done=finished,
             on_failed=failed,
@@ -297,5 +380,5 @@ class FootageController(QObject):
     def shutdown(self) -> None:
         """Stop saving the position and cancel the scans (the window cancels every task after)."""
         self.position_timer.stop()
-        for task in list(self.scans.values()):
+        for task in [*self.scans.values(), *self.indexing.values()]:
             task.cancel()

@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
             return
         pos = self.player.position_ms
         self.clip_label.setText(clip.camera)
-        self.position_label.setText(f"{format_ms(pos)} / {format_ms(clip.duration_ms, False)}")
+        self.position_label.setText(f"{format_ms(pos)} / {format_ms(self.player.duration_ms, False)}")
         wall = clip.recorded_at(pos)
         self.wall_label.setText(
             f"Recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')}" if wall else "Recorded time not set"

@@ -9,11 +9,27 @@ size in a small area); stills for findings are decoded again at full
 resolution in a background job (``FindingsController.capture_still``).  A clip that
 cannot be opened shows the engine's plain-language message in the picture
 area; the rest of the case stays usable.
+
+The clip's exact frame index comes from :attr:`PlayerWidget.index_source`
+(the footage controller's: the index stored with the clip) and is handed to
+the engine, so opening a clip does not demux the file again.  When the source
+has none yet it builds it in a background job; the picture area says
+"Indexing …" meanwhile and the clip opens when :meth:`PlayerWidget.index_ready`
+is called.  Without a source the engine indexes the file itself, in its
+decoder thread.
+
+Gaps in the recording (stretches with no frames: motion-triggered recorders)
+come from the index (``VideoInfo.gaps``): the timeline draws each one, and
+when playing or stepping crosses one, :attr:`PlayerWidget.warning` says
+"No recording for 50 s (0:00:10–0:01:00)" (the main window shows it in the
+status bar).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
@@ -35,12 +51,19 @@ from PySide6.QtWidgets import (
 from cctv_review.domain import Clip, format_ms
 from cctv_review.ui import activity_nav
 from cctv_review.ui.shortcuts import JUMP_SECONDS
-from cctv_review.ui.timeline import Timeline
+from cctv_review.ui.timeline import Timeline, span_text
 
 if TYPE_CHECKING:
+    from cctv_review.video.index import ClipIndex
     from cctv_review.video.qt import QtPlayer
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def gap_notice(start_ms: int, length_ms: int) -> str:
+    """What the status bar says when playback or stepping crosses a gap in the recording."""
+    end = start_ms + length_ms
+    return f"No recording for {span_text(length_ms)} ({format_ms(start_ms, False)}–{format_ms(end, False)})"
 
 
 def make_player(parent: QObject | None = None) -> QtPlayer:
@@ -164,6 +187,18 @@ class PlayerWidget(QWidget):
         self.failed = False
         self.bin_ms = 0
         self.scores: list[float] = []
+        #: ``(clip) -> ClipIndex | None``: the clip's stored frame index, or None when it is being
+        #: built (the source then calls :meth:`index_ready`).  None: the engine indexes the file itself.
+        self.index_source: Callable[[Clip], ClipIndex | None] | None = None
+        #: The open clip's frame index, when it came from the source.
+        self.index: ClipIndex | None = None
+        #: True while the clip waits for its index (nothing plays yet).
+        self.indexing = False
+        #: Gaps in the recording of the open clip: ``[(start_ms, length_ms)]`` (from the index).
+        self.gaps: list[tuple[int, int]] = []
+        self._gap_announced: int | None = None  # the gap playback has just been told to enter
+        #: The open clip's duration: the index's once open (exact), the stored clip's before.
+        self.duration_ms = 0
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -299,11 +334,14 @@ class PlayerWidget(QWidget):
         self.surface.setFocus()
 
     def load_clip(self, clip: Clip, position_ms: int = 0) -> None:
+        """Show ``clip`` from ``position_ms``: with its stored index at once, else once it is indexed."""
         self.stop_reverse()
         if self.clip is not None:
             self.savePointReached.emit()
+        self.player.close()  # frames of the previous clip stop now, also while this one is indexed
         self.clip = clip
         self.failed = False
+        self.duration_ms = clip.duration_ms
         self.position_ms = max(0, min(int(position_ms), clip.duration_ms or int(position_ms)))
         self.playing = False
         self.surface.image = None
@@ -311,19 +349,67 @@ class PlayerWidget(QWidget):
         self.timeline.set_duration(clip.duration_ms)
         self.timeline.set_position(self.position_ms)
         self.timeline.clear_activity()
+        self.timeline.set_gaps([])
+        self.gaps, self._gap_announced = [], None
         self.scores, self.bin_ms = [], 0
-        self._set_controls_enabled(True)
         self._update_time()
         self._highlight_current()
         self.opened = False
-        self._tell_display_size()
-        self.player.open(clip.path)
-        self.player.seek_ms(self.position_ms)  # the engine starts there once the clip is probed
-        self.player.set_speed(self.speed)
+        self.index, self.indexing = None, False
+        if self.index_source is not None:
+            self.index = self.index_source(clip)
+            self.indexing = self.index is None
+        if self.indexing:
+            self._set_controls_enabled(False)
+            self.show_indexing(f"Indexing {clip.camera}…")
+        else:
+            self._open_engine()
         self.clipChanged.emit(clip)
 
-    def _opened(self, _info: object) -> None:
+    def _open_engine(self) -> None:
+        """Open the current clip in the engine (with its index, if any) at the current position."""
+        clip = self.clip
+        assert clip is not None
+        self._set_controls_enabled(True)
+        self.surface.set_message(f"Opening {clip.camera}…")
+        self._tell_display_size()
+        self.player.open(clip.path, index=self.index)
+        self.player.seek_ms(self.position_ms)  # the engine starts there once the clip is probed
+        self.player.set_speed(self.speed)
+
+    def show_indexing(self, text: str) -> None:
+        """Say in the picture area that the clip is being indexed ("Indexing Cell 4… 40%")."""
+        if self.indexing:
+            self.surface.set_message(text)
+
+    def index_ready(self, clip_id: int, index: ClipIndex) -> None:
+        """The clip's index was built: open the clip with it (if it is still the one chosen)."""
+        if self.clip is None or self.clip.id != clip_id or not self.indexing:
+            return
+        self.index, self.indexing = index, False
+        self._open_engine()
+
+    def index_failed(self, clip_id: int, message: str) -> None:
+        """The clip could not be indexed: show why, as for a clip that cannot be played."""
+        if self.clip is None or self.clip.id != clip_id or not self.indexing:
+            return
+        self.indexing = False
+        self._error(message)
+
+    def _opened(self, info: object) -> None:
+        if self.clip is None or self.indexing:
+            return
+        if Path(str(getattr(info, "path", self.clip.path))) != Path(self.clip.path):
+            return  # the previous clip's, queued before this one was chosen
         self.opened = True
+        gaps = getattr(info, "gaps", ()) or ()
+        self.gaps = [(int(start), int(length)) for start, length in gaps]
+        self.timeline.set_gaps(self.gaps)
+        duration = int(getattr(info, "duration_ms", 0) or 0)
+        if duration > 0:  # the index's duration is exact; an old clip's stored one may not be
+            self.duration_ms = duration
+            self.timeline.set_duration(duration)
+            self._update_time()
 
     def _tell_display_size(self) -> None:
         """Let the engine convert frames at the size they are shown."""
@@ -344,6 +430,8 @@ class PlayerWidget(QWidget):
         self.timeline.set_duration(0)
         self.timeline.set_markers([])
         self.timeline.clear_activity()
+        self.timeline.set_gaps([])
+        self.gaps, self.index, self.indexing, self.duration_ms = [], None, False, 0
         self._set_controls_enabled(False)
         self._update_time()
         self.clipChanged.emit(None)
@@ -372,10 +460,42 @@ class PlayerWidget(QWidget):
     def _position(self, position_ms: int) -> None:
         if self.clip is None or not self.opened:
             return
+        self._tell_gap(self.position_ms, int(position_ms))
         self.position_ms = int(position_ms)
         self.timeline.set_position(self.position_ms)
         self._update_time()
         self.positionChanged.emit(self.position_ms)
+
+    def gap_crossed(self, before_ms: int, after_ms: int) -> tuple[int, int] | None:
+        """The gap the move from ``before_ms`` to ``after_ms`` went across (either way), or None."""
+        lo, hi = min(before_ms, after_ms), max(before_ms, after_ms)
+        for start, length in self.gaps:
+            if lo < start and hi >= start + length:
+                return start, length
+        return None
+
+    def _tell_gap(self, before_ms: int, after_ms: int) -> None:
+        """Say so when a frame shown next to or across a gap means nothing was recorded there.
+
+        While playing, the last frame before a gap stays on screen for the
+        gap's length, so the notice comes as it is shown; stepping (or a
+        playback that did not show that frame) gets it on the far side.
+        """
+        crossed = self.gap_crossed(before_ms, after_ms)
+        if crossed is not None:
+            number = self.gaps.index(crossed)
+            if self._gap_announced != number:
+                self.warning.emit(gap_notice(*crossed))
+            self._gap_announced = None
+            return
+        if not self.playing or after_ms < before_ms:
+            return
+        frame_ms = 1000.0 / (self.clip.fps if self.clip is not None and self.clip.fps else 25.0)
+        for number, (start, length) in enumerate(self.gaps):
+            if after_ms < start <= after_ms + 1.5 * frame_ms and self._gap_announced != number:
+                self._gap_announced = number
+                self.warning.emit(gap_notice(start, length))
+                return
 
     def _state(self, playing: bool) -> None:
         self.playing = bool(playing)
@@ -396,7 +516,7 @@ class PlayerWidget(QWidget):
         self._state(False)
 
     def _update_time(self) -> None:
-        duration = self.clip.duration_ms if self.clip else 0
+        duration = self.duration_ms if self.clip else 0
         self.time_label.setText(f"{format_ms(self.position_ms)} / {format_ms(duration, False)}")
 
     # -- commands --------------------------------------------------------------
@@ -406,7 +526,7 @@ class PlayerWidget(QWidget):
 
     def play(self) -> None:
         self.stop_reverse()
-        if self.ready:
+        if self.ready and not self.indexing:
             self.player.play()
             if self.clip is not None:
                 self.playing = True
@@ -425,19 +545,35 @@ class PlayerWidget(QWidget):
 
     def step(self, delta: int) -> None:
         self.stop_reverse()
-        if self.ready:
+        if self.ready and not self.indexing:
             self.player.step(int(delta))
 
     def jump(self, seconds: float) -> None:
-        if self.ready:
-            self.seek(self.position_ms + int(seconds * 1000))
+        """Move by ``seconds``; forward into a gap in the recording goes on to the frame after it.
+
+        (Landing in a gap shows the last frame before it, so repeated jumps
+        forward would otherwise never get past a gap longer than the jump.)
+        """
+        if not self.ready:
+            return
+        target = self.position_ms + int(seconds * 1000)
+        if seconds > 0:
+            for start, length in self.gaps:
+                if start <= target < start + length:
+                    target = start + length
+        self.seek(target)
 
     def seek(self, position_ms: int) -> None:
         self.stop_reverse()
         clip = self.clip
         if clip is None or self.failed:
             return
-        position_ms = max(0, min(int(position_ms), clip.duration_ms or int(position_ms)))
+        position_ms = max(0, min(int(position_ms), self.duration_ms or int(position_ms)))
+        if self.indexing:  # opens there once indexed
+            self.position_ms = position_ms
+            self.timeline.set_position(position_ms)
+            self._update_time()
+            return
         self.player.seek_ms(position_ms)
         if self.opened:
             self._position(position_ms)

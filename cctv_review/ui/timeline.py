@@ -1,7 +1,11 @@
 """The timeline: a seek bar with the activity strip above and finding markers below.
 
 Clicking or dragging on the bar seeks; clicking a marker seeks to its finding.
-The widget never takes the keyboard focus, so playback keys keep working.
+Gaps in the recording (stretches with no frames, e.g. a motion-triggered
+recorder that stopped; from the clip's frame index) are drawn as grey hatched
+bands across the strip and the bar, with a tooltip "No recording
+0:00:10–0:01:00 (50 s)".  The widget never takes the keyboard focus, so
+playback keys keep working.
 """
 
 from __future__ import annotations
@@ -9,10 +13,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctv_review.domain import format_ms
+
+#: Colours of a gap in the recording: the band and its hatching.
+GAP_FILL = QColor("#b0b3b8")
+GAP_HATCH = QColor("#5f6368")
+
+
+def span_text(ms: int) -> str:
+    """A length for people: "0.4 s", "50 s", "12 min 5 s", "1 h 02 min"."""
+    seconds = max(0, int(ms)) / 1000
+    if seconds < 10 and round(seconds, 1) != round(seconds):
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours} h {rest // 60:02d} min"
+
+
+def gap_tooltip(start_ms: int, length_ms: int) -> str:
+    """The tooltip of a gap: "No recording 0:00:10–0:01:00 (50 s)"."""
+    end = start_ms + length_ms
+    return f"No recording {format_ms(start_ms, False)}–{format_ms(end, False)} ({span_text(length_ms)})"
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,8 @@ class Timeline(QWidget):
         self.bin_ms = 0
         self.scores: list[float] = []
         self.markers: list[Marker] = []
+        #: Gaps in the recording: ``[(start_ms, length_ms)]`` in clip time.
+        self.gaps: list[tuple[int, int]] = []
         self.scan_progress: float | None = None
         self._dragging = False
 
@@ -68,6 +99,25 @@ class Timeline(QWidget):
     def set_scan_progress(self, fraction: float | None) -> None:
         self.scan_progress = fraction
         self.update()
+
+    def set_gaps(self, gaps: list[tuple[int, int]]) -> None:
+        """The clip's gaps in the recording, ``[(start_ms, length_ms)]`` (``VideoInfo.gaps``)."""
+        self.gaps = [(int(a), int(b)) for a, b in gaps]
+        self.update()
+
+    def gap_rect(self, start_ms: int, length_ms: int) -> QRectF:
+        """Where a gap is drawn: across the activity strip and the bar, at least 3 px wide."""
+        x0 = self.x_for(start_ms)
+        x1 = max(x0 + 3, self.x_for(start_ms + length_ms))
+        return QRectF(x0, 0, x1 - x0, self.STRIP_H + self.BAR_H + 2)
+
+    def gap_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """The gap drawn under ``(x, y)``, or None."""
+        for gap in self.gaps:
+            rect = self.gap_rect(*gap)
+            if rect.left() - 1 <= x <= rect.right() + 1 and y <= rect.bottom() + 1:
+                return gap
+        return None
 
     def set_markers(self, markers: list[Marker]) -> None:
         self.markers = list(markers)
@@ -138,6 +188,10 @@ class Timeline(QWidget):
             played = QRectF(bar.left(), bar.top(), self.x_for(self.position_ms) - bar.left(), bar.height())
             p.setBrush(QColor("#1a73e8"))
             p.drawRoundedRect(played, 3, 3)
+            for start, length in self.gaps:  # nothing was recorded here: grey, hatched
+                rect = self.gap_rect(start, length)
+                p.fillRect(rect, GAP_FILL)
+                p.fillRect(rect, QBrush(GAP_HATCH, Qt.BrushStyle.BDiagPattern))
 
         for marker in self.markers:
             x = self.x_for(marker.position_ms)
@@ -179,9 +233,13 @@ class Timeline(QWidget):
             self.seekRequested.emit(self.ms_at(pos.x()))
             return
         marker = self.marker_at(pos.x(), pos.y())
+        gap = self.gap_at(pos.x(), pos.y()) if marker is None else None
         if marker is not None:
             self.setToolTip(f"{format_ms(marker.position_ms, False)} — {marker.tooltip}")
             self.setCursor(Qt.CursorShape.PointingHandCursor)
+        elif gap is not None:
+            self.setToolTip(gap_tooltip(*gap))
+            self.unsetCursor()
         else:
             self.setToolTip(format_ms(self.ms_at(pos.x()), False) if self.duration_ms else "")
             self.unsetCursor()

@@ -688,8 +688,11 @@ class Player:
                     if action == "wait":
                         self._cv.wait(min(dt, 0.05))
                         continue
-                if action == "show" or frame.index >= info.frame_count - 1:
-                    self._show(frame, still=False)  # the last frame is always shown
+                # The last frame, and the last before a gap in the recording (it stays on
+                # screen for the gap's length), are always shown, even late.
+                before_gap = info.ms_of_frame(frame.index + 1) - frame.position_ms > 2 * info.frame_ms
+                if action == "show" or before_gap or frame.index >= info.frame_count - 1:
+                    self._show(frame, still=False)
                 else:
                     self.stats["dropped"] += 1
                 break
