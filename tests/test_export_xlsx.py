@@ -129,15 +129,13 @@ def test_findings_sheet_types_and_no_formulas(seeded, template, tmp_path):
 
 def test_negative_looking_numbers_stay_numeric(store, template, tmp_path):
     """Only text is neutralised: a numeric column keeps real numbers."""
-    from openpyxl import Workbook
-
     from cctv_review.export.tabular import Column, Table
     from cctv_review.export.xlsx_export import write_table_sheet
+    from cctv_review.export.xlsx_package import Package
 
-    wb = Workbook()
     table = Table("t", "T", [Column("n", "N", "int"), Column("s", "S")], [[-5, "-5"]])
-    write_table_sheet(wb.active, table)
-    wb.save(tmp_path / "t.xlsx")
+    with Package(tmp_path / "t.xlsx", ["T"]) as book:
+        write_table_sheet(book, table)
     ws = load_workbook(tmp_path / "t.xlsx").active
     assert ws["A2"].value == -5 and ws["A2"].data_type == "n"
     assert ws["B2"].value == "-5" and ws["B2"].data_type == "s"
