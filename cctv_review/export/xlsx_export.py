@@ -213,6 +213,106 @@ def encoder(column: Column) -> Encoder:
     return text
 
 
+def local_serial_function() -> Callable[[datetime], float]:
+    """A function: aware date-time -> Excel serial number of its local time (naive: taken as local).
+
+    The same as ``datetime_serial(value.astimezone().replace(tzinfo=None))``
+    (:func:`cctv_review.export.tabular.local`), with the local UTC offset
+    looked up once per 15 minutes of UTC time (every time zone changes its
+    offset on a quarter hour) instead of once per value.
+    """
+    offsets: dict[int, float] = {}
+
+    def serial(value: datetime) -> float:
+        if value.tzinfo is None:
+            return pkg.datetime_serial(value)
+        stamp = value.timestamp()
+        key = int(stamp // 900)
+        offset = offsets.get(key)
+        if offset is None:
+            delta = value.astimezone().utcoffset()
+            offset = offsets[key] = delta.total_seconds() if delta is not None else 0.0
+        return (stamp + offset) / 86400 + 25569  # 1970-01-01 is day 25,569 of the 1900 date system
+
+    return serial
+
+
+def row_function(columns: list[Column]) -> Callable[[list[Any], int], str]:
+    """A function: (row values, row number) -> the row's XML, made for these columns.
+
+    A million rows of ten columns are ten million cells, so the common cases
+    (text, whole numbers, dates, date-times, flags) are written inline in one
+    function generated from the columns' kinds (the source holds only column
+    letters and style numbers, never data); any other value goes through the
+    column's :func:`encoder`, exactly as a single cell would.  The text is not
+    checked here for what Excel cannot hold: :meth:`SheetWriter.append` checks
+    the whole row once.
+    """
+    names: dict[str, Any] = {
+        "TRIGGERS": _TRIGGERS,
+        "SPACE": _SPACE,
+        "datetime": datetime,
+        "date": date,
+        "EPOCH": _EPOCH,
+        "SERIAL": local_serial_function(),
+    }
+    lines = ["def row(values, n):"]
+    pieces = []
+    for i, column in enumerate(columns):
+        letter = column_letter(i + 1)
+        names[f"E{i}"] = encoder(column)
+        v, x = f"v{i}", f"x{i}"
+        lines.append(f"    {v} = values[{i}]")
+        lines.append(f"    if {v} is None:")
+        lines.append(f"        {x} = ''")
+        kind = column.kind
+        if kind == "text":
+            style = STYLES["wrap"] if column.wrap else 0
+            quoted = STYLES["quoted_wrap"] if column.wrap else STYLES["quoted"]
+            plain = f' s="{style}"' if style else ""
+            lines += [
+                f"    elif {v}.__class__ is str:",
+                f"        if not {v}:",
+                f"            {x} = ''",
+                "        else:",
+                f"            s = ' s=\"{quoted}\"' if {v}[0] in TRIGGERS else '{plain}'",
+                f"            t = {v}.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')",
+                "            if t[0] in SPACE or t[-1] in SPACE:",
+                f'                {x} = f\'<c r="{letter}{{n}}"{{s}} t="inlineStr"><is>'
+                f'<t xml:space="preserve">{{t}}</t></is></c>\'',
+                "            else:",
+                f'                {x} = f\'<c r="{letter}{{n}}"{{s}} t="inlineStr"><is><t>{{t}}</t></is></c>\'',
+            ]
+        elif kind == "bool":
+            lines += [
+                "    else:",
+                f'        {x} = f\'<c r="{letter}{{n}}" t="b"><v>{{1 if {v} else 0}}</v></c>\'',
+            ]
+        elif kind == "int":
+            lines += [
+                f"    elif {v}.__class__ is int:",
+                f'        {x} = f\'<c r="{letter}{{n}}" s="{STYLES["int"]}"><v>{{{v}}}</v></c>\'',
+            ]
+        elif kind == "date":
+            lines += [
+                f"    elif {v}.__class__ is date:",
+                f'        {x} = f\'<c r="{letter}{{n}}" s="{STYLES["date"]}"><v>{{{v}.toordinal() - EPOCH}}</v></c>\'',
+            ]
+        elif kind in ("datetime", "datetime_ms"):
+            lines += [
+                f"    elif {v}.__class__ is datetime:",
+                f'        {x} = f\'<c r="{letter}{{n}}" s="{STYLES[kind]}"><v>{{SERIAL({v})!r}}</v></c>\'',
+            ]
+        if kind != "bool":
+            lines += ["    else:", f"        {x} = E{i}({v}, f'{letter}{{n}}')"]
+        pieces.append(f"{{{x}}}")
+    lines.append(f"    return f'<row r=\"{{n}}\">{''.join(pieces)}</row>'")
+    source = "\n".join(lines)  # generated from the column kinds only, never from data
+    exec(compile(source, f"<xlsx row: {', '.join(c.key for c in columns)}>", "exec"), names)
+    row: Callable[[list[Any], int], str] = names["row"]
+    return row
+
+
 class SheetWriter:
     """Appends typed rows to a sheet, fitting text to Excel and counting rows.
 
@@ -229,7 +329,7 @@ class SheetWriter:
         self.label_column = label_column
         self.letters = [column_letter(i) for i in range(1, len(columns) + 2)]
         self.encoders = [encoder(c) for c in columns]
-        self._cells = list(zip(self.encoders, self.letters, strict=False))
+        self._row = row_function(columns)
 
     @property
     def row(self) -> int:
@@ -255,17 +355,13 @@ class SheetWriter:
 
     def append(self, values: list[Any]) -> None:
         """One row; text over Excel's limit goes on in the rows below (same column), as noted."""
-        number = str(self.sheet.rows + 1)
-        cells = [
-            encode(value, letter + number)
-            for (encode, letter), value in zip(self._cells, values, strict=False)
-            if value is not None
-        ]
-        xml = "".join(cells)
+        xml = self._row(values, self.sheet.rows + 1)
         if len(xml) > MAX_CELL_CHARS or UNHOLDABLE.search(xml) is not None:
             self._append_carefully(values)
+        elif self.sheet.rows >= MAX_ROWS:
+            self._write([])  # refused with the message
         else:
-            self._write([xml])
+            self.sheet.write_row_xml(xml)
 
     def _row_cells(self, values: list[Any], row: int, where_values: list[Any]) -> list[str]:
         """A row's cells with the characters Excel cannot hold replaced (and noted)."""

@@ -195,6 +195,14 @@ class Sheet:
         if self._buffered >= 256:
             self._flush()
 
+    def write_row_xml(self, row_xml: str) -> None:
+        """The next row as its whole ``<row r="N">...</row>`` XML (N must be :attr:`rows` + 1)."""
+        self.rows += 1
+        self._buffer.append(row_xml)
+        self._buffered += 1
+        if self._buffered >= 256:
+            self._flush()
+
     def skip_row(self) -> None:
         """An empty row (nothing is written for it)."""
         self.rows += 1
