@@ -458,6 +458,8 @@ def write_summary_sheet(book: Package, data: ExportData, notes: Notes | None = N
     rows: list[list[tuple[int, Any, int | Encoder]]] = []
 
     def line(text: str, style: int = 0) -> None:
+        if not style and text[:1] in _TRIGGERS:
+            style = STYLES["quoted"]  # text, never a formula
         rows.append([(1, fit_text(text, "", notes_here), style)])
 
     line(data.statements[0][1], STYLES["title"])
