@@ -19,10 +19,13 @@ and only the features the export uses:
   (``<pane state="frozen">``), and an auto-filter (``<autoFilter>`` with the
   ``_xlnm._FilterDatabase`` defined name Excel itself writes).
 
-Each worksheet is streamed into the zip as its rows are written
-(``ZipFile.open(name, "w")``, deflated at a low level: speed matters more
-than a few per cent of size), so memory stays flat whatever the number of
-rows.  Building a row is one string join; the caller hands over each row's
+Worksheets are streamed: one at a time straight into the zip as its rows
+are written (``ZipFile.open(name, "w")``, deflated at level 1: speed
+matters more than a few per cent of size), any others alongside it deflated
+into a spooled temporary file (in memory up to :data:`SPOOL_MEMORY_BYTES`,
+then an anonymous temporary file the system deletes even if the process is
+killed) and copied into the zip at the end, so memory stays bounded whatever
+the number of rows.  Building a row is one string join; the caller hands over each row's
 cells already as XML fragments (see :func:`text_cell` and friends), which are
 plain f-strings, so a million rows cost seconds, not minutes.
 
