@@ -129,15 +129,87 @@ def test_findings_sheet_types_and_no_formulas(seeded, template, tmp_path):
 
 def test_negative_looking_numbers_stay_numeric(store, template, tmp_path):
     """Only text is neutralised: a numeric column keeps real numbers."""
-    from openpyxl import Workbook
-
     from cctv_review.export.tabular import Column, Table
     from cctv_review.export.xlsx_export import write_table_sheet
+    from cctv_review.export.xlsx_package import Package
 
-    wb = Workbook()
     table = Table("t", "T", [Column("n", "N", "int"), Column("s", "S")], [[-5, "-5"]])
-    write_table_sheet(wb.active, table)
-    wb.save(tmp_path / "t.xlsx")
+    with Package(tmp_path / "t.xlsx", ["T"]) as book:
+        write_table_sheet(book, table)
     ws = load_workbook(tmp_path / "t.xlsx").active
     assert ws["A2"].value == -5 and ws["A2"].data_type == "n"
     assert ws["B2"].value == "-5" and ws["B2"].data_type == "s"
+
+
+def test_workbook_read_back_in_normal_mode_keeps_types_panes_filters_and_formats(seeded, template, tmp_path):
+    """The hand-written package (xlsx_package) as openpyxl's full reader sees it."""
+    import xml.etree.ElementTree as ET
+
+    store, _ = seeded
+    [path] = export(store, template, "xlsx", tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as z:  # every part is well-formed XML
+        assert z.testzip() is None
+        for name in z.namelist():
+            ET.fromstring(z.read(name))
+    wb = load_workbook(path, read_only=False)
+    counts = {"Cases": len(REFERENCES), "Findings": len(store.list_findings())}
+    for name in ("Cases", "Findings", "Answers"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        last = ws.cell(1, ws.max_column).column_letter
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
+        assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFDDE4EE"
+        if name in counts:
+            assert ws.max_row == counts[name] + 1
+    cases = wb["Cases"]
+    header = [c.value for c in cases[1]]
+    date_cell = cases.cell(2, header.index("Detention date") + 1)
+    assert date_cell.is_date and date_cell.number_format == "yyyy-mm-dd"
+    assert date_cell.value == datetime(2026, 1, 10)
+    assert cases.cell(2, header.index("Child") + 1).data_type == "b"
+    assert cases.cell(2, header.index("Findings") + 1).data_type == "n"
+    completed = cases.cell(2, header.index("Completed (local time)") + 1)
+    assert completed.is_date and completed.number_format == "yyyy-mm-dd hh:mm:ss"
+    findings = wb["Findings"]
+    header = [c.value for c in findings[1]]
+    recorded = findings.cell(2, header.index("Recorded (local time)") + 1)
+    assert recorded.number_format == "yyyy-mm-dd hh:mm:ss.000"
+    note = findings.cell(2, header.index("Note") + 1)
+    assert note.data_type == "s" and note.alignment.wrap_text
+    summary = wb["Summary"]
+    assert summary.freeze_panes == "A2" and summary["A1"].font.sz == 14
+    outcome_row = next(r for r in summary.iter_rows() if r[0].value == LearningLevel.SIGNIFICANT.label)
+    assert outcome_row[2].number_format == "0.0%" and outcome_row[2].data_type == "n"
+
+
+def test_text_is_escaped_and_kept_exactly(store, template, tmp_path):
+    from cctv_review.domain import Case, Finding, FindingLevel
+
+    case = store.add_case(Case(reference="CR-<&>"))
+    texts = ["  a <b> & c > d  ", "line one\nline two", "tab\tinside", '"quoted" it\'s']
+    for text in texts:
+        store.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note=text))
+    [path] = export(store, template, "xlsx", tmp_path / "t.xlsx")
+    rows = sheet_rows(load_workbook(path)["Findings"])
+    assert sorted(r["Note"] for r in rows) == sorted(texts)
+    assert {r["Case reference"] for r in rows} == {"CR-<&>"}
+    with zipfile.ZipFile(path) as z:  # Excel drops leading and trailing spaces unless told to keep them
+        assert b'<t xml:space="preserve">  a &lt;b&gt; &amp; c &gt; d  </t>' in z.read(
+            "xl/worksheets/sheet3.xml"
+        )
+
+
+def test_serial_numbers_match_openpyxl():
+    from openpyxl.utils.datetime import to_excel
+
+    from cctv_review.export import xlsx_package as pkg
+
+    for value in (
+        datetime(2026, 1, 10, 14, 6, 5, 250_000),
+        datetime(1900, 3, 1),
+        datetime(2099, 12, 31, 23, 59),
+    ):
+        assert abs(pkg.datetime_serial(value) - to_excel(value)) < 1e-9
+        assert pkg.date_serial(value.date()) == to_excel(value.date())
+    assert pkg.duration_serial(timedelta(milliseconds=65_250)) == to_excel(timedelta(milliseconds=65_250))
+    assert pkg.column_letter(1) == "A" and pkg.column_letter(26) == "Z" and pkg.column_letter(28) == "AB"
