@@ -220,7 +220,10 @@ def build_store(path: Path, cases: int, findings: int, seed: int = 12) -> Path:
 
 
 def store_path(cases: int, findings: int) -> Path:
-    return WORK / f"store-{cases}-{findings}-v{BUILD_VERSION}.sqlite"
+    # The schema version is in the name: a store cached before a new migration is built afresh.
+    from cctv_review.migrations import LATEST_VERSION
+
+    return WORK / f"store-{cases}-{findings}-v{BUILD_VERSION}-s{LATEST_VERSION}.sqlite"
 
 
 # -- the steps (each run in its own process) ------------------------------------------------
