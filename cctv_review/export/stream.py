@@ -23,7 +23,7 @@ from typing import Any, overload
 from cctv_review.case_query import cases_by_id
 from cctv_review.domain import Answer, Case, Clip, Finding
 from cctv_review.export import tabular
-from cctv_review.export.tabular import AnswerDetail, CaseDetail, ExportData, FindingDetail, resolve_still
+from cctv_review.export.tabular import CaseDetail, ExportData, case_detail
 from cctv_review.store import _clip_from_row, _dt, _finding_from_row
 from cctv_review.summary import selection_sql, summarise
 from cctv_review.template import Template
@@ -134,37 +134,17 @@ class LazyCases(Sequence[CaseDetail]):
     def _detail(
         self, case: Case, clips: dict[int, Clip], findings: list[Finding], answers: list[Answer]
     ) -> CaseDetail:
-        template = self.template
-        finding_details = []
-        for f in findings:
-            clip = clips.get(f.clip_id) if f.clip_id is not None else None
-            still = resolve_still(self.store, f.still_path)
-            finding_details.append(
-                FindingDetail(
-                    finding=f,
-                    theme_label=template.theme_label(f.theme),
-                    camera=clip.camera if clip else "",
-                    clip_file=clip.path if clip else "",
-                    recorded_at=clip.recorded_at(f.position_ms) if clip else None,
-                    still=still,
-                    still_missing=f.still_path if f.still_path and still is None else "",
-                )
-            )
-        answer_details = []
-        order = self._order
-        for a in sorted(answers, key=lambda a: (order.get(a.question_id, len(order)), a.question_id)):
-            try:
-                q = template.question(a.question_id)
-                section, text, shown = (
-                    self._sections.get(q.section_id, q.section_id),
-                    q.text,
-                    q.display(a.value),
-                )
-            except KeyError:  # answered on an older form that had this question
-                section, text = "", a.question_id
-                shown = "; ".join(map(str, a.value)) if isinstance(a.value, list) else str(a.value)
-            answer_details.append(AnswerDetail(a, section, text, shown))
-        return CaseDetail(case, self.label_of(case.reference), finding_details, answer_details)
+        return case_detail(
+            self.store,
+            self.template,
+            case,
+            self.label_of(case.reference),
+            clips,
+            findings,
+            answers,
+            self._order,
+            self._sections,
+        )
 
 
 def selected_ids(

@@ -206,36 +206,20 @@ def build(
 
     order = {q.id: i for i, q in enumerate(template.questions())}
     sections = {s.id: s.title for s in template.sections}
-    details = []
-    for case in cases:
-        finding_details = []
-        for f in findings_by_case.get(case.id, []):
-            clip = clips.get(f.clip_id) if f.clip_id is not None else None
-            still = resolve_still(store, f.still_path)
-            finding_details.append(
-                FindingDetail(
-                    finding=f,
-                    theme_label=template.theme_label(f.theme),
-                    camera=clip.camera if clip else "",
-                    clip_file=clip.path if clip else "",
-                    recorded_at=clip.recorded_at(f.position_ms) if clip else None,
-                    still=still,
-                    still_missing=f.still_path if f.still_path and still is None else "",
-                )
-            )
-        answer_details = []
-        for a in sorted(
+    details = [
+        case_detail(
+            store,
+            template,
+            case,
+            label_of(case.reference),
+            clips,
+            findings_by_case.get(case.id, []),
             answers_by_case.get(case.id, []),
-            key=lambda a: (order.get(a.question_id, len(order)), a.question_id),
-        ):
-            try:
-                q = template.question(a.question_id)
-                section, text, shown = sections.get(q.section_id, q.section_id), q.text, q.display(a.value)
-            except KeyError:  # answered on an older form that had this question
-                section, text = "", a.question_id
-                shown = "; ".join(map(str, a.value)) if isinstance(a.value, list) else str(a.value)
-            answer_details.append(AnswerDetail(a, section, text, shown))
-        details.append(CaseDetail(case, label_of(case.reference), finding_details, answer_details))
+            order,
+            sections,
+        )
+        for case in cases
+    ]
 
     data = ExportData(
         summary=summary,
@@ -254,6 +238,52 @@ def build(
         "answers": _answers_table(details, redact),
     }
     return data
+
+
+def case_detail(
+    store: Any,
+    template: Template,
+    case: Case,
+    reference_label: str,
+    clips: dict[int, Clip],
+    findings: list[Finding],
+    answers: list[Answer],
+    order: dict[str, int],
+    sections: dict[str, str],
+) -> CaseDetail:
+    """One case as the writers need it: findings with their camera, clip, recorded time and still,
+    answers in form order with their section and question text.
+
+    ``order`` maps question id → position in the form and ``sections`` section
+    id → title (made once per export); an answer to a question the form no
+    longer has keeps its id as its text.  Used by :func:`build` and by the
+    streaming reader (``export/stream.py``).
+    """
+    finding_details = []
+    for f in findings:
+        clip = clips.get(f.clip_id) if f.clip_id is not None else None
+        still = resolve_still(store, f.still_path)
+        finding_details.append(
+            FindingDetail(
+                finding=f,
+                theme_label=template.theme_label(f.theme),
+                camera=clip.camera if clip else "",
+                clip_file=clip.path if clip else "",
+                recorded_at=clip.recorded_at(f.position_ms) if clip else None,
+                still=still,
+                still_missing=f.still_path if f.still_path and still is None else "",
+            )
+        )
+    answer_details = []
+    for a in sorted(answers, key=lambda a: (order.get(a.question_id, len(order)), a.question_id)):
+        try:
+            q = template.question(a.question_id)
+            section, text, shown = sections.get(q.section_id, q.section_id), q.text, q.display(a.value)
+        except KeyError:  # answered on an older form that had this question
+            section, text = "", a.question_id
+            shown = "; ".join(map(str, a.value)) if isinstance(a.value, list) else str(a.value)
+        answer_details.append(AnswerDetail(a, section, text, shown))
+    return CaseDetail(case, reference_label, finding_details, answer_details)
 
 
 def _case_column(redact: bool) -> Column:
