@@ -372,6 +372,7 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
             from cctv_review.export import export
 
             out = args.out or Path.cwd() / _default_export_name(args.format)
+            notices: list[str] = []
             written = export(
                 store,
                 template,
@@ -380,9 +381,12 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 date_from=args.date_from,
                 date_to=args.date_to,
                 redact=args.redact,
+                notices=notices,
             )
             for path in written:
                 print(f"Wrote {path}")
+            for notice in notices:  # e.g. characters Excel cannot hold, a note continued below
+                print(f"Note: {notice}")
             return EXIT_OK
     raise AssertionError(f"unhandled command {args.command}")
 

@@ -61,3 +61,18 @@ def test_a_note_over_the_cell_limit_continues_in_the_next_rows(store, template, 
     assert (
         len(notices) == 1 and "CR-LONG" in notices[0] and f"continued in {letter}3 to {letter}4" in notices[0]
     )
+
+
+def test_the_command_line_prints_where_characters_were_replaced(tmp_path, template, capsys):
+    from cctv_review.cli import main
+    from cctv_review.store import Store
+
+    db = tmp_path / "cli.sqlite"
+    with Store(db) as store:
+        case = store.add_case(Case(reference="CR-CLI"))
+        store.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note="a\x02b"))
+    assert main(["export", "--db", str(db), "--format", "xlsx", str(tmp_path / "out.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote " in out
+    [note] = [line for line in out.splitlines() if line.startswith("Note: ")]
+    assert "Findings sheet, cell" in note and "CR-CLI" in note and "U+0002" in note
