@@ -90,3 +90,19 @@ def test_dialog_needs_a_destination(qtbot, seeded, template):
     dialog.set_destination("")
     qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
     assert dialog.error == "Choose where to save the export." and not dialog.running
+
+
+def test_dialog_says_where_characters_were_replaced(qtbot, template, tmp_path):
+    from cctv_review.domain import Case, Finding, FindingLevel
+    from cctv_review.store import Store
+
+    with Store(tmp_path / "notes.sqlite") as store:
+        case = store.add_case(Case(reference="CR-NOTE"))
+        store.add_finding(Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, note="x\x03y"))
+        dialog = ExportDialog(ReviewSession(store, template))
+        qtbot.addWidget(dialog)
+        dialog.set_destination(tmp_path / "notes")
+        run(qtbot, dialog)
+        text = dialog.status_label.text()
+        assert "Note: " in text and "CR-NOTE" in text and "U+0003" in text
+        assert dialog.notices and dialog.notices[0] in text

@@ -61,10 +61,12 @@ REDACT_HELP = (
 
 
 def export_job(
-    session: ReviewSession, fmt: str, out: Path, options: dict[str, Any]
+    session: ReviewSession, fmt: str, out: Path, options: dict[str, Any], notices: list[str] | None = None
 ) -> Callable[[tasks.ProgressFn, tasks.CancelFn], list[str]]:
     """A background job: :func:`cctv_review.export.export` on the job's own store connection.
 
+    ``notices`` receives the export's notes (characters Excel cannot hold, a
+    note continued below), to be read once the job has ended.
     Returns the paths written (str); raises :class:`~cctv_review.export.errors.ExportError`
     (a UserFacingError) with a plain message when the export cannot be made.
     """
@@ -72,7 +74,7 @@ def export_job(
 
     def work(progress: tasks.ProgressFn, _cancel: tasks.CancelFn) -> list[str]:
         with session.worker_store() as store:
-            written = export(store, template, fmt, out, progress=progress, **options)
+            written = export(store, template, fmt, out, progress=progress, notices=notices, **options)
         return [str(p) for p in written]
 
     return work
@@ -91,6 +93,7 @@ class ExportDialog(QDialog):
         self.session = session
         self.case_ids = list(case_ids) if case_ids is not None else None
         self.written: list[Path] = []
+        self.notices: list[str] = []
         self.error = ""
         self._job: tasks.Task | None = None
         self.setWindowTitle("Export")
@@ -264,11 +267,11 @@ class ExportDialog(QDialog):
             self._show_error("Choose where to save the export.")
             return
         out = destination(self.fmt, Path(text))
-        self.written, self.error = [], ""
+        self.written, self.error, self.notices = [], "", []
         self._set_busy(True)
         self.status_label.setText("Exporting…")
         self._job = tasks.run_task(
-            export_job(self.session, self.fmt, out, self.options()),
+            export_job(self.session, self.fmt, out, self.options(), self.notices),
             context="exporting",
             on_progress=self._on_progress,
             on_done=self._on_finished,
@@ -293,7 +296,11 @@ class ExportDialog(QDialog):
                 p.name for p in self.written
             )
         self.status_label.setStyleSheet("")
-        self.status_label.setText(text + ". The export is recorded in the audit trail.")
+        text += ". The export is recorded in the audit trail."
+        if self.notices:  # read only now: the job that filled the list has ended
+            more = f" (and {len(self.notices) - 1} more, listed in the file)" if len(self.notices) > 1 else ""
+            text += f"\nNote: {self.notices[0]}{more}"
+        self.status_label.setText(text)
         self.open_button.setVisible(True)
         self.close_button.setFocus()
         self.exported.emit([str(p) for p in self.written])
