@@ -123,6 +123,10 @@ class Clip:
     sha256: str = ""
     file_size: int = 0
     added_at: datetime = field(default_factory=utc_now)
+    #: Clock correction: ms to add to the recorder's time to get true time (0 = none).
+    clock_offset_ms: int = 0
+    #: Where ``recorded_start`` came from: "metadata", "dhav", "file name", "typed" or "".
+    recorded_start_source: str = ""
     id: int | None = None
 
     def recorded_at(self, position_ms: int) -> datetime | None:
@@ -148,6 +152,14 @@ class Finding:
     still_path: str = ""
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
+    #: Camera name of the clip the finding points at, when it was made.
+    camera: str = ""
+    #: Display index (0-based) of the frame in its clip, when known.
+    frame: int | None = None
+    #: Recorded time of the moment (clock correction applied), when the clip's start is known.
+    recorded_at: datetime | None = None
+    #: 1 = first review, 2 = blind second review.
+    review_round: int = 1
     id: int | None = None
 
 

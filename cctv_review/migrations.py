@@ -234,6 +234,63 @@ def _v_scale_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v_recorded_time_and_team(db: sqlite_utils.Database) -> None:
+    """Recorded time per clip and finding (issues 10, 11), second review and moderation (issue 14).
+
+    * ``clips.clock_offset_ms``: the clock correction, ms to add to the recorder's
+      time to get true time (0 = none); ``clips.recorded_start_source``: where the
+      recorded start came from (``metadata``, ``dhav``, ``file name``, ``typed``, or '').
+    * ``findings.camera``, ``findings.frame`` (display index in its clip),
+      ``findings.recorded_at`` (ISO 8601 with UTC offset, clock correction applied) and
+      ``findings.review_round`` (1 = first review, 2 = blind second review).
+    * ``second_reviews``: one blind second review per case (reviewer, status, outcome);
+      ``second_answers``: that review's answers, shaped like ``answers``;
+      ``moderations``: a lead's final outcome and written reason for a case.
+    """
+    db.table("clips").add_column("clock_offset_ms", int, not_null_default=0)
+    db.table("clips").add_column("recorded_start_source", str, not_null_default="")
+    db.table("findings").add_column("camera", str, not_null_default="")
+    db.table("findings").add_column("frame", int)
+    db.table("findings").add_column("recorded_at", str)
+    db.table("findings").add_column("review_round", int, not_null_default=1)
+    db.table("second_reviews").create(
+        {
+            "case_id": int,
+            "reviewer": str,
+            "assigned_by": str,
+            "assigned_at": str,
+            "status": str,
+            "outcome": str,
+            "outcome_rationale": str,
+            "completed_at": str,
+        },
+        pk="case_id",
+        not_null={"reviewer", "status"},
+        defaults={"status": "assigned", "assigned_by": "", "outcome_rationale": ""},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db.table("second_answers").create(
+        {
+            "case_id": int,
+            "question_id": str,
+            "value": str,
+            "template_id": str,
+            "template_version": int,
+            "reviewer": str,
+            "updated_at": str,
+        },
+        pk=("case_id", "question_id"),
+        not_null={"case_id", "question_id", "template_id", "template_version"},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db.table("moderations").create(
+        {"case_id": int, "final_outcome": str, "reason": str, "moderator": str, "at": str},
+        pk="case_id",
+        not_null={"final_outcome", "reason"},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core,
     _v2_audit,
@@ -242,6 +299,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v_clip_index,
     _v_activity_pictures,
     _v_scale_indexes,
+    _v_recorded_time_and_team,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

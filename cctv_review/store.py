@@ -196,6 +196,8 @@ def _clip_from_row(row: dict[str, Any]) -> Clip:
         sha256=row["sha256"] or "",
         file_size=row["file_size"] or 0,
         added_at=_stamp(row["added_at"]),
+        clock_offset_ms=row.get("clock_offset_ms") or 0,
+        recorded_start_source=row.get("recorded_start_source") or "",
     )
 
 
@@ -212,6 +214,10 @@ def _finding_from_row(row: dict[str, Any]) -> Finding:
         still_path=row["still_path"] or "",
         created_at=_stamp(row["created_at"]),
         updated_at=_stamp(row["updated_at"]),
+        camera=row.get("camera") or "",
+        frame=row.get("frame"),
+        recorded_at=_dt(row.get("recorded_at")),
+        review_round=row.get("review_round") or 1,
     )
 
 
@@ -1277,6 +1283,10 @@ class Store:
             "still_path": finding.still_path,
             "created_at": _iso(finding.created_at),
             "updated_at": _iso(finding.updated_at),
+            "camera": finding.camera,
+            "frame": finding.frame,
+            "recorded_at": _iso(finding.recorded_at),
+            "review_round": int(finding.review_round),
         }
         columns = ", ".join(row)
         with self.transaction():
