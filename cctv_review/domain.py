@@ -130,12 +130,14 @@ class Clip:
     id: int | None = None
 
     def recorded_at(self, position_ms: int) -> datetime | None:
-        """The wall-clock time of a position in the clip, when the start is known."""
-        if self.recorded_start is None:
-            return None
-        from datetime import timedelta
+        """The recorded time of a position in the clip (clock correction applied), when the start is known.
 
-        return self.recorded_start + timedelta(milliseconds=position_ms)
+        Aware; computed on absolute time (see
+        :func:`cctv_review.recorded_time.clip_recorded_at`, which this is).
+        """
+        from cctv_review.recorded_time import clip_recorded_at
+
+        return clip_recorded_at(self, position_ms)
 
 
 @dataclass

@@ -36,13 +36,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cctv_review.errors import UserFacingError
 from cctv_review.resources_path import resources_dir
 
+
+class _ClipLike(Protocol):
+    recorded_start: datetime | None
+    clock_offset_ms: int
+
+
+class _FindingLike(Protocol):
+    position_ms: int
+    recorded_at: datetime | None
+
+
 #: The store-wide recorder time zone when none is set.
 DEFAULT_ZONE = "Europe/London"
+
+#: The ``settings`` key holding the store-wide zone (an IANA name); see ``Store.time_zone``.
+ZONE_SETTING = "time_zone"
 
 PATTERNS_FILE = "patterns/recorder-file-names.json"
 
@@ -118,10 +133,38 @@ def parse_typed(text: str, tz: tzinfo, *, second_occurrence: bool = False) -> da
 
 
 def format_recorded(when: datetime, tz: tzinfo, *, with_zone: bool = True) -> str:
-    """``2026-07-12 00:59:47 BST``: the one way recorded times are written (GUI, stills, exports)."""
+    """``2026-07-12 00:59:47 BST``: the one way recorded times are written (GUI, stills, exports).
+
+    ``when`` is aware (any zone; a naive value is taken as UTC, as the store
+    keeps times); it is shown as wall-clock time in ``tz`` to the second
+    (milliseconds are dropped, never rounded up), followed by the zone's
+    abbreviation, which tells the two 01:30s of the night the clocks go back
+    apart (``01:30:00 BST`` then ``01:30:00 GMT``).
+    """
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
     local = when.astimezone(tz)
     text = local.strftime("%Y-%m-%d %H:%M:%S")
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def format_clock(when: datetime, tz: tzinfo) -> str:
+    """``00:59:47``: the recorded clock time alone (what a burned-in clock shows), in ``tz``."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(tz).strftime("%H:%M:%S")
+
+
+def zone_label(name: str) -> str:
+    """``Europe/London (GMT/BST)``: a zone name with its abbreviations this year, for settings and headers."""
+    tz = zone(name)
+    year = datetime.now(timezone.utc).year
+    names: list[str] = []
+    for month in (1, 7):
+        abbreviation = datetime(year, month, 1, 12, tzinfo=tz).tzname() or ""
+        if abbreviation and abbreviation not in names:
+            names.append(abbreviation)
+    return f"{name} ({'/'.join(names)})" if names else name
 
 
 # -- proposals from file names, metadata and recorder packets ---------------------------
@@ -374,3 +417,29 @@ def recorded_at(
     if correction is not None:
         when = correction.apply(when)
     return when.astimezone(recorded_start.tzinfo)
+
+
+def clip_recorded_at(clip: _ClipLike, position_ms: int) -> datetime | None:
+    """Recorded time (clock correction applied) of ``position_ms`` into ``clip``; None when its start is unknown.
+
+    ``clip`` is a :class:`cctv_review.domain.Clip` (anything with
+    ``recorded_start``, an aware datetime or None, and ``clock_offset_ms``, int
+    ms to add).  The result is aware; format it with :func:`format_recorded`.
+    """
+    if clip.recorded_start is None:
+        return None
+    offset = int(clip.clock_offset_ms or 0)
+    return recorded_at(clip.recorded_start, int(position_ms), ClockCorrection(offset) if offset else None)
+
+
+def finding_recorded_at(finding: _FindingLike, clip: _ClipLike | None) -> datetime | None:
+    """A finding's recorded time: from its clip when the clip's start is known, else the stored one.
+
+    Computing from the clip (start + position + clock correction) keeps the
+    shown time right even for a finding written before its clip had a start;
+    ``finding.recorded_at`` (stored when it was made, and recomputed when the
+    clip's clock changes) covers a finding whose clip is gone or unknown.
+    """
+    if clip is not None and clip.recorded_start is not None:
+        return clip_recorded_at(clip, finding.position_ms)
+    return finding.recorded_at

@@ -38,7 +38,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn, cast
 from urllib.parse import quote
@@ -1337,6 +1337,9 @@ class Store:
         "position_ms",
         "clip_id",
         "still_path",
+        "camera",
+        "frame",
+        "recorded_at",
     }
 
     def update_finding(self, finding_id: int, **changes: Any) -> Finding:
@@ -1358,6 +1361,8 @@ class Store:
             changes = {k: v for k, v in changes.items() if getattr(before, k) != v}
             if not changes:
                 return before
+        if "recorded_at" in changes:
+            changes["recorded_at"] = _iso(changes["recorded_at"])
         with self.transaction():
             assignments = ", ".join(f"[{c}] = ?" for c in changes)
             differs = " OR ".join(f"[{c}] IS NOT ?" for c in changes)
@@ -1369,7 +1374,10 @@ class Store:
             )
             if not written:
                 current = self.get_finding(finding_id)  # NotFound
-                if all(getattr(current, k) == v for k, v in changes.items()):
+                if all(
+                    (_iso(current.recorded_at) if k == "recorded_at" else getattr(current, k)) == v
+                    for k, v in changes.items()
+                ):
                     return current  # nothing to change
                 self._refuse(current.case_id)  # its case is complete
             stored = written[0]
@@ -1451,6 +1459,113 @@ class Store:
     def setting(self, key: str, default: Any = None) -> Any:
         rows = list(self._query("SELECT value FROM settings WHERE key = ?", [key]))
         return json.loads(rows[0]["value"]) if rows else default
+
+    # -- recorded time: the store's zone and clock corrections (issue 10) -----------------
+    def time_zone(self) -> str:
+        """The store-wide recorder time zone, an IANA name (``settings`` key ``time_zone``; default
+        ``Europe/London``).  Every recorded time is shown as wall-clock time in it
+        (:func:`cctv_review.recorded_time.format_recorded`).  One read."""
+        from cctv_review.recorded_time import DEFAULT_ZONE, ZONE_SETTING
+
+        name = self.setting(ZONE_SETTING)
+        return str(name) if name else DEFAULT_ZONE
+
+    def zone(self) -> tzinfo:
+        """The ``tzinfo`` of :meth:`time_zone`; a stored name this computer does not know (a store
+        from elsewhere) falls back to the default rather than failing every screen."""
+        from cctv_review.recorded_time import DEFAULT_ZONE, RecordedTimeError, zone
+
+        try:
+            return zone(self.time_zone())
+        except RecordedTimeError:
+            return zone(DEFAULT_ZONE)
+
+    def set_time_zone(self, name: str) -> str:
+        """Set the store-wide recorder time zone (audited as ``settings.time_zone`` with old and new).
+
+        ``name`` is an IANA name (``Europe/London``); returns it as stored.
+        Raises :class:`~cctv_review.recorded_time.RecordedTimeError` for a name
+        this computer does not know, :class:`StoreReadOnly` on a read-only store.
+        Stored times are absolute (UTC), so nothing else is rewritten: every
+        recorded time is shown in the new zone from now on.
+        """
+        from cctv_review.recorded_time import ZONE_SETTING, zone
+
+        name = name.strip()
+        zone(name)  # refuses an unknown name
+        with self.transaction():
+            before = self.time_zone()
+            if before == name:
+                return name
+            self.db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [ZONE_SETTING, json.dumps(name)],
+            )
+            self._record("settings.time_zone", "settings", ZONE_SETTING, {"from": before, "to": name})
+        return name
+
+    def set_clock_offset(self, clip_id: int, offset_ms: int, detail: dict[str, Any] | None = None) -> Clip:
+        """Store a clip's clock correction (ms to add to the recorder's time; 0 = none).
+
+        In one transaction: the clip's ``clock_offset_ms``, every finding of the
+        clip's ``recorded_at`` recomputed from it
+        (:func:`cctv_review.recorded_time.clip_recorded_at`), and an audit entry
+        ``clip.clock_corrected`` with the old and new offsets, the findings
+        touched and ``detail`` (e.g. the frame and what its burned-in clock
+        showed).  Raises :class:`NotFound`, :class:`CaseLocked` (its case is
+        complete: reopen it first) or :class:`StoreError`.
+        """
+        clip = self.get_clip(clip_id)
+        with self.transaction():
+            written = self._query(
+                f"UPDATE clips SET clock_offset_ms = ? WHERE id = ? AND {self._CASE_OPEN.format(table='clips')} "
+                "RETURNING *",
+                [int(offset_ms), clip_id],
+            )
+            if not written:
+                self._refuse(clip.case_id)
+            updated = _clip_from_row(written[0])
+            touched = self.refresh_finding_times(updated)
+            self._record(
+                "clip.clock_corrected",
+                "clip",
+                clip_id,
+                {
+                    "case_id": clip.case_id,
+                    "from_ms": clip.clock_offset_ms,
+                    "to_ms": int(offset_ms),
+                    "findings": touched,
+                    **(detail or {}),
+                },
+                touched=[("clips", clip_id), *(("findings", f) for f in touched)],
+            )
+        return updated
+
+    def refresh_finding_times(self, clip: Clip) -> list[int]:
+        """Recompute the stored ``recorded_at`` and ``camera`` of every finding on ``clip`` (as stored now).
+
+        For a write that changes a clip's recorded start, clock correction or
+        camera: call it inside that write's transaction so the findings follow
+        in the same commit.  Returns the ids of the findings whose values
+        changed.  Two statements (a read, one ``executemany``).
+        """
+        from cctv_review.recorded_time import clip_recorded_at
+
+        assert clip.id is not None
+        rows = self._query(
+            "SELECT id, position_ms, recorded_at, camera FROM findings WHERE clip_id = ?", [clip.id]
+        )
+        updates = []
+        for row in rows:
+            when = _iso(clip_recorded_at(clip, row["position_ms"] or 0))
+            if when != row["recorded_at"] or clip.camera != (row["camera"] or ""):
+                updates.append((when, clip.camera, row["id"]))
+        if updates:
+            with self.transaction():
+                self.db.conn.executemany(
+                    "UPDATE findings SET recorded_at = ?, camera = ? WHERE id = ?", updates
+                )
+        return [u[2] for u in updates]
 
     # -- clip index (video-index) ---------------------------------------------------
     def save_clip_index(self, clip_id: int, record: dict[str, Any]) -> None:

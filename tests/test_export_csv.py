@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from test_export_sample import (  # noqa: F401 - seeded is a fixture
     NOTE_ACCENTS,
@@ -76,10 +76,11 @@ def test_findings_csv_rows_and_neutralised_notes(seeded, template, tmp_path):
     assert first["reference"] == REFERENCES[0]
     assert first["camera"] == "Booking-in desk"
     assert first["clip_time"] == "0:01:05.250"
-    expected = (
-        (RECORDED_START + timedelta(milliseconds=65_250)).astimezone().isoformat(timespec="milliseconds")
+    # The one rule: the recorder's wall clock in the store's zone (Europe/London: GMT in January).
+    assert RECORDED_START + timedelta(milliseconds=65_250) == datetime(
+        2026, 1, 10, 14, 6, 5, 250_000, timezone.utc
     )
-    assert first["recorded_at"] == expected
+    assert first["recorded_at"] == "2026-01-10 14:06:05 GMT"
     assert first["theme"] == template.theme_label("cell_observations")
     assert first["level"] == "Significant learning"
     assert first["note"] == NOTE_ACCENTS  # non-ASCII round-trips

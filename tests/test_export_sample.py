@@ -281,7 +281,7 @@ def test_findings_rows_carry_camera_clip_time_and_recorded_time(store, template)
     assert row["reference"] == REFERENCES[0]
     assert row["camera"] == "Booking-in desk"
     assert row["clip_time"] == timedelta(milliseconds=65_250)
-    assert row["recorded_at"] == RECORDED_START + timedelta(milliseconds=65_250)
+    assert row["recorded_at"] == "2026-01-10 14:06:05 GMT"  # the one rule, store zone Europe/London
     assert row["theme"] == template.theme_label("cell_observations")
     assert row["level"] == "Significant learning"
     assert row["note"] == NOTE_ACCENTS

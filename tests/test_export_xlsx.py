@@ -111,8 +111,8 @@ def test_findings_sheet_types_and_no_formulas(seeded, template, tmp_path):
     first = rows[0]
     assert first["Clip time"] == timedelta(milliseconds=65_250)  # a real duration
     assert ws["C2"].number_format == "[h]:mm:ss.000"
-    expected = (RECORDED_START + timedelta(milliseconds=65_250)).astimezone().replace(tzinfo=None)
-    assert first["Recorded (local time)"] == expected
+    # Recorded time is text written by the one rule (the zone's abbreviation tells the repeated hour apart).
+    assert first["Recorded time (recorder clock)"] == "2026-01-10 14:06:05 GMT"
     assert first["Note"] == NOTE_ACCENTS
     note_col = [c.value for c in ws[1]].index("Note")
     cells = {c.value: c for c in (row[note_col] for row in ws.iter_rows(min_row=2))}
@@ -172,8 +172,8 @@ def test_workbook_read_back_in_normal_mode_keeps_types_panes_filters_and_formats
     assert completed.is_date and completed.number_format == "yyyy-mm-dd hh:mm:ss"
     findings = wb["Findings"]
     header = [c.value for c in findings[1]]
-    recorded = findings.cell(2, header.index("Recorded (local time)") + 1)
-    assert recorded.number_format == "yyyy-mm-dd hh:mm:ss.000"
+    recorded = findings.cell(2, header.index("Recorded time (recorder clock)") + 1)
+    assert recorded.data_type == "s" and recorded.value == "2026-01-10 14:06:05 GMT"
     note = findings.cell(2, header.index("Note") + 1)
     assert note.data_type == "s" and note.alignment.wrap_text
     summary = wb["Summary"]

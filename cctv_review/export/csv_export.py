@@ -11,7 +11,10 @@ Headers are stable machine names (``reference``, ``detention_date`` ...) so
 scripts keep working; the workbook uses human titles.  Dates and times are
 ISO 8601 (``2026-03-31``, ``2026-03-31T15:05:00+01:00`` with the local
 offset), clip positions ``H:MM:SS.mmm``, flags ``Yes``/``No``, percentages a
-plain number (``12.5``).  Excel may re-display dates in its own style when it
+plain number (``12.5``).  A finding's recorded time (``recorded_at``) is the
+recorder's wall-clock time in the store's zone with its abbreviation,
+``2026-07-12 00:59:47 BST``, exactly as the application, the PDF and a
+still's caption write it (:func:`cctv_review.recorded_time.format_recorded`).  Excel may re-display dates in its own style when it
 opens a CSV; the XLSX workbook keeps real types.
 
 Text cells that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage return

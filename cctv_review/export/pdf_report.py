@@ -65,7 +65,7 @@ from cctv_review import palette
 from cctv_review.domain import CASE_FLAGS, LearningLevel, format_ms, format_percent, percent
 from cctv_review.export.atomic import write_atomically
 from cctv_review.export.errors import ExportError
-from cctv_review.export.tabular import CaseDetail, ExportData, Table, local
+from cctv_review.export.tabular import CaseDetail, ExportData, Table, local, recorded_times_note
 
 #: Shown at the top and bottom of every page (UK Government Security Classifications).
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
@@ -328,7 +328,7 @@ def cover_html(data: ExportData) -> str:
     parts = [
         f"<h1>{_e(REPORT_TITLE)}</h1>",
         f'<p class="muted">{_e(data.scope_text)}. Produced {_e(_when(data.generated_at))} '
-        f"with form {_e(s.template)}.</p>",
+        f"with form {_e(s.template)}. {_e(recorded_times_note(data.time_zone))}</p>",
         '<table width="100%" cellspacing="0" cellpadding="10" style="margin-top: 10px; margin-bottom: 8px;">'
         '<tr><td style="background-color: #eef2f8; border-left: 4px solid #1f3a5f;">'
         f'<p style="font-size: 15pt; font-weight: bold; margin: 0;">{_e(s.headline)}</p>'
@@ -670,15 +670,15 @@ class CaseFlow:
         else:
             widths = [
                 0.14 * w,
-                0.16 * w,
-                0.23 * w,
-                0.23 * w,
+                0.15 * w,
+                0.26 * w,
+                0.21 * w,
                 0.24 * w,
-            ]  # clip time and recorded fit unwrapped
+            ]  # clip time and recorded time (with its zone) fit unwrapped
             header = [
                 _Cell(width, [_Para(title, 8, True)], HEAD_FILL)
                 for width, title in zip(
-                    widths, ["Clip time", "Camera", "Recorded", "Theme", "Level"], strict=True
+                    widths, ["Clip time", "Camera", "Recorded time", "Theme", "Level"], strict=True
                 )
             ]
             self.row(header, border=HEAD_BORDER)
@@ -687,7 +687,7 @@ class CaseFlow:
                 f = fd.finding
                 clip_time = format_ms(f.position_ms) if f.clip_id is not None else ""
                 level = _Para(f.level.label, bold=True, colour=LEVEL_COLOURS.get(f.level.value, "#333333"))
-                values = [clip_time, fd.camera, _when(fd.recorded_at), fd.theme_label]
+                values = [clip_time, fd.camera, fd.recorded_text, fd.theme_label]
                 finding = [
                     _Cell(width, [_Para(v, reuse=i in (1, 3))], FINDING_FILL)  # camera, theme recur
                     for i, (width, v) in enumerate(zip(widths, values, strict=False))

@@ -62,6 +62,7 @@ class LazyCases(Sequence[CaseDetail]):
         self.chunk = chunk
         self._order = {q.id: i for i, q in enumerate(template.questions())}
         self._sections = {s.id: s.title for s in template.sections}
+        self.time_zone, self._tz = tabular.store_zone(store)  # recorded times are written in it
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -144,6 +145,7 @@ class LazyCases(Sequence[CaseDetail]):
             answers,
             self._order,
             self._sections,
+            self._tz,
         )
 
 
@@ -186,9 +188,10 @@ def build_streaming(
     else:
         label_of = str
     ids = selected_ids(store, date_from, date_to, case_ids)
+    cases = LazyCases(store, template, ids, label_of, chunk)
     data = ExportData(
         summary=summary,
-        cases=LazyCases(store, template, ids, label_of, chunk),  # type: ignore[arg-type]  # a lazy list
+        cases=cases,  # type: ignore[arg-type]  # a lazy list
         tables={},
         summary_tables=tabular.summary_tables(summary),
         redacted=redact,
@@ -196,6 +199,7 @@ def build_streaming(
         template=template,
         date_from=date_from,
         date_to=date_to,
+        time_zone=cases.time_zone,
     )
     data.tables = {name: table for name, table in chunk_tables([], redact).items()}
     return data

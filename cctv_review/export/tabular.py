@@ -20,9 +20,19 @@ Cells are typed Python values; each :class:`Column` has a ``kind``:
                time zone (CSV ISO 8601 with the offset, e.g.
                ``2026-03-31T15:05:00+01:00``; XLSX has no time zones, so the
                cell holds the local time and the header says so).
-``datetime_ms`` the same to the millisecond (a finding's recorded time).
+``datetime_ms`` the same to the millisecond.
 ``duration``   :class:`datetime.timedelta`, a clip position (CSV
                ``H:MM:SS.mmm``; XLSX a real time value ``[h]:mm:ss.000``).
+
+Recorded time (when something happened on the footage) follows the one rule
+of :mod:`cctv_review.recorded_time`: the recorder's wall-clock time in the
+store's zone, clock correction applied, written by
+:func:`~cctv_review.recorded_time.format_recorded` as text
+(``2026-07-12 00:59:47 BST``), the same string in every format, on screen and
+in a still's caption.  Text, not a spreadsheet date-time: Excel has no time
+zones, and the zone's abbreviation is what tells apart the two 01:30s of the
+night the clocks go back.  The times the reviewer did things (completed,
+answered) are this computer's local time, as the headers say.
 
 Only cases in the selection are exported: the date range (on detention date)
 and/or the given case ids, exactly as :func:`~cctv_review.summary.summarise`
@@ -34,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +59,7 @@ from cctv_review.domain import (
     percent,
     utc_now,
 )
+from cctv_review.recorded_time import DEFAULT_ZONE, finding_recorded_at, format_recorded, zone
 from cctv_review.summary import Summary, summarise
 from cctv_review.template import Template
 
@@ -97,9 +108,11 @@ class FindingDetail:
     theme_label: str
     camera: str
     clip_file: str
-    recorded_at: datetime | None
+    recorded_at: datetime | None  # aware, clock correction applied
     still: Path | None  # resolved path of the still, when one was captured and exists
     still_missing: str = ""  # the recorded still path when the file is not there
+    #: ``recorded_at`` as :func:`~cctv_review.recorded_time.format_recorded` writes it ("" if unknown).
+    recorded_text: str = ""
 
 
 @dataclass
@@ -129,6 +142,8 @@ class ExportData:
     template: Template
     date_from: date | None = None
     date_to: date | None = None
+    #: The store's recorder time zone (IANA name) the recorded times are written in.
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def statements(self) -> list[tuple[str, str]]:
@@ -138,6 +153,7 @@ class ExportData:
             ("Progress", self.summary.progress_note),
             ("Scope", self.scope_text),
             ("Generated", local(self.generated_at).isoformat(timespec="seconds")),
+            ("Recorded times", recorded_times_note(self.time_zone)),
         ]
         if self.redacted:
             from cctv_review.export.redact import REDACTION_NOTE
@@ -154,8 +170,28 @@ class ExportData:
 
 
 def local(value: datetime) -> datetime:
-    """An aware datetime in this computer's local time zone."""
+    """An aware datetime in this computer's local time zone (for when the reviewer did something;
+    recorded times use :func:`~cctv_review.recorded_time.format_recorded` instead)."""
     return value.astimezone()
+
+
+def recorded_times_note(zone_name: str) -> str:
+    """The sentence saying how recorded times are written, for the Summary sheet and the PDF."""
+    return (
+        f"Recorded times are the recorders' wall-clock time in {zone_name}, with any clock correction "
+        "applied; GMT/BST (or the zone's own abbreviation) follows each time."
+    )
+
+
+def store_zone(store: Any) -> tuple[str, tzinfo]:
+    """The store's recorder time zone (name, tzinfo), read once per export; the default for a store
+    without the setting (or an object that is not a :class:`~cctv_review.store.Store`)."""
+    getter = getattr(store, "time_zone", None)
+    name = getter() if callable(getter) else DEFAULT_ZONE
+    try:
+        return name, zone(name)
+    except ValueError:
+        return DEFAULT_ZONE, zone(DEFAULT_ZONE)
 
 
 def resolve_still(store, still_path: str) -> Path | None:
@@ -193,6 +229,7 @@ def build(
     else:
         label_of = str
 
+    zone_name, tz = store_zone(store)
     wanted = {c.id for c in cases}
     clips: dict[int, Clip] = {c.id: c for c in store.list_clips()}
     findings_by_case: dict[int, list[Finding]] = {}
@@ -217,6 +254,7 @@ def build(
             answers_by_case.get(case.id, []),
             order,
             sections,
+            tz,
         )
         for case in cases
     ]
@@ -231,6 +269,7 @@ def build(
         template=template,
         date_from=date_from,
         date_to=date_to,
+        time_zone=zone_name,
     )
     data.tables = {
         "cases": _cases_table(details, redact),
@@ -250,6 +289,7 @@ def case_detail(
     answers: list[Answer],
     order: dict[str, int],
     sections: dict[str, str],
+    tz: tzinfo | None = None,
 ) -> CaseDetail:
     """One case as the writers need it: findings with their camera, clip, recorded time and still,
     answers in form order with their section and question text.
@@ -257,21 +297,27 @@ def case_detail(
     ``order`` maps question id → position in the form and ``sections`` section
     id → title (made once per export); an answer to a question the form no
     longer has keeps its id as its text.  Used by :func:`build` and by the
-    streaming reader (``export/stream.py``).
+    streaming reader (``export/stream.py``).  ``tz`` is the store's recorder
+    zone (:func:`store_zone`; read from ``store`` when not given): recorded
+    times are written in it.
     """
+    if tz is None:
+        tz = store_zone(store)[1]
     finding_details = []
     for f in findings:
         clip = clips.get(f.clip_id) if f.clip_id is not None else None
         still = resolve_still(store, f.still_path)
+        when = finding_recorded_at(f, clip)
         finding_details.append(
             FindingDetail(
                 finding=f,
                 theme_label=template.theme_label(f.theme),
-                camera=clip.camera if clip else "",
+                camera=clip.camera if clip else f.camera,
                 clip_file=clip.path if clip else "",
-                recorded_at=clip.recorded_at(f.position_ms) if clip else None,
+                recorded_at=when,
                 still=still,
                 still_missing=f.still_path if f.still_path and still is None else "",
+                recorded_text=format_recorded(when, tz) if when is not None else "",
             )
         )
     answer_details = []
@@ -344,7 +390,8 @@ def _findings_table(details: list[CaseDetail], redact: bool) -> Table:
         _case_column(redact),
         Column("camera", "Camera", width=18),
         Column("clip_time", "Clip time", "duration", width=13),
-        Column("recorded_at", "Recorded (local time)", "datetime_ms", width=23),
+        Column("recorded_at", "Recorded time (recorder clock)", width=24),
+        Column("frame", "Frame", "int", width=9),
         Column("theme", "Theme", width=24),
         Column("level", "Level", width=22),
         Column("note", "Note", width=60, wrap=True),
@@ -364,7 +411,8 @@ def _findings_table(details: list[CaseDetail], redact: bool) -> Table:
                 d.label,
                 fd.camera,
                 timedelta(milliseconds=f.position_ms) if f.clip_id is not None else None,
-                fd.recorded_at,
+                fd.recorded_text,
+                f.frame if f.clip_id is not None else None,
                 fd.theme_label,
                 f.level.label,
                 f.note,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -454,7 +454,7 @@ class ReviewSession(QObject):
 
         def key(f: Finding) -> tuple[bool, float, int, int, int]:
             index, clip = clips.get(f.clip_id, (len(clips), None))
-            when = clip.recorded_at(f.position_ms) if clip else None
+            when = self.recorded_at(clip, f.position_ms)
             return (when is None, when.timestamp() if when else 0.0, index, f.position_ms, f.id or 0)
 
         return sorted(self._findings.values(), key=key)
@@ -471,8 +471,14 @@ class ReviewSession(QObject):
         clip_id: int | None,
         position_ms: int,
         still_path: str = "",
+        frame: int | None = None,
     ) -> Changes:
-        """Add a finding to the open case; ``Changes.findings`` holds its id."""
+        """Add a finding to the open case; ``Changes.findings`` holds its id.
+
+        The finding also stores its camera, ``frame`` (display index in the
+        clip, when the player knows it) and recorded time (clock correction
+        applied) from the clip, as :meth:`_moment` works them out.
+        """
         assert self._case is not None and self._case.id is not None
         finding = self.store.add_finding(
             Finding(
@@ -483,6 +489,7 @@ class ReviewSession(QObject):
                 clip_id=clip_id,
                 position_ms=int(position_ms),
                 still_path=still_path,
+                **self._moment(clip_id, int(position_ms), frame),
             )
         )
         assert finding.id is not None
@@ -491,7 +498,16 @@ class ReviewSession(QObject):
         return self._emit(Changes(findings=frozenset({finding.id})) | self._started())
 
     def update_finding(self, finding_id: int, **changes: Any) -> Changes:
-        """Change a finding (theme, level, note, position_ms, clip_id, still_path)."""
+        """Change a finding (theme, level, note, position_ms, clip_id, still_path; frame with a move).
+
+        Moving it (a new ``position_ms`` or ``clip_id``) also stores its new
+        camera and recorded time (and ``frame`` when given, else none).
+        """
+        if "position_ms" in changes or "clip_id" in changes:
+            current = self._findings.get(finding_id) or self.store.get_finding(finding_id)
+            clip_id = changes.get("clip_id", current.clip_id)
+            position = int(changes.get("position_ms", current.position_ms))
+            changes = {**changes, **self._moment(clip_id, position, changes.get("frame"))}
         finding = self.store.update_finding(finding_id, **changes)
         assert finding.id is not None
         if self._case is not None and finding.case_id == self._case.id:
@@ -513,6 +529,101 @@ class ReviewSession(QObject):
         self._findings.pop(finding_id, None)
         self.findingsChanged.emit()
         return self._emit(Changes(findings=frozenset({finding_id})))
+
+    # -- recorded time (issue 10 item 1, issue 11 item 4) ------------------------------
+    _zone: tzinfo | None = None
+
+    def time_zone(self) -> str:
+        """The store-wide recorder time zone's IANA name (``Europe/London`` unless set)."""
+        return self.store.time_zone()
+
+    def zone(self) -> tzinfo:
+        """The store-wide recorder time zone, read once and kept until :meth:`set_time_zone`."""
+        if self._zone is None:
+            self._zone = self.store.zone()
+        return self._zone
+
+    def set_time_zone(self, name: str) -> Changes:
+        """Set the store-wide zone (audited); every recorded time on screen is shown in it.
+
+        Returns (and emits) the open case's clips as changed, so the views
+        showing recorded times redraw.  Raises
+        :class:`~cctv_review.recorded_time.RecordedTimeError` (unknown zone) or
+        :class:`~cctv_review.store.StoreError`.
+        """
+        before = self.time_zone()
+        self.store.set_time_zone(name)
+        self._zone = None
+        if before == self.time_zone():
+            return Changes()
+        self.clipsChanged.emit()
+        return self._emit(Changes(clips=frozenset(c.id for c in self._clips if c.id is not None)))
+
+    def recorded_at(self, clip: Clip | None, position_ms: int) -> datetime | None:
+        """Recorded time of ``position_ms`` into ``clip`` (clock correction applied), or None."""
+        from cctv_review.recorded_time import clip_recorded_at
+
+        return clip_recorded_at(clip, position_ms) if clip is not None else None
+
+    def format_recorded(self, when: datetime | None, *, with_zone: bool = True) -> str:
+        """The one written form of a recorded time (``2026-07-12 00:59:47 BST``) in the store's zone; "" for None."""
+        from cctv_review.recorded_time import format_recorded
+
+        return format_recorded(when, self.zone(), with_zone=with_zone) if when is not None else ""
+
+    def _moment(self, clip_id: int | None, position_ms: int, frame: int | None) -> dict[str, Any]:
+        """A finding's ``camera``, ``frame`` and ``recorded_at`` at ``position_ms`` into clip ``clip_id``."""
+        if clip_id is None:
+            return {"camera": "", "frame": None, "recorded_at": None}
+        clip = self.clip(clip_id)
+        return {
+            "camera": clip.camera,
+            "frame": None if frame is None else int(frame),
+            "recorded_at": self.recorded_at(clip, position_ms),
+        }
+
+    def correct_clock(
+        self, clip_id: int, position_ms: int, shown: datetime, frame: int | None = None
+    ) -> Changes:
+        """The reviewer read ``shown`` (aware) on the burned-in clock at ``position_ms`` into the clip.
+
+        Stores the clip's clock correction (audited, with the frame and the
+        time read) and the recorded time of each of its findings, in one
+        transaction; returns the clip and those findings as changed.  Raises
+        :class:`~cctv_review.recorded_time.RecordedTimeError` when the clip has
+        no recorded start (there is nothing to correct), CaseLocked or StoreError.
+        """
+        from cctv_review.recorded_time import ClockCorrection, RecordedTimeError
+
+        clip = self.clip(clip_id)
+        if clip.recorded_start is None:
+            raise RecordedTimeError(
+                f"{clip.camera or 'This clip'} has no recorded start yet, so its clock cannot be corrected. "
+                "Set its recorded start first (edit the clip), then correct the clock."
+            )
+        offset = ClockCorrection.from_burned_in_clock(clip.recorded_start, position_ms, shown).offset_ms
+        detail = {
+            "position_ms": int(position_ms),
+            "frame": frame,
+            "burned_in_clock": shown.isoformat(),
+            "time_zone": self.time_zone(),
+        }
+        return self.set_clock_offset(clip_id, offset, detail)
+
+    def set_clock_offset(self, clip_id: int, offset_ms: int, detail: dict[str, Any] | None = None) -> Changes:
+        """Store a clip's clock correction directly (0 removes it); see :meth:`correct_clock`."""
+        updated = self.store.set_clock_offset(clip_id, offset_ms, detail)
+        assert updated.id is not None
+        self._clips = [updated if c.id == updated.id else c for c in self._clips]
+        touched = frozenset(
+            f.id for f in self._findings.values() if f.clip_id == clip_id and f.id is not None
+        )
+        if touched and self._case is not None and self._case.id is not None:
+            for f in self.store.list_findings(self._case.id):
+                if f.id in touched:
+                    self._findings[f.id] = f
+        self.clipsChanged.emit()
+        return self._emit(Changes(clips=frozenset({updated.id}), findings=touched))
 
     # -- summary ---------------------------------------------------------------
     def summary(self) -> Summary:
