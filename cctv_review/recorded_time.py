@@ -122,14 +122,68 @@ def parse_typed(text: str, tz: tzinfo, *, second_occurrence: bool = False) -> da
     rounded.  Raises :class:`RecordedTimeError` for text that is not such a
     date-time or for a time that never happened in ``tz``.
     """
-    cleaned = text.strip().replace("T", " ")
+    return localize(typed_local(text), tz, second_occurrence=second_occurrence)
+
+
+def typed_local(text: str) -> datetime:
+    """The naive wall-clock date-time in typed text (``2026-03-20 01:00:30``, ``T`` allowed), to the second.
+
+    Raises :class:`RecordedTimeError` for anything else.  The zone is not
+    applied: use :func:`localize` (or :func:`parse_typed`), after asking the
+    reviewer which of the two when :func:`is_ambiguous` says it happens twice.
+    """
+    cleaned = " ".join(text.strip().replace("T", " ").split())
     try:
-        value = datetime.strptime(cleaned, "%Y-%m-%d %H:%M:%S")
+        return datetime.strptime(cleaned, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         raise RecordedTimeError(
             f'"{text.strip()}" is not a date and time like 2026-03-20 01:00:30 (year-month-day hours:minutes:seconds).'
         ) from None
-    return localize(value, tz, second_occurrence=second_occurrence)
+
+
+def clock_near(text: str, around: datetime, tz: tzinfo, *, second_occurrence: bool | None = None) -> datetime:
+    """A clock time read off the picture (``23:14:05``), or a full date-time, as an aware datetime in ``tz``.
+
+    A bare ``H:MM:SS`` takes the date that puts it nearest ``around`` (aware),
+    so a clock read just after midnight on footage recorded just before it
+    lands on the next day.  In the repeated hour the occurrence nearest
+    ``around`` is taken unless ``second_occurrence`` says which.  Raises
+    :class:`RecordedTimeError` for text that is neither, or a time that never
+    happened in ``tz``.
+    """
+    stripped = text.strip()
+    try:
+        clock = datetime.strptime(stripped, "%H:%M:%S").time()
+    except ValueError:
+        local = typed_local(stripped)
+        if second_occurrence is None and is_ambiguous(local, tz):
+            second_occurrence = _nearer_is_second(local, around, tz)
+        return localize(local, tz, second_occurrence=bool(second_occurrence))
+    centre = around.astimezone(tz)
+    best: datetime | None = None
+    for days in (-1, 0, 1):
+        local = datetime.combine(centre.date() + timedelta(days=days), clock)
+        if is_missing(local, tz):
+            continue
+        folds = (second_occurrence,) if second_occurrence is not None else (False, True)
+        for fold in folds:
+            candidate = local.replace(tzinfo=tz, fold=1 if fold else 0)
+            if best is None or abs(_utc(candidate) - _utc(around)) < abs(_utc(best) - _utc(around)):
+                best = candidate
+    if best is None:
+        raise RecordedTimeError(
+            f"{stripped} never happened around {format_recorded(around, tz)}: the clocks went forward then."
+        )
+    return best
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(timezone.utc)
+
+
+def _nearer_is_second(local: datetime, around: datetime, tz: tzinfo) -> bool:
+    first, second = local.replace(tzinfo=tz, fold=0), local.replace(tzinfo=tz, fold=1)
+    return abs(_utc(second) - _utc(around)) < abs(_utc(first) - _utc(around))
 
 
 def format_recorded(when: datetime, tz: tzinfo, *, with_zone: bool = True) -> str:

@@ -18,7 +18,8 @@ A template is a JSON document::
 
 Question types: ``yes_no`` (yes / no / not seen), ``single_choice``,
 ``multiple_choice`` (both with ``options``), ``text`` and ``time`` (a clip
-position or clock time, stored as text ``H:MM:SS``).  ``show_if`` makes a
+position or clock time, stored as text ``H:MM:SS``, optionally followed by the camera in
+brackets: ``23:14:05 (Cell 4)``).  ``show_if`` makes a
 question apply only when an earlier question has one of the given answers; a
 required question that does not apply is not required.  ``roles`` tell the
 summary which questions carry the use-of-force judgement.
@@ -45,7 +46,9 @@ YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"), ("not_seen", "Not seen"))
 DEFAULT_TEMPLATE_ID = "custody-cctv-review"
 ROLE_NAMES = ("force_used", "force_justified", "force_proportionate", "force_necessary")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
-_TIME_RE = re.compile(r"^\d{1,3}:[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$")
+#: A ``time`` answer: ``H:MM[:SS[.mmm]]``, optionally followed by where it was seen in brackets
+#: (``23:14:05 (Cell 4)``, as the form's "Use video time" fills it).
+_TIME_RE = re.compile(r"^\d{1,3}:[0-5]\d(:[0-5]\d(\.\d{1,3})?)?( \([^()\n]{1,80}\))?$")
 
 
 class TemplateError(UserFacingError, ValueError):

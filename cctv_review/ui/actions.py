@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from cctv_review.ui.shortcuts import SHORTCUTS, command_slot, display_keys, spec_for
 
@@ -159,4 +159,36 @@ def build_actions(window: MainWindow) -> WindowActions:
             toolbar.addAction(toolbar_action)
     for child in toolbar.findChildren(QWidget):
         child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    add_recorded_time_actions(window)
     return a
+
+
+def _top_menu(window: MainWindow, title: str, before: str = "") -> QMenu:
+    """The menu bar's menu called ``title`` (ampersands ignored), made (before ``before``) if missing."""
+    bar = window.menuBar()
+    for action in bar.actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == title.replace("&", ""):
+            return menu
+    new = QMenu(title, window)
+    anchor = next((x for x in bar.actions() if x.text().replace("&", "") == before.replace("&", "")), None)
+    if anchor is not None:
+        bar.insertMenu(anchor, new)
+    else:
+        bar.addMenu(new)
+    return new
+
+
+def add_recorded_time_actions(window: MainWindow) -> None:
+    """Playback > Correct clock… and Tools > Settings… (issue 10 item 1), kept on the window as
+    ``correct_clock_action`` and ``settings_action``."""
+    correct = _action(window, "Correct &clock…", window.correct_clock, "correct_clock")
+    correct.setToolTip(
+        "Type what the clock burned into this frame shows; every recorded time of the clip follows"
+    )
+    _top_menu(window, "&Playback").addAction(correct)
+    settings = _action(window, "&Settings…", window.edit_settings)
+    settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+    _top_menu(window, "&Tools", before="&Help").addAction(settings)
+    window.correct_clock_action = correct
+    window.settings_action = settings

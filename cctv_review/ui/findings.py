@@ -1,4 +1,11 @@
-"""Findings: the list beside the form and the small editor the F key opens."""
+"""Findings: the list beside the form and the small editor the F key opens.
+
+The list shows each finding's recorded time (the recorder's wall clock in the
+store's zone, clock correction applied, written by the one rule of
+:mod:`cctv_review.recorded_time`: ``2026-07-12 00:59:47 BST``) and its camera
+in separate columns; a finding whose clip has no recorded start shows its clip
+time instead ("clip 0:01:05").
+"""
 
 from __future__ import annotations
 
@@ -148,7 +155,7 @@ class FindingsPanel(QWidget):
     editRequested = Signal(int)
     problem = Signal(str)
 
-    COLUMNS = ("Time", "Theme", "Level", "Note")
+    COLUMNS = ("Recorded time", "Camera", "Theme", "Level", "Note")
 
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,7 +183,9 @@ class FindingsPanel(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((128, 140, 140)):
+        for column, width in enumerate(
+            (self.fontMetrics().horizontalAdvance("2026-07-12 00:59:47 BST") + 16, 110, 130, 130)
+        ):
             self.tree.setColumnWidth(column, width)
         layout.addWidget(self.tree, 1)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
@@ -231,32 +240,41 @@ class FindingsPanel(QWidget):
         self._update_title()
 
     def _item(self, finding: Finding, clips: dict[int | None, Clip]) -> QTreeWidgetItem:
+        from cctv_review.recorded_time import finding_recorded_at
+
         template = self.session.template
         clip = clips.get(finding.clip_id)
-        when = format_ms(finding.position_ms, with_millis=False)
-        wall = clip.recorded_at(finding.position_ms) if clip else None
-        time_text = when
-        if wall:
-            time_text = wall.astimezone().strftime("%H:%M:%S")
-        if clip and len(clips) > 1:
-            time_text += f" {clip.camera}"
+        wall = finding_recorded_at(finding, clip)
+        if wall is not None:
+            time_text = self.session.format_recorded(wall)
+        elif finding.clip_id is not None:
+            time_text = f"clip {format_ms(finding.position_ms, with_millis=False)}"
+        else:
+            time_text = ""
+        camera = clip.camera if clip else finding.camera
         item = QTreeWidgetItem(
             [
                 time_text,
+                camera,
                 template.theme_label(finding.theme),
                 finding.level.label,
                 finding.note.replace("\n", " "),
             ]
         )
         item.setData(0, Qt.ItemDataRole.UserRole, finding.id)
-        item.setForeground(2, level_colour(finding.level))
+        item.setForeground(self.COLUMNS.index("Level"), level_colour(finding.level))
+        where = f"{camera or 'No clip'} at {format_ms(finding.position_ms)}" if finding.clip_id else "No clip"
+        if finding.frame is not None:
+            where += f", frame {finding.frame}"
+        if wall is None and finding.clip_id is not None:
+            where += "\nThe clip's recorded start is not set, so this is the time into the clip."
+        item.setToolTip(0, where)
+        item.setToolTip(1, where)
+        item.setToolTip(2, template.theme_label(finding.theme))
         item.setToolTip(
-            0,
-            f"{clip.camera if clip else 'No clip'} at {format_ms(finding.position_ms)}"
-            + (f", recorded {wall.astimezone():%d %b %Y %H:%M:%S}" if wall else ""),
+            self.COLUMNS.index("Note"),
+            finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""),
         )
-        item.setToolTip(1, template.theme_label(finding.theme))
-        item.setToolTip(3, finding.note + (f"\nStill: {finding.still_path}" if finding.still_path else ""))
         return item
 
     def _update_title(self) -> None:
@@ -287,6 +305,14 @@ class FindingsPanel(QWidget):
                 return item
         return None
 
+    def _when(self, finding: Finding) -> str:
+        """The finding's recorded time by the one rule, else its clip time."""
+        from cctv_review.recorded_time import finding_recorded_at
+
+        clip = next((c for c in self.session.clips() if c.id == finding.clip_id), None)
+        wall = finding_recorded_at(finding, clip)
+        return self.session.format_recorded(wall) if wall else format_ms(finding.position_ms, False)
+
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         finding = self.finding(item.data(0, Qt.ItemDataRole.UserRole))
         if finding is not None:
@@ -306,7 +332,7 @@ class FindingsPanel(QWidget):
             answer = QMessageBox.question(
                 self,
                 "Delete finding",
-                f"Delete the finding at {format_ms(finding.position_ms, False)} "
+                f"Delete the finding at {self._when(finding)} "
                 f"({self.session.template.theme_label(finding.theme)})?\n\n"
                 "The deletion is recorded in the audit trail.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import tzinfo
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QWidget
@@ -29,14 +30,20 @@ from cctv_review.ui.services import ReviewSession
 from cctv_review.ui.timeline import Marker
 
 
-def describe_moment(clip: Clip | None, position_ms: int) -> str:
-    """ "Cell 4 at 0:01:02.500 (recorded 14 Mar 2026 22:01:02)", for the editor's heading."""
+def describe_moment(clip: Clip | None, position_ms: int, tz: tzinfo | None = None) -> str:
+    """ "Cell 4 at 0:01:02.500 (recorded 2026-03-14 22:01:02 GMT)", for the editor's heading.
+
+    The recorded time (clock correction applied) is written by the one rule in
+    ``tz``, the store's recorder zone (default ``Europe/London``).
+    """
+    from cctv_review.recorded_time import DEFAULT_ZONE, format_recorded, zone
+
     if clip is None:
         return "No clip: the finding will have no time in the footage."
     text = f"{clip.camera} at {format_ms(position_ms)}"
     wall = clip.recorded_at(position_ms)
     if wall:
-        text += f" (recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')})"
+        text += f" (recorded {format_recorded(wall, tz or zone(DEFAULT_ZONE))})"
     return text
 
 
@@ -133,11 +140,13 @@ class FindingsController(QObject):
             return
         self.player.pause()
         clip = self.player.clip if self.player.ready else None
+        if clip is not None and clip.id is not None:
+            clip = self.session.clip(clip.id)  # the session's copy: its latest clock correction
         position = self.player.position_ms if clip else 0
         frame_index = self.player.current_frame_index()
         editor = FindingEditor(
             self.session.template,
-            where=describe_moment(clip, position),
+            where=describe_moment(clip, position, self.session.zone()),
             can_capture=frame_index is not None,
             parent=self.window,
         )
@@ -153,7 +162,12 @@ class FindingsController(QObject):
             try:
                 # Saved at once: what the reviewer typed never waits on the video.
                 changes = self.session.add_finding(
-                    values["theme"], values["level"], values["note"], clip.id if clip else None, position
+                    values["theme"],
+                    values["level"],
+                    values["note"],
+                    clip.id if clip else None,
+                    position,
+                    frame=frame_index if clip else None,
                 )
             except StoreError as exc:
                 self._show_problem(str(exc))
@@ -176,8 +190,13 @@ class FindingsController(QObject):
         case = self.session.case
         assert case is not None and clip.id is not None
         out = self.session.stills_folder() / still_file_name(case.reference, clip.id, position_ms)
-        info = self.player.player.info if clip is self.player.clip else None
+        info = (
+            self.player.player.info
+            if self.player.clip is not None and clip.id == self.player.clip.id
+            else None
+        )
         reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
+        time_zone = self.session.zone()
 
         open_store = self.session.worker_store
 
@@ -192,6 +211,7 @@ class FindingsController(QObject):
                     camera=camera,
                     clip_ms=position_ms,
                     recorded_at=recorded_at,
+                    time_zone=time_zone,
                 )
             )
             try:
@@ -218,10 +238,10 @@ class FindingsController(QObject):
         finding = self.session.finding(finding_id)
         if finding is None or self.session.locked:
             return
-        clip = next((c for c in self.player.clips if c.id == finding.clip_id), None)
+        clip = next((c for c in self.session.clips() if c.id == finding.clip_id), None)
         editor = FindingEditor(
             self.session.template,
-            where=describe_moment(clip, finding.position_ms),
+            where=describe_moment(clip, finding.position_ms, self.session.zone()),
             finding=finding,
             parent=self.window,
         )

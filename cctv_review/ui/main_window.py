@@ -19,9 +19,12 @@ itself stale and is recomputed when its tab is opened).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
         # -- widgets -----------------------------------------------------------
         self.case_list = CaseListWidget(session)
         self.player = PlayerWidget()
+        self.player.recorded_zone = session.zone()  # the clip list writes recorded starts in it
         self.form = ReviewForm(session)
         self.findings = FindingsPanel(session)
         self.summary = SummaryView(session)
@@ -136,6 +140,10 @@ class MainWindow(QMainWindow):
             show_problem=self.show_problem,
             status=self.status,
         )
+        self.clock_dialog: QDialog | None = None
+        self.settings_dialog: QDialog | None = None
+        self.correct_clock_action: QAction | None = None  # made by build_actions
+        self.settings_action: QAction | None = None
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
 
@@ -143,9 +151,7 @@ class MainWindow(QMainWindow):
         self.case_list.caseActivated.connect(self.open_case)
         self.form.completeRequested.connect(self.complete_case)
         self.form.problem.connect(self.show_problem)
-        self.form.timeRequested.connect(
-            lambda fill: fill(format_ms(self.player.position_ms, False)) if self.player.clip else None
-        )
+        self.form.timeRequested.connect(self._fill_video_time)
         self.findings.seekRequested.connect(self.seek_to)
         self.findings.problem.connect(self.show_problem)
         self.player.positionChanged.connect(self._update_status)
@@ -418,11 +424,57 @@ class MainWindow(QMainWindow):
         pos = self.player.position_ms
         self.clip_label.setText(clip.camera)
         self.position_label.setText(f"{format_ms(pos)} / {format_ms(self.player.duration_ms, False)}")
-        wall = clip.recorded_at(pos)
+        # The session's copy of the clip carries its latest clock correction.
+        known = next((c for c in self.session.clips() if c.id == clip.id), clip)
+        wall = self.session.recorded_at(known, pos)
         self.wall_label.setText(
-            f"Recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')}" if wall else "Recorded time not set"
+            f"Recorded {self.session.format_recorded(wall)}" if wall else "Recorded time not set"
         )
         self.speed_label.setText(f"{self.player.speed:g}x" + (" ▶" if self.player.playing else ""))
+
+    # -- recorded time (issue 10 item 1, issue 11 item 4) -----------------------------------
+    def _fill_video_time(self, fill: Callable[[str], None]) -> None:
+        """The form's "Use video time": the recorded clock time and camera of the frame on screen."""
+        from cctv_review.ui.review_form import video_time_text
+
+        clip = self.player.clip
+        if clip is None:
+            return
+        known = next((c for c in self.session.clips() if c.id == clip.id), clip)
+        pos = self.player.position_ms
+        fill(video_time_text(known.camera, pos, self.session.recorded_at(known, pos), self.session.zone()))
+
+    def correct_clock(self) -> None:
+        """Playback > Correct clock…: type what the burned-in clock shows on this frame."""
+        from cctv_review.ui.clock_dialog import correct_clock
+
+        self.clock_dialog = correct_clock(
+            self.session, self.player, self, show_problem=self.show_problem, status=self.status
+        )
+
+    def edit_settings(self) -> None:
+        """Tools > Settings…: the recorders' time zone (store-wide, audited)."""
+        from cctv_review.recorded_time import RecordedTimeError
+        from cctv_review.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.session.time_zone(), self)
+        self.settings_dialog = dialog
+
+        def finished(result: int) -> None:
+            if result != SettingsDialog.DialogCode.Accepted:
+                return
+            try:
+                self.session.set_time_zone(dialog.time_zone())
+            except (StoreError, RecordedTimeError) as exc:
+                self.show_problem(str(exc))
+                return
+            self.player.recorded_zone = self.session.zone()
+            self.player.set_clips(self.session.clips())
+            self._update_status()
+            self.status(f"Recorded times are now shown in {self.session.time_zone()}.", 6000)
+
+        dialog.finished.connect(finished)
+        dialog.open()
 
     # -- messages ------------------------------------------------------------------------
     def inform(

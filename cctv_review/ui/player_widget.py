@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -294,15 +295,15 @@ class PlayerWidget(QWidget):
         self._set_controls_enabled(False)
 
     # -- clips ---------------------------------------------------------------
+    #: The store's recorder time zone the clip list writes recorded starts in (set by the main window;
+    #: None: the default zone).  See cctv_review.recorded_time.
+    recorded_zone: tzinfo | None = None
+
     def set_clips(self, clips: list[Clip]) -> None:
         self.clips = list(clips)
         self.clip_list.clear()
         for clip in self.clips:
-            start = (
-                clip.recorded_start.astimezone().strftime("%d %b %Y %H:%M:%S")
-                if clip.recorded_start
-                else "time not set"
-            )
+            start = _recorded_start_text(clip, self.recorded_zone)
             item = QListWidgetItem(f"{clip.camera} — {start} — {format_ms(clip.duration_ms, False)}")
             item.setData(Qt.ItemDataRole.UserRole, clip.id)
             item.setToolTip(
@@ -687,3 +688,11 @@ class PlayerWidget(QWidget):
 
     def close_player(self) -> None:
         self.player.close()
+
+
+def _recorded_start_text(clip: Clip, tz: tzinfo | None) -> str:
+    """A clip's recorded start (clock correction applied) by the one rule, or "time not set"."""
+    from cctv_review.recorded_time import DEFAULT_ZONE, format_recorded, zone
+
+    start = clip.recorded_at(0)
+    return format_recorded(start, tz or zone(DEFAULT_ZONE)) if start is not None else "time not set"

@@ -10,6 +10,7 @@ live; required questions are marked with an asterisk.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -207,7 +208,10 @@ class QuestionRow(QWidget):
             line.textChanged.connect(self._text_changed)
             row.addWidget(line)
             self.now_button = QPushButton("Use video time")
-            self.now_button.setToolTip("Fill in the current position of the clip")
+            self.now_button.setToolTip(
+                "Fill in the recorded clock time of the frame on screen and its camera "
+                "(the clip time when the clip's recorded start is not known)"
+            )
             row.addWidget(self.now_button)
             row.addStretch(1)
             layout.addLayout(row)
@@ -496,3 +500,21 @@ class ReviewForm(QWidget):
         row = self.rows.get(question_id)
         if row is not None and row.isVisible():
             self.scroll_area.ensureWidgetVisible(row, 0, 40)
+
+
+def video_time_text(camera: str, position_ms: int, recorded_at: datetime | None, tz: tzinfo) -> str:
+    """What "Use video time" fills in a time question: ``23:14:05 (Cell 4)``.
+
+    The recorded clock time (recorder's wall clock in the store's zone, clock
+    correction applied, to the second) and the camera; when the clip's
+    recorded start is not known, the clip time, said as such:
+    ``0:01:05 (clip time, Cell 4)``.  Both match the template's ``time``
+    answers (``H:MM:SS``, then the camera in brackets).
+    """
+    from cctv_review.domain import format_ms
+    from cctv_review.recorded_time import format_clock
+
+    name = " ".join(camera.split()).replace("(", "[").replace(")", "]") or "unnamed camera"
+    if recorded_at is None:
+        return f"{format_ms(position_ms, with_millis=False)} (clip time, {name})"
+    return f"{format_clock(recorded_at, tz)} ({name})"

@@ -90,6 +90,13 @@ SHORTCUTS: tuple[ShortcutSpec, ...] = (
     ShortcutSpec("show_summary", ("Ctrl+2",), "Show the summary", "Window", scope="menu"),
     ShortcutSpec("show_workspace", ("Ctrl+1",), "Show the case workspace", "Window", scope="menu"),
     ShortcutSpec("show_shortcuts", ("F1",), "This list of keyboard shortcuts", "Window", scope="menu"),
+    ShortcutSpec(
+        "correct_clock",
+        ("Ctrl+Shift+K",),
+        "Correct the clip's clock from the clock burned into the picture",
+        "Window",
+        scope="menu",
+    ),
 )
 
 

@@ -2,8 +2,11 @@
 
 The caption is drawn by OpenCV in a dark band *below* the picture (so it
 covers nothing), scaled to the image width so it stays legible on 320x240 and
-4K alike: case reference, camera, clip time, and the recorded date-time if
-known.  The file is written atomically (temporary file, then rename), and the
+4K alike: case reference, camera, clip time, and the recorded time if known,
+written by the product's one rule
+(:func:`cctv_review.recorded_time.format_recorded`: the recorder's wall clock
+in the store's zone, ``Recorded 2026-07-12 00:59:47 BST``), so the caption
+says what the findings list, the CSV, the workbook and the PDF say.  The file is written atomically (temporary file, then rename), and the
 caller's image is never modified.
 """
 
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from cctv_review.recorded_time import DEFAULT_ZONE, format_recorded, zone
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -28,14 +33,24 @@ def format_clip_time(ms: int) -> str:
 
 
 def caption_lines(
-    *, case_reference: str, camera: str, clip_ms: int, recorded_at: datetime | None
+    *,
+    case_reference: str,
+    camera: str,
+    clip_ms: int,
+    recorded_at: datetime | None,
+    time_zone: tzinfo | None = None,
 ) -> list[str]:
+    """The caption's two lines: case and camera; clip time and recorded time.
+
+    ``recorded_at`` is aware (clock correction applied; naive is taken as
+    UTC) and is written in ``time_zone``, the store's recorder zone
+    (default ``Europe/London``), by :func:`~cctv_review.recorded_time.format_recorded`.
+    """
     left = f"Case {case_reference}" if case_reference else "Case (no reference)"
     line1 = f"{left}   Camera: {camera or 'unknown'}"
     line2 = f"Clip time {format_clip_time(clip_ms)}"
     if recorded_at is not None:
-        tz = recorded_at.strftime(" %Z") if recorded_at.tzinfo is not None else ""
-        line2 += f"   Recorded {recorded_at.strftime('%Y-%m-%d %H:%M:%S')}{tz}"
+        line2 += f"   Recorded {format_recorded(recorded_at, time_zone or zone(DEFAULT_ZONE))}"
     return [line1, line2]
 
 
@@ -81,15 +96,27 @@ def save_still(
     camera: str,
     clip_ms: int,
     recorded_at: datetime | None,
+    time_zone: tzinfo | None = None,
 ) -> Path:
-    """Write a captioned PNG of ``image_bgr`` to ``out_path``; return its path."""
+    """Write a captioned PNG of ``image_bgr`` to ``out_path``; return its path.
+
+    The caption is :func:`caption_lines` (``recorded_at`` written in
+    ``time_zone``, the store's recorder zone).  Raises ``OSError`` when the
+    file cannot be written.
+    """
     out = Path(out_path)
     if out.suffix.lower() != ".png":
         out = out.with_suffix(".png")
     out.parent.mkdir(parents=True, exist_ok=True)
     captioned = add_caption(
         image_bgr,
-        caption_lines(case_reference=case_reference, camera=camera, clip_ms=clip_ms, recorded_at=recorded_at),
+        caption_lines(
+            case_reference=case_reference,
+            camera=camera,
+            clip_ms=clip_ms,
+            recorded_at=recorded_at,
+            time_zone=time_zone,
+        ),
     )
     ok, data = cv2.imencode(".png", captioned)
     if not ok:

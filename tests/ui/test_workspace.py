@@ -23,7 +23,7 @@ def test_open_case_shows_first_frame_status_and_clip_list(
     assert "Cell 4" in window.player.clip_list.item(0).text()
     assert window.clip_label.text() == "Cell 4"
     assert window.position_label.text().startswith("0:00:00.000")
-    assert "Recorded 14 Mar 2026" in window.wall_label.text()
+    assert window.wall_label.text() == "Recorded 2026-03-14 22:00:00 GMT"  # the one rule, store zone
     assert "CR-001" in window.case_header.text()
     # The picture is painted scaled with its aspect ratio (320x240 is 4:3).
     rect = window.player.surface.image_rect()
@@ -179,7 +179,8 @@ def test_findings_list_double_click_seeks_edit_and_confirmed_delete(
     open_case_by_click(qtbot, window, "CR-001")
     wait_for_frame(qtbot, window, 0)
     tree = window.findings.tree
-    assert [tree.topLevelItem(i).text(3) for i in range(2)] == ["at 2500", "at 8000"]  # sorted by time
+    note = window.findings.COLUMNS.index("Note")
+    assert [tree.topLevelItem(i).text(note) for i in range(2)] == ["at 2500", "at 8000"]  # sorted by time
 
     item = tree.topLevelItem(1)
     rect = tree.visualItemRect(item)
