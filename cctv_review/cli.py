@@ -35,8 +35,8 @@ def _iso_datetime(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date-time like 2026-03-31T14:05:00") from None
-    # CCTV recorders show local time; a time without a zone is taken as this machine's local time.
-    return value if value.tzinfo else value.astimezone()
+    # A time without a zone is the recorder's wall clock: `add-clip` reads it in the store's zone.
+    return value
 
 
 def _flag_list(text: str) -> tuple[str, ...]:
@@ -140,8 +140,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--recorded-start",
         type=_iso_datetime,
-        help="when the clip starts, from the recorder (e.g. 2026-03-31T14:05:00)",
+        help="when the clip starts, on the recorder's clock in the database's time zone "
+        "(e.g. 2026-03-31T14:05:00; see 'settings time-zone')",
     )
+
+    p = sub.add_parser("settings", parents=[common], help="the review database's settings")
+    settings_sub = p.add_subparsers(dest="settings_command", metavar="SETTING", required=True)
+    p_zone = settings_sub.add_parser(
+        "time-zone",
+        parents=[common],
+        help="the recorders' time zone recorded times are shown in (default Europe/London); "
+        "with ZONE, set it (audited)",
+    )
+    p_zone.add_argument("zone", nargs="?", help="an IANA time zone name, e.g. Europe/London")
 
     p = sub.add_parser(
         "verify", parents=[common], help="re-hash clips and report any that changed or went missing"
@@ -306,12 +317,36 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
             from cctv_review.clips import add_clip_file
 
             case = _case(store, args.case)
-            clip = add_clip_file(store, case.id, args.file, args.camera, args.recorded_start)
+            start = args.recorded_start
+            if start is not None and start.tzinfo is None:
+                from cctv_review.recorded_time import localize
+
+                # To the second, as typed; in the repeated hour the first (summer time) one.
+                start = localize(start.replace(microsecond=0), store.zone())
+            clip = add_clip_file(store, case.id, args.file, args.camera, start)
             print(
                 f"Added {clip.camera} to case {case.reference}: {clip.width}x{clip.height}, "
                 f"{clip.fps:g} fps, {clip.frame_count} frames, {clip.duration_ms / 1000:.1f} s, {clip.codec}; "
                 f"SHA-256 {clip.sha256}"
             )
+            return EXIT_OK
+
+        if command == "settings":
+            from cctv_review.recorded_time import zone_label
+
+            if args.zone:
+                before = store.time_zone()
+                now = store.set_time_zone(args.zone)
+                print(
+                    f"Time zone: {zone_label(now)}"
+                    + (
+                        f" (was {before}); recorded times are now shown in it."
+                        if now != before
+                        else " (unchanged)."
+                    )
+                )
+            else:
+                print(f"Time zone: {zone_label(store.time_zone())}")
             return EXIT_OK
 
         if command == "verify":

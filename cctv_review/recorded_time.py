@@ -233,6 +233,16 @@ class NamePattern:
     clock: str  # "recorder" or "utc"
     source: str
     example: str
+    #: "name": matched against the file name alone; "path": against the end of its path (folders
+    #: joined with "/"), for recorders that keep the date in a folder (Dahua's ``2026-03-14/001/dav/22/``).
+    target: str = "name"
+
+    def match(self, file_name: str) -> re.Match[str] | None:
+        """The regex matched against the name (whole) or the end of the path, as ``target`` says."""
+        path = file_name.replace("\\", "/")  # a Windows path read anywhere
+        if self.target == "path":
+            return self.regex.search(path)
+        return self.regex.fullmatch(path.rsplit("/", 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -255,16 +265,25 @@ def _compile(entry: Mapping[str, object], where: Path) -> NamePattern:
         name = str(entry["name"])
         regex = re.compile(str(entry["regex"]), re.IGNORECASE)
         clock = str(entry.get("clock", "recorder"))
+        target = str(entry.get("match", "name"))
     except (KeyError, re.error) as exc:
         raise RecordedTimeError(f"The file-name pattern file {where} has a broken pattern: {exc}.") from None
     if clock not in ("recorder", "utc"):
         raise RecordedTimeError(
             f'Pattern "{name}" in {where}: clock must be "recorder" or "utc", not "{clock}".'
         )
+    if target not in ("name", "path"):
+        raise RecordedTimeError(
+            f'Pattern "{name}" in {where}: match must be "name" or "path", not "{target}".'
+        )
+    if target == "path" and not regex.pattern.endswith("$"):
+        raise RecordedTimeError(f'Pattern "{name}" in {where} matches a path, so it must end with $.')
     missing = {"Y", "M", "D", "h", "m", "s"} - set(regex.groupindex)
     if missing:
         raise RecordedTimeError(f'Pattern "{name}" in {where} lacks the groups {", ".join(sorted(missing))}.')
-    return NamePattern(name, regex, clock, str(entry.get("source", "")), str(entry.get("example", "")))
+    return NamePattern(
+        name, regex, clock, str(entry.get("source", "")), str(entry.get("example", "")), target
+    )
 
 
 @lru_cache(maxsize=4)
@@ -282,7 +301,7 @@ def load_name_patterns(path: Path | None = None) -> tuple[NamePattern, ...]:
         raise RecordedTimeError(f"The file-name pattern file {where} cannot be read: {exc}.") from None
     patterns = tuple(_compile(e, where) for e in entries)
     for p in patterns:
-        if p.example and not p.regex.fullmatch(p.example):
+        if p.example and not p.match(p.example):
             raise RecordedTimeError(
                 f'Pattern "{p.name}" in {where} does not match its own example "{p.example}".'
             )
@@ -312,13 +331,14 @@ def match_file_name(
 ) -> NameMatch | None:
     """The recorded start (and end, camera) a recorder's file name holds, or None.
 
-    ``file_name`` may include folders (only the last part is matched).  Times
+    ``file_name`` may include folders: most patterns match the last part only;
+    a ``"match": "path"`` pattern matches the end of the whole path (the date
+    in a folder, as Dahua recorders keep it).  Times
     on a ``recorder`` clock are taken as wall-clock time in ``tz``; ``utc``
     ones are converted.  A name whose digits are not a real date is no match.
     """
-    name = Path(file_name).name
     for p in patterns or load_name_patterns():
-        m = p.regex.fullmatch(name)
+        m = p.match(file_name)
         if not m:
             continue
         groups = m.groupdict()
