@@ -125,8 +125,14 @@ def parse_typed(text: str, tz: tzinfo, *, second_occurrence: bool = False) -> da
     return localize(typed_local(text), tz, second_occurrence=second_occurrence)
 
 
+_TYPED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
 def typed_local(text: str) -> datetime:
     """The naive wall-clock date-time in typed text (``2026-03-20 01:00:30``, ``T`` allowed), to the second.
+
+    Every field has its full width (``01:00:3`` is not yet a time), so a box
+    checked as the reviewer types never takes a half-typed value.
 
     Raises :class:`RecordedTimeError` for anything else.  The zone is not
     applied: use :func:`localize` (or :func:`parse_typed`), after asking the
@@ -134,6 +140,8 @@ def typed_local(text: str) -> datetime:
     """
     cleaned = " ".join(text.strip().replace("T", " ").split())
     try:
+        if not _TYPED.fullmatch(cleaned):  # strptime alone would take "01:00:3" for 01:00:03
+            raise ValueError(cleaned)
         return datetime.strptime(cleaned, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         raise RecordedTimeError(
