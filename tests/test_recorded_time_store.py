@@ -132,11 +132,9 @@ def test_a_failed_correction_changes_nothing(store, monkeypatch):
     assert store.get_finding(early.id).recorded_at == early.recorded_at
 
 
-def test_a_completed_case_refuses_a_clock_correction(store, template):
-    from conftest import answer_everything
-
+def test_a_completed_case_refuses_a_clock_correction(store, template, answer_all):
     case, clip, *_ = _case_with_clip(store)
-    answer_everything(store, template, case.id)
+    answer_all(store, template, case.id)
     store.set_outcome(case.id, "some", "because")
     store.complete_case(case.id, template)
     with pytest.raises(CaseLocked):
