@@ -177,3 +177,33 @@ def areas_for_improvement(
                 rows.append((-count / figure.applied, -count, order, figure, value, count))
     rows.sort(key=lambda r: r[:3])
     return [(figure, value, count) for *_, figure, value, count in rows[:limit]]
+
+
+def adverse_answers(template: Template) -> dict[str, list[str]]:
+    """Which answers count against good practice, per question of ``template`` (for :func:`areas_for_improvement`).
+
+    Read from ``resources/figures/adverse-answers.json`` (keyed by template id,
+    then question id → answer values).  Questions the template no longer has,
+    and values it does not offer, are left out; a form with no entry has no
+    adverse answers (``{}``), so its report has no areas-for-improvement page
+    to show.  Raises nothing for a missing file (an older install): ``{}``.
+    """
+    from cctv_review.resources_path import resources_dir
+
+    try:
+        path = resources_dir() / "figures" / "adverse-answers.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    wanted = data.get(template.id, {}) if isinstance(data, dict) else {}
+    known = {q.id: q for q in template.questions() if q.type in COUNTED_TYPES}
+    result: dict[str, list[str]] = {}
+    for qid, values in wanted.items() if isinstance(wanted, dict) else ():
+        question = known.get(qid)
+        if question is None or not isinstance(values, list):
+            continue
+        offered = {o.value for o in question.options}
+        kept = [v for v in values if v in offered]
+        if kept:
+            result[qid] = kept
+    return result

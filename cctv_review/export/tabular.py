@@ -129,6 +129,9 @@ class ExportData:
     template: Template
     date_from: date | None = None
     date_to: date | None = None
+    #: The supervisor's figures (``cctv_review.export.figures.TeamFigures``): per-question figures,
+    #: agreement, areas for improvement; set by ``export()``, None when built without them.
+    figures: Any = None
 
     @property
     def statements(self) -> list[tuple[str, str]]:

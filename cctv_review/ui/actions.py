@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from cctv_review.ui.shortcuts import SHORTCUTS, command_slot, display_keys, spec_for
 
@@ -159,4 +159,55 @@ def build_actions(window: MainWindow) -> WindowActions:
             toolbar.addAction(toolbar_action)
     for child in toolbar.findChildren(QWidget):
         child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return a
+
+
+@dataclass
+class FigureActions:
+    """Tools-menu actions of the supervisor's work (issue 14): samples and the reason-for-viewing rule."""
+
+    sample_action: QAction
+    viewing_reason_action: QAction  # checkable: the store asks for a reason for viewing
+    view_footage_action: QAction
+
+
+def tools_menu(window: QWidget) -> QMenu:
+    """The window's Tools menu (made before Help if no one has made it yet)."""
+    from PySide6.QtWidgets import QMainWindow
+
+    assert isinstance(window, QMainWindow)
+    bar = window.menuBar()
+    help_action = None
+    for action in bar.actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == "Tools":
+            return menu
+        if action.text().replace("&", "") == "Help":
+            help_action = action
+    menu = QMenu("&Tools", window)
+    if help_action is not None:
+        bar.insertMenu(help_action, menu)
+    else:
+        bar.addMenu(menu)
+    return menu
+
+
+def build_figure_actions(window: MainWindow) -> FigureActions:
+    """Add Tools > Draw a sample…, Ask for a reason for viewing and View footage… to ``window``."""
+    a = FigureActions(
+        sample_action=_action(window, "Draw a &sample…", window.draw_sample),
+        viewing_reason_action=QAction("Ask for a &reason for viewing", window),
+        view_footage_action=_action(window, "&View footage…", window.view_footage),
+    )
+    a.viewing_reason_action.setCheckable(True)
+    a.viewing_reason_action.setChecked(window.session.viewing_reason_required())
+    a.viewing_reason_action.setToolTip(
+        "Ask why, the first time each case's footage is opened in a session, and keep the reason in the audit trail"
+    )
+    a.viewing_reason_action.toggled.connect(window.set_viewing_reason_required)
+    menu = tools_menu(window)
+    menu.addAction(a.sample_action)
+    menu.addSeparator()
+    menu.addAction(a.viewing_reason_action)
+    menu.addAction(a.view_footage_action)
     return a

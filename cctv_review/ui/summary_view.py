@@ -9,26 +9,38 @@ many signals one write sends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtCore import QDate, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from cctv_review import palette
+from cctv_review.agreement import OUTCOME_LABELS, ReviewAgreement
 from cctv_review.changes import Changes
-from cctv_review.domain import LearningLevel, format_percent
+from cctv_review.domain import CASE_FLAGS, LearningLevel, format_percent
+from cctv_review.export.figures import question_answers_text
 from cctv_review.summary import Summary
+from cctv_review.summary_filter import SummaryFilter
 
 # The one palette (cctv_review/palette.py) gives the colours; tests/test_palette.py checks.
 OUTCOME_COLOURS = {level.value: QColor(palette.learning_colour(level)) for level in LearningLevel}
@@ -116,6 +128,10 @@ class SummaryView(QWidget):
         self._closed = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        # The filter every figure follows (issue 14): dates, custody suite, reviewer, flags.
+        self.filter_bar = SummaryFilterBar(session)
+        self.filter_bar.changed.connect(self.refresh)
+        outer.addWidget(self.filter_bar)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -183,7 +199,13 @@ class SummaryView(QWidget):
     def _recompute(self) -> None:
         self.stale = False
         self.recomputed += 1
-        summary = self.session.summary()
+        self.filter_bar.update_choices()
+        summary_filter = self.filter_bar.summary_filter()
+        summary = (
+            self.session.summary()
+            if summary_filter.shows_everything
+            else self.session.filtered_summary(summary_filter)
+        )
         self.summary = summary
         self.headline.setText(summary.headline)
         self.note.setText(summary.progress_note if summary.total_cases else "")
@@ -271,3 +293,192 @@ class SummaryView(QWidget):
         )
         text.setWordWrap(True)
         add("Use of force", text)
+        self._add_team_figures(summary_filter, add)
+
+    # -- the supervisor's figures (issue 14): agreement and per-question figures -----------------
+    def _add_team_figures(self, summary_filter: SummaryFilter, add: Callable[[str, QWidget], None]) -> None:
+        """The agreement between first and second reviews, then how each question was answered."""
+        agreement = self.session.review_agreement(summary_filter)
+        self.agreement = agreement
+        add("Agreement between first and second reviews", _agreement_widget(agreement))
+        figures = self.session.question_figures(summary_filter)
+        self.question_figures = figures
+        sections = {s.id: s.title for s in self.session.template.sections}
+        add(
+            "How each question was answered (completed cases it applied to)",
+            _table(
+                ["Question", "Section", "Applied to", "Answers"],
+                [
+                    [f.text, sections.get(f.section_id, f.section_id), f.applied, question_answers_text(f)]
+                    for f in figures
+                ],
+            ),
+        )
+
+
+def _agreement_widget(agreement: ReviewAgreement) -> QWidget:
+    """The agreement sentences and the outcome's confusion table (first review rows, second columns)."""
+    box = QWidget()
+    box.setObjectName("agreementSection")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    text = QLabel("\n".join(agreement.lines()))
+    text.setObjectName("agreementText")
+    text.setWordWrap(True)
+    layout.addWidget(text)
+    if agreement.outcome.cases:
+        order = agreement.outcome.categories
+        headers = ["First review \\ second review", *[OUTCOME_LABELS[c] for c in order], "Total"]
+        rows = [
+            [OUTCOME_LABELS[c], *map(str, agreement.outcome.table[i]), str(sum(agreement.outcome.table[i]))]
+            for i, c in enumerate(order)
+        ]
+        confusion = _table(headers, rows)
+        confusion.setObjectName("agreementTable")
+        layout.addWidget(confusion)
+    return box
+
+
+def _qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class SummaryFilterBar(QWidget):
+    """Detention dates (from / to, each optional), custody suite, reviewer and flags.
+
+    ``changed`` fires on every change; :meth:`summary_filter` is the
+    :class:`~cctv_review.summary_filter.SummaryFilter` shown.  The suite and
+    reviewer lists are read again (:meth:`update_choices`) each time the
+    figures are, keeping the choice.
+    """
+
+    changed = Signal()
+
+    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("summaryFilter")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 0)
+        today = QDate.currentDate()
+        self.use_from = QCheckBox("From")
+        self.date_from = QDateEdit(today.addMonths(-3))
+        self.use_to = QCheckBox("to")
+        self.date_to = QDateEdit(today)
+        for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+            check.toggled.connect(edit.setEnabled)
+            check.toggled.connect(self._changed)
+            edit.dateChanged.connect(self._changed)
+            layout.addWidget(check)
+            layout.addWidget(edit)
+        self.suite = QComboBox()
+        self.suite.setObjectName("summarySuite")
+        self.reviewer = QComboBox()
+        self.reviewer.setObjectName("summaryReviewer")
+        for label, combo, anything in (
+            ("Suite", self.suite, "Any suite"),
+            ("Reviewer", self.reviewer, "Any reviewer"),
+        ):
+            combo.addItem(anything, "")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.currentIndexChanged.connect(self._changed)
+            layout.addWidget(QLabel(label))
+            layout.addWidget(combo)
+        self.flags = QToolButton()
+        self.flags.setObjectName("summaryFlags")
+        self.flags.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.flags)
+        self.flag_actions: dict[str, QAction] = {}
+        for flag, label in CASE_FLAGS.items():
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.toggled.connect(self._changed)
+            self.flag_actions[flag] = action
+        self.flags.setMenu(menu)
+        layout.addWidget(self.flags)
+        clear = QPushButton("Show all")
+        clear.clicked.connect(self.clear)
+        layout.addWidget(clear)
+        layout.addStretch(1)
+        self._quiet = False
+        self._update_flags_text()
+
+    def summary_filter(self) -> SummaryFilter:
+        """The filter as shown (an unticked date is an open end; dates back to front are swapped)."""
+        start = _pydate(self.date_from.date()) if self.use_from.isChecked() else None
+        end = _pydate(self.date_to.date()) if self.use_to.isChecked() else None
+        if start and end and start > end:
+            start, end = end, start
+        return SummaryFilter(
+            date_from=start,
+            date_to=end,
+            suite=self.suite.currentData() or "",
+            reviewer=self.reviewer.currentData() or "",
+            flags=frozenset(f for f, a in self.flag_actions.items() if a.isChecked()),
+        )
+
+    def set_filter(self, summary_filter: SummaryFilter) -> None:
+        """Show ``summary_filter`` (for tests and for restoring); fires ``changed`` once."""
+        self._quiet = True
+        try:
+            self.use_from.setChecked(summary_filter.date_from is not None)
+            if summary_filter.date_from:
+                self.date_from.setDate(_qdate(summary_filter.date_from))
+            self.use_to.setChecked(summary_filter.date_to is not None)
+            if summary_filter.date_to:
+                self.date_to.setDate(_qdate(summary_filter.date_to))
+            self.update_choices()
+            for combo, value in (
+                (self.suite, summary_filter.suite),
+                (self.reviewer, summary_filter.reviewer),
+            ):
+                if value and combo.findData(value) < 0:
+                    combo.addItem(value, value)
+                combo.setCurrentIndex(max(0, combo.findData(value)))
+            for flag, action in self.flag_actions.items():
+                action.setChecked(flag in summary_filter.flags)
+        finally:
+            self._quiet = False
+        self._changed()
+
+    def clear(self) -> None:
+        """Show every case again."""
+        self.set_filter(SummaryFilter())
+
+    def update_choices(self) -> None:
+        """Refill the suite and reviewer lists from the store, keeping what is chosen."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            for combo, names in (
+                (self.suite, self.session.suites()),
+                (self.reviewer, self.session.reviewers()),
+            ):
+                chosen = combo.currentData() or ""
+                wanted = ["", *names] + ([chosen] if chosen and chosen not in names else [])
+                if [combo.itemData(i) for i in range(combo.count())] != wanted:
+                    first = combo.itemText(0)
+                    combo.blockSignals(True)
+                    combo.clear()
+                    combo.addItem(first, "")
+                    for name in wanted[1:]:
+                        combo.addItem(name, name)
+                    combo.setCurrentIndex(max(0, combo.findData(chosen)))
+                    combo.blockSignals(False)
+        finally:
+            self._quiet = quiet
+
+    def _update_flags_text(self) -> None:
+        chosen = [CASE_FLAGS[f] for f, a in self.flag_actions.items() if a.isChecked()]
+        self.flags.setText("Flags: " + (", ".join(chosen) if chosen else "any"))
+
+    def _changed(self, *_args: object) -> None:
+        self._update_flags_text()
+        if not self._quiet:
+            self.changed.emit()
