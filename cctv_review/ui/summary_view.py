@@ -39,6 +39,7 @@ from cctv_review.agreement import OUTCOME_LABELS, ReviewAgreement
 from cctv_review.changes import Changes
 from cctv_review.domain import CASE_FLAGS, LearningLevel, format_percent
 from cctv_review.export.figures import question_answers_text
+from cctv_review.question_figures import QuestionFigure
 from cctv_review.summary import Summary
 from cctv_review.summary_filter import SummaryFilter
 
@@ -167,6 +168,11 @@ class SummaryView(QWidget):
         self.layout_.addStretch(1)
         scroll.setWidget(body)
         self.summary: Summary | None = None
+        # The supervisor's figures as last shown (issue 14; set when there are completed cases).
+        self.agreement: ReviewAgreement | None = None
+        self.question_figures: list[QuestionFigure] = []
+        self.agreement_box: QWidget | None = None
+        self.question_table: QTableWidget | None = None
         session.changed.connect(self._changes)
         session.casesChanged.connect(self.refresh)
         self.refresh()
@@ -300,20 +306,20 @@ class SummaryView(QWidget):
         """The agreement between first and second reviews, then how each question was answered."""
         agreement = self.session.review_agreement(summary_filter)
         self.agreement = agreement
-        add("Agreement between first and second reviews", _agreement_widget(agreement))
+        self.agreement_box = _agreement_widget(agreement)
+        add("Agreement between first and second reviews", self.agreement_box)
         figures = self.session.question_figures(summary_filter)
         self.question_figures = figures
         sections = {s.id: s.title for s in self.session.template.sections}
-        add(
-            "How each question was answered (completed cases it applied to)",
-            _table(
-                ["Question", "Section", "Applied to", "Answers"],
-                [
-                    [f.text, sections.get(f.section_id, f.section_id), f.applied, question_answers_text(f)]
-                    for f in figures
-                ],
-            ),
+        self.question_table = _table(
+            ["Question", "Section", "Applied to", "Answers"],
+            [
+                [f.text, sections.get(f.section_id, f.section_id), f.applied, question_answers_text(f)]
+                for f in figures
+            ],
         )
+        self.question_table.setObjectName("questionFigures")
+        add("How each question was answered (completed cases it applied to)", self.question_table)
 
 
 def _agreement_widget(agreement: ReviewAgreement) -> QWidget:
