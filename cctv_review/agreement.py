@@ -224,7 +224,7 @@ class ReviewAgreement:
         else:
             lines.append("Use of force: no case reviewed twice where both reviews found force was used.")
         for q in self.force_questions:
-            lines.append(f"  {q.text}: {q.agreement.describe()}.")
+            lines.append(f"  {q.text} — {q.agreement.describe()}.")
         return lines
 
 

@@ -97,6 +97,6 @@ def test_report_has_agreement_questions_and_optional_areas(seeded, tmp_path):
     [areas] = export(store, template, "pdf", tmp_path / "areas.pdf", areas_for_improvement=True)
     text = pdf_text(areas)
     assert "Areas for improvement" in text
-    assert f"{detail_question(template)}: no in 2 of 5 cases (40%)" in text
+    assert f"{detail_question(template)} — no in 2 of 5 cases (40%)" in text
     exported = [r for r in store.audit_rows() if r["action"] == "exported"]
     assert '"areas_for_improvement": true' in exported[-1]["detail"]

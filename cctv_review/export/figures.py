@@ -219,10 +219,10 @@ def format_questions(figures: Sequence[QuestionFigure]) -> str:
 
 
 def area_sentence(figure: QuestionFigure, value: str, count: int) -> str:
-    """ "Pre-release risk assessment …: no in 12 of 58 cases (20.7%)" (an area for improvement)."""
+    """ "Pre-release risk assessment … — no in 12 of 58 cases (20.7%)" (an area for improvement)."""
     label = figure.labels.get(value, ANSWER_LABELS.get(value, value)).lower()
     return (
-        f"{figure.text}: {label} in {count} of {figure.applied} cases "
+        f"{figure.text} — {label} in {count} of {figure.applied} cases "
         f"({format_percent(percent(count, figure.applied))})"
     )
 

@@ -419,7 +419,8 @@ def figures_html(data: ExportData) -> str:
         parts.append(
             '<p class="muted small">Kappa: Cohen (1960); weighted kappa with linear weights, Cohen (1968). '
             "Cases: completed cases whose blind second review is completed too and where both reviews gave "
-            "the judgement. — : cannot be computed.</p>"
+            "the judgement. Weighted kappa is for the outcome only, an ordinal grade; — : not applicable, or "
+            "cannot be computed (every judgement the same).</p>"
         )
         if agreement.outcome.cases:
             header, confusion = confusion_rows(agreement.outcome, OUTCOME_LABELS)
