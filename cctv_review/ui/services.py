@@ -560,6 +560,38 @@ class ReviewSession(QObject):
         sql, params = summary_filter.completed_sql()
         return review_agreement(self.store.db.conn, self.template, sql, params)
 
+    def team_figures_job(
+        self, summary_filter: Any
+    ) -> Callable[[Any, Callable[[], bool]], tuple[Any, list[Any]]]:
+        """A background job computing the agreement and the per-question figures over the filter.
+
+        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens its own
+        store connection and returns ``(ReviewAgreement, [QuestionFigure, ...])``.
+        At 100,000 cases the questions take seconds (one grouped query each,
+        see :mod:`cctv_review.question_figures`), hence off the GUI thread; it
+        checks ``cancel()`` between questions and stops with ``RuntimeError``.
+        """
+        path, user, template = self.store_path, self.store.user, self.template
+        sql, params = summary_filter.completed_sql()
+
+        def work(progress: Any, cancel: Callable[[], bool]) -> tuple[Any, list[Any]]:
+            from cctv_review.agreement import review_agreement
+            from cctv_review.question_figures import COUNTED_TYPES, question_figure
+
+            with Store(path, user=user) as store:
+                conn = store.db.conn
+                agreement = review_agreement(conn, template, sql, params)
+                questions = [q for q in template.questions() if q.type in COUNTED_TYPES]
+                figures = []
+                for done, question in enumerate(questions, 1):
+                    if cancel():
+                        raise RuntimeError("cancelled")
+                    figures.append(question_figure(conn, template, question, sql, params))
+                    progress(done / len(questions), "Counting the answers to each question")
+            return agreement, figures
+
+        return work
+
     def draw_sample(
         self, size: int, stratify: Iterable[str], seed: int, purpose: str = "review"
     ) -> tuple[Any, dict[int, str]]:

@@ -120,6 +120,9 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
 class SummaryView(QWidget):
     """The summary tab.  :meth:`refresh` recomputes now when shown, else marks the view stale."""
 
+    #: The agreement and per-question figures are on screen (they are counted in the background).
+    figuresShown = Signal()
+
     def __init__(self, session: Any, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -173,6 +176,8 @@ class SummaryView(QWidget):
         self.question_figures: list[QuestionFigure] = []
         self.agreement_box: QWidget | None = None
         self.question_table: QTableWidget | None = None
+        self.figures_task: Any = None  # the job counting them (ui/tasks.py), while it runs
+        self.figures_generation = 0
         session.changed.connect(self._changes)
         session.casesChanged.connect(self.refresh)
         self.refresh()
@@ -201,6 +206,8 @@ class SummaryView(QWidget):
     def shutdown(self) -> None:
         """Stop recomputing: the window is closing and its store is about to close."""
         self._closed = True
+        if self.figures_task is not None:
+            self.figures_task.cancel()
 
     def _recompute(self) -> None:
         self.stale = False
@@ -303,23 +310,83 @@ class SummaryView(QWidget):
 
     # -- the supervisor's figures (issue 14): agreement and per-question figures -----------------
     def _add_team_figures(self, summary_filter: SummaryFilter, add: Callable[[str, QWidget], None]) -> None:
-        """The agreement between first and second reviews, then how each question was answered."""
-        agreement = self.session.review_agreement(summary_filter)
-        self.agreement = agreement
+        """The agreement between first and second reviews, then how each question was answered.
+
+        Counted off the GUI thread (:meth:`ReviewSession.team_figures_job`:
+        seconds at 100,000 cases): two placeholders are shown at once and filled
+        when the job ends; a newer recompute cancels an older job and ignores
+        its result.
+        """
+        from cctv_review.ui import tasks
+
+        if self.figures_task is not None:
+            self.figures_task.cancel()
+        self.figures_generation += 1
+        generation = self.figures_generation
+        agreement_slot, question_slot = QWidget(), QWidget()
+        for slot in (agreement_slot, question_slot):
+            slot_layout = QVBoxLayout(slot)
+            slot_layout.setContentsMargins(0, 0, 0, 0)
+            waiting = QLabel("Counting…")
+            waiting.setStyleSheet("color:#555")
+            slot_layout.addWidget(waiting)
+        add("Agreement between first and second reviews", agreement_slot)
+        add("How each question was answered (completed cases it applied to)", question_slot)
+        self.agreement_box = self.question_table = None
+
+        def done(result: tuple[ReviewAgreement, list[QuestionFigure]]) -> None:
+            if generation != self.figures_generation or self._closed:
+                return  # an older filter's figures, or the window is closing
+            self.figures_task = None
+            self._show_team_figures(result, agreement_slot, question_slot)
+
+        def failed(message: str) -> None:
+            if generation == self.figures_generation and not self._closed:
+                self.figures_task = None
+                for slot in (agreement_slot, question_slot):
+                    label = slot.findChild(QLabel)
+                    if label is not None:
+                        label.setText(f"These figures could not be counted: {message}")
+
+        self.figures_task = tasks.run_task(
+            self.session.team_figures_job(summary_filter),
+            context="counting the answers to each question",
+            on_done=done,
+            on_failed=failed,
+        )
+
+    def _show_team_figures(
+        self,
+        result: tuple[ReviewAgreement, list[QuestionFigure]],
+        agreement_slot: QWidget,
+        question_slot: QWidget,
+    ) -> None:
+        agreement, figures = result
+        self.agreement, self.question_figures = agreement, figures
+        for slot in (agreement_slot, question_slot):
+            waiting = slot.findChild(QLabel)
+            if waiting is not None:
+                waiting.hide()
+                waiting.deleteLater()
         self.agreement_box = _agreement_widget(agreement)
-        add("Agreement between first and second reviews", self.agreement_box)
-        figures = self.session.question_figures(summary_filter)
-        self.question_figures = figures
+        _slot_layout(agreement_slot).addWidget(self.agreement_box)
         sections = {s.id: s.title for s in self.session.template.sections}
         self.question_table = _table(
             ["Question", "Section", "Applied to", "Answers"],
             [
-                [f.text, sections.get(f.section_id, f.section_id), f.applied, question_answers_text(f)]
+                [f.text, sections.get(f.section_id, f.section_id), str(f.applied), question_answers_text(f)]
                 for f in figures
             ],
         )
         self.question_table.setObjectName("questionFigures")
-        add("How each question was answered (completed cases it applied to)", self.question_table)
+        _slot_layout(question_slot).addWidget(self.question_table)
+        self.figuresShown.emit()
+
+
+def _slot_layout(slot: QWidget) -> QVBoxLayout:
+    layout = slot.layout()
+    assert isinstance(layout, QVBoxLayout)
+    return layout
 
 
 def _agreement_widget(agreement: ReviewAgreement) -> QWidget:

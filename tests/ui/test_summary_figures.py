@@ -24,12 +24,18 @@ def summary_view(qtbot, store, template):
     qtbot.addWidget(view)
     view.show()
     qtbot.waitExposed(view)
-    qtbot.waitUntil(lambda: view.summary is not None and not view.stale)
+    qtbot.waitUntil(lambda: view.summary is not None and not view.stale and view.question_table is not None)
     return view
 
 
 def table_rows(table) -> list[list[str]]:
     return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def wait_figures(qtbot, view, before: int) -> None:
+    """Wait for a recompute after ``before`` and for its figures, counted in the background."""
+    qtbot.waitUntil(lambda: view.recomputed > before and not view.stale)
+    qtbot.waitUntil(lambda: view.question_table is not None, timeout=10_000)
 
 
 def question_row(view, qid: str) -> list[str]:
@@ -62,18 +68,18 @@ def test_every_summary_figure_follows_the_filter(qtbot, summary_view):
     view = summary_view
     before = view.recomputed
     view.filter_bar.set_filter(SummaryFilter(suite="Northgate"))
-    qtbot.waitUntil(lambda: view.recomputed > before and not view.stale)
+    wait_figures(qtbot, view, before)
     assert view.headline.text().startswith("Of 4 cases reviewed on CCTV")
     assert question_row(view, DETAIL)[2] == "4"
     assert "no 2 (50%)" in question_row(view, DETAIL)[3]
     before = view.recomputed
     view.filter_bar.set_filter(SummaryFilter(reviewer="bob", flags=frozenset({"child"})))
-    qtbot.waitUntil(lambda: view.recomputed > before and not view.stale)
+    wait_figures(qtbot, view, before)
     assert view.headline.text().startswith("Of 1 case reviewed on CCTV")  # CR005
     assert "no completed case has a completed second review" in agreement_text(view).lower()
     before = view.recomputed
     view.filter_bar.set_filter(SummaryFilter(date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)))
-    qtbot.waitUntil(lambda: view.recomputed > before and not view.stale)
+    wait_figures(qtbot, view, before)
     assert view.headline.text().startswith("Of 2 cases reviewed on CCTV")
     assert view.filter_bar.summary_filter() == SummaryFilter(
         date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)
@@ -82,7 +88,7 @@ def test_every_summary_figure_follows_the_filter(qtbot, summary_view):
     before = view.recomputed
     view.filter_bar.clear()
     view.filter_bar.flag_actions["use_of_force"].setChecked(True)
-    qtbot.waitUntil(lambda: view.recomputed > before and not view.stale)
+    wait_figures(qtbot, view, before)
     assert view.headline.text().startswith("Of 3 cases reviewed on CCTV")  # CR002-4
     assert view.filter_bar.flags.text() == "Flags: Use of force"
     assert [view.filter_bar.suite.itemText(i) for i in range(view.filter_bar.suite.count())] == [
