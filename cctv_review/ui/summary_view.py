@@ -5,6 +5,13 @@ change them (heard through ``ReviewSession.changed`` or the older
 ``casesChanged``) marks a hidden view stale, and the view recomputes when it
 is shown; a visible view recomputes once per turn of the event loop however
 many signals one write sends.
+
+The filter bar at the top (detention dates, custody suite, reviewer, flags;
+:class:`SummaryFilterBar`) selects the cases every figure is about (issue 14).
+Below the breakdowns come the agreement between first and blind second
+reviews and how each yes/no and choice question was answered; those are
+counted in a background job (seconds at 100,000 cases) and shown when it
+ends, a newer recompute cancelling an older job.
 """
 
 from __future__ import annotations
@@ -220,8 +227,9 @@ class SummaryView(QWidget):
             else self.session.filtered_summary(summary_filter)
         )
         self.summary = summary
+        scope = "" if summary_filter.shows_everything else f"  Showing {summary.scope}."
         self.headline.setText(summary.headline)
-        self.note.setText(summary.progress_note if summary.total_cases else "")
+        self.note.setText((summary.progress_note if summary.total_cases else "") + scope)
         self.chart.set_rows(
             [
                 (

@@ -26,10 +26,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
+
+from cctv_review.store import StoreError
 
 #: The store setting (JSON bool) that turns the rule on.
 SETTING_KEY = "viewing_reason_required"
@@ -98,8 +101,10 @@ class ViewingGate:
     def allow(self) -> bool:
         """True when the open case's footage may be shown: no rule, a reason given earlier, or now.
 
-        A reason that cannot be recorded (read-only store: nothing is
-        audited, as its notice says) still lets the reviewer view.
+        On a read-only store nothing is audited (its notice says so) and the
+        reason lets the reviewer view; a reason the store fails to record
+        (:class:`~cctv_review.store.StoreError`) is reported and the footage
+        stays closed.
         """
         case = self.session.case
         if case is None or case.id is None:
@@ -109,6 +114,14 @@ class ViewingGate:
         reason = self.ask(case.reference, self.parent)
         if not reason or not reason.strip():
             return False
-        self.session.record_viewing_reason(case.id, reason)
+        try:
+            self.session.record_viewing_reason(case.id, reason)
+        except StoreError as exc:  # not recorded: the footage stays closed, as the policy requires
+            QMessageBox.warning(
+                self.parent,
+                "Reason for viewing",
+                f"The reason could not be recorded, so the footage is not shown. {exc}",
+            )
+            return False
         self.allowed.add(case.id)
         return True

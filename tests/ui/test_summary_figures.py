@@ -207,3 +207,25 @@ def test_export_dialog_offers_the_areas_page_for_the_report_only(qtbot, store, t
     assert dialog.options()["areas_for_improvement"] is True
     dialog.set_format("csv")
     assert "areas_for_improvement" not in dialog.options()
+
+
+def test_a_reason_that_cannot_be_recorded_keeps_the_footage_closed(qtbot, store, template, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from cctv_review.store import StoreError
+    from cctv_review.ui.viewing_reason import ViewingGate
+
+    seed(store, template)
+    session = ReviewSession(store, template)
+    session.set_viewing_reason_required(True)
+    session.open_case(store.case_by_reference("CR001").id)
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+
+    def fail(case_id: int, reason: str) -> None:
+        raise StoreError("The review database is locked.")
+
+    monkeypatch.setattr(session, "record_viewing_reason", fail)
+    gate = ViewingGate(session, ask=lambda _ref, _parent: "Complaint 123")
+    assert gate.allow() is False and gate.allowed == set()
+    assert "could not be recorded" in warned[0]
