@@ -565,29 +565,38 @@ class ReviewSession(QObject):
     ) -> Callable[[Any, Callable[[], bool]], tuple[Any, list[Any]]]:
         """A background job computing the agreement and the per-question figures over the filter.
 
-        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens its own
-        store connection and returns ``(ReviewAgreement, [QuestionFigure, ...])``.
+        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens a read-only
+        SQLite connection of its own (it only reads, so none of ``Store``'s
+        opening checks, key loading or migrations are repeated for every
+        recompute) and returns ``(ReviewAgreement, [QuestionFigure, ...])``.
         At 100,000 cases the questions take seconds (one grouped query each,
         see :mod:`cctv_review.question_figures`), hence off the GUI thread; it
         checks ``cancel()`` between questions and stops with ``RuntimeError``.
         """
-        path, user, template = self.store_path, self.store.user, self.template
+        path, template = self.store_path, self.template
         sql, params = summary_filter.completed_sql()
 
         def work(progress: Any, cancel: Callable[[], bool]) -> tuple[Any, list[Any]]:
+            import contextlib
+            import sqlite3
+
             from cctv_review.agreement import review_agreement
             from cctv_review.question_figures import COUNTED_TYPES, question_figure
 
-            with Store(path, user=user) as store:
-                conn = store.db.conn
-                agreement = review_agreement(conn, template, sql, params)
-                questions = [q for q in template.questions() if q.type in COUNTED_TYPES]
-                figures = []
-                for done, question in enumerate(questions, 1):
-                    if cancel():
-                        raise RuntimeError("cancelled")
-                    figures.append(question_figure(conn, template, question, sql, params))
-                    progress(done / len(questions), "Counting the answers to each question")
+            figures: list[Any] = []
+            try:
+                with contextlib.closing(
+                    sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+                ) as conn:
+                    agreement = review_agreement(conn, template, sql, params)
+                    questions = [q for q in template.questions() if q.type in COUNTED_TYPES]
+                    for done, question in enumerate(questions, 1):
+                        if cancel():
+                            raise RuntimeError("cancelled")
+                        figures.append(question_figure(conn, template, question, sql, params))
+                        progress(done / len(questions), "Counting the answers to each question")
+            except sqlite3.Error as exc:
+                raise StoreError(f"The review database could not be read for these figures ({exc}).") from exc
             return agreement, figures
 
         return work
