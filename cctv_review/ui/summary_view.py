@@ -182,7 +182,7 @@ class SummaryView(QWidget):
         self.agreement: ReviewAgreement | None = None
         self.question_figures: list[QuestionFigure] = []
         self.agreement_box: QWidget | None = None
-        self.question_table: QTableWidget | None = None
+        self.question_table: QuestionTable | None = None
         self.figures_task: Any = None  # the job counting them (ui/tasks.py), while it runs
         self.figures_generation = 0
         session.changed.connect(self._changes)
@@ -379,16 +379,70 @@ class SummaryView(QWidget):
         self.agreement_box = _agreement_widget(agreement)
         _slot_layout(agreement_slot).addWidget(self.agreement_box)
         sections = {s.id: s.title for s in self.session.template.sections}
-        self.question_table = _table(
-            ["Question", "Section", "Applied to", "Answers"],
-            [
-                [f.text, sections.get(f.section_id, f.section_id), str(f.applied), question_answers_text(f)]
-                for f in figures
-            ],
-        )
+        self.question_table = QuestionTable(figures, sections)
         self.question_table.setObjectName("questionFigures")
         _slot_layout(question_slot).addWidget(self.question_table)
         self.figuresShown.emit()
+
+
+class QuestionTable(QTableWidget):
+    """How each question was answered: a row per question (question, cases it applied to, answers),
+    under a spanning row per form section; long texts wrap and rows grow to fit the width.
+
+    ``rows()`` gives the question rows as text (for tests): [question, section, applied, answers].
+    """
+
+    def __init__(self, figures: list[QuestionFigure], sections: dict[str, str]) -> None:
+        super().__init__(0, 3)
+        self.setHorizontalHeaderLabels(["Question", "Applied to", "Answers"])
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.setWordWrap(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._rows: list[list[str]] = []
+        section = None
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for f in figures:
+            title = sections.get(f.section_id, f.section_id)
+            if f.section_id != section:
+                section = f.section_id
+                row = self.rowCount()
+                self.insertRow(row)
+                item = QTableWidgetItem(title)
+                item.setFont(bold)
+                item.setBackground(QColor("#f0f3f7"))
+                self.setItem(row, 0, item)
+                self.setSpan(row, 0, 1, 3)
+            row = self.rowCount()
+            self.insertRow(row)
+            answers = question_answers_text(f)
+            for column, text in enumerate((f.text, str(f.applied), answers)):
+                item = QTableWidgetItem(text)
+                align = Qt.AlignmentFlag.AlignRight if column == 1 else Qt.AlignmentFlag.AlignLeft
+                item.setTextAlignment(align | Qt.AlignmentFlag.AlignTop)
+                self.setItem(row, column, item)
+            self._rows.append([f.text, title, str(f.applied), answers])
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._fit()
+
+    def rows(self) -> list[list[str]]:
+        return [list(r) for r in self._rows]
+
+    def _fit(self) -> None:
+        self.resizeRowsToContents()
+        height = self.horizontalHeader().sizeHint().height()
+        self.setFixedHeight(height + sum(self.rowHeight(r) for r in range(self.rowCount())) + 4)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()  # wrapped texts need other heights at another width
 
 
 def _slot_layout(slot: QWidget) -> QVBoxLayout:

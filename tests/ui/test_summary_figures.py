@@ -40,7 +40,7 @@ def wait_figures(qtbot, view, before: int) -> None:
 
 def question_row(view, qid: str) -> list[str]:
     text = view.session.template.question(qid).text
-    [row] = [row for row in table_rows(view.question_table) if row[0] == text]
+    [row] = [row for row in view.question_table.rows() if row[0] == text]
     return row
 
 
