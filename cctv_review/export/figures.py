@@ -211,8 +211,9 @@ def format_questions(figures: Sequence[QuestionFigure]) -> str:
     for f in figures:
         lines.append("")
         lines.append(f"{f.text} (applied to {f.applied} case{'s' if f.applied != 1 else ''})")
-        for value in f.counts:
-            lines.append("  " + f.describe(value))
+        for value, count in f.counts.items():
+            label = f.labels.get(value, value).lower()
+            lines.append(f"  {label}: {count} of {f.applied} cases ({format_percent(f.share(value))})")
         if f.unanswered:
             lines.append(f"  not answered: {f.unanswered}")
     return "\n".join(lines)
