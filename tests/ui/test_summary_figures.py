@@ -229,3 +229,13 @@ def test_a_reason_that_cannot_be_recorded_keeps_the_footage_closed(qtbot, store,
     gate = ViewingGate(session, ask=lambda _ref, _parent: "Complaint 123")
     assert gate.allow() is False and gate.allowed == set()
     assert "could not be recorded" in warned[0]
+
+
+def test_tools_menu_sits_before_help_and_opens_the_sample_dialog(qtbot, make_window, store, template):
+    window = make_window(store, template, restore=False)
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles.index("Tools") == titles.index("Help") - 1
+    window.figure_actions.sample_action.trigger()
+    qtbot.waitUntil(lambda: window.sample_dialog.isVisible())
+    assert window.sample_dialog.windowTitle() == "Draw a sample"
+    window.sample_dialog.close()
