@@ -102,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="date_from", type=_iso_date, help="first detention date to include (YYYY-MM-DD)"
     )
     p.add_argument("--to", dest="date_to", type=_iso_date, help="last detention date to include (YYYY-MM-DD)")
+    # Issue 14: the Summary tab's filters, agreement and per-question figures.
+    p.add_argument("--suite", default="", help="only cases of this custody suite")
+    p.add_argument("--reviewer", default="", help="only cases reviewed by this reviewer")
+    p.add_argument(
+        "--flags",
+        type=_flag_list,
+        default=(),
+        help="only cases with all these flags: " + ",".join(CASE_FLAGS),
+    )
+    p.add_argument(
+        "--agreement",
+        action="store_true",
+        help="also the agreement between first and second reviews (percentage, Cohen's kappa, weighted kappa)",
+    )
+    p.add_argument(
+        "--questions",
+        action="store_true",
+        help="also how completed cases answered each yes/no and choice question of the form",
+    )
 
     p = sub.add_parser("cases", parents=[common], help="list the cases")
     p.add_argument("--status", choices=["not_started", "in_progress", "complete"])
@@ -263,6 +282,8 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
         if command == "summary":
             from cctv_review.summary import format_summary, summarise
 
+            if args.suite or args.reviewer or args.flags or args.agreement or args.questions:
+                return _summary_figures(store, template, args)
             summary = summarise(store, template, date_from=args.date_from, date_to=args.date_to)
             if args.json:
                 print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
@@ -424,6 +445,54 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 print(f"Note: {notice}")
             return EXIT_OK
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int:
+    """``summary`` with a filter (suite, reviewer, flags), ``--agreement`` and/or ``--questions`` (issue 14)."""
+    from cctv_review.errors import UserFacingError
+    from cctv_review.export.figures import format_agreement, format_questions
+    from cctv_review.summary import format_summary
+    from cctv_review.summary_filter import SummaryFilter, summarise_filtered
+
+    summary_filter = SummaryFilter(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        suite=args.suite,
+        reviewer=args.reviewer,
+        flags=frozenset(args.flags),
+    )
+    try:
+        summary = summarise_filtered(store, template, summary_filter)
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
+    selection, params = summary_filter.completed_sql()
+    agreement = questions = None
+    if args.agreement:
+        from cctv_review.agreement import review_agreement
+
+        agreement = review_agreement(store.db.conn, template, selection, params)
+    if args.questions:
+        from cctv_review.question_figures import question_figures
+
+        questions = question_figures(store.db.conn, template, selection, params)
+    if args.json:
+        import dataclasses
+
+        data = summary.to_dict()
+        if agreement is not None:
+            data["agreement"] = dataclasses.asdict(agreement)
+        if questions is not None:
+            data["questions"] = [dataclasses.asdict(q) for q in questions]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(format_summary(summary))
+    if agreement is not None:
+        print()
+        print(format_agreement(agreement))
+    if questions is not None:
+        print()
+        print(format_questions(questions))
+    return EXIT_OK
 
 
 def _case(store, reference: str):

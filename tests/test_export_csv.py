@@ -31,7 +31,13 @@ def test_csv_folder_has_the_four_files_with_bom_and_crlf(seeded, template, tmp_p
     store, _ = seeded
     out = tmp_path / "new" / "export"  # created, with its parent
     written = export(store, template, "csv", out)
-    assert [p.name for p in written] == ["cases.csv", "findings.csv", "answers.csv", "summary.csv"]
+    assert [p.name for p in written] == [
+        "cases.csv",
+        "findings.csv",
+        "answers.csv",
+        "summary.csv",
+        "questions.csv",
+    ]
     for path in written:
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), "Excel on Windows needs the UTF-8 BOM"

@@ -45,7 +45,7 @@ def test_workbook_sheets_header_and_headline(seeded, template, tmp_path):
     [path] = export(store, template, "xlsx", tmp_path / "review")  # extension added
     assert path == tmp_path / "review.xlsx"
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Cases", "Findings", "Answers"]
+    assert wb.sheetnames == ["Summary", "Cases", "Findings", "Answers", "Questions"]
     summary = summarise(store, template)
     ws = wb["Summary"]
     assert ws["A1"].value == summary.headline

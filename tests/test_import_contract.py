@@ -39,6 +39,7 @@ CORE = [
     "cctv_review.recorded_time",
     "cctv_review.tracks",
     "cctv_review.question_figures",
+    "cctv_review.summary_filter",
     "cctv_review.case_query",
     "cctv_review.storage",
     "cctv_review.textcheck",

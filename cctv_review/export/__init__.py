@@ -8,7 +8,8 @@ Plain Python (the PDF uses Qt's painting classes but no widgets)::
 ``fmt`` is ``"csv"``, ``"xlsx"`` or ``"pdf"``:
 
 * **csv**: ``out`` is a folder (created if missing) that receives
-  ``cases.csv``, ``findings.csv``, ``answers.csv`` and ``summary.csv``
+  ``cases.csv``, ``findings.csv``, ``answers.csv``, ``summary.csv`` and
+  ``questions.csv``
   (see :mod:`cctv_review.export.csv_export` for the BOM, CRLF and formula
   rules).
 * **xlsx**: ``out`` is the workbook file; ``.xlsx`` is added when missing
@@ -109,8 +110,14 @@ def export(
     redact: bool = False,
     progress: ProgressCallback | None = None,
     notices: list[str] | None = None,
+    areas_for_improvement: bool = False,
 ) -> list[Path]:
     """Export the selected cases in ``fmt`` to ``out``; returns the paths written.
+
+    Every format also carries the supervisor's figures over the selection
+    (:mod:`cctv_review.export.figures`: how each question was answered, the
+    agreement between first and second reviews); ``areas_for_improvement``
+    adds the report's "areas for improvement" page (PDF only).
 
     ``notices``, when given, receives plain sentences about anything the
     format made the export change, with where (an XLSX cell's characters
@@ -152,6 +159,13 @@ def export(
     found: list[str] = []
     if not data.cases:
         raise ExportError(f"There are no cases to export ({data.summary.scope}). Nothing was written.")
+    from cctv_review.export.figures import agreement_tables, team_figures
+
+    data.figures = team_figures(
+        store, template, date_from=date_from, date_to=date_to, case_ids=case_ids, areas=areas_for_improvement
+    )
+    if data.figures.agreement.double_reviewed:
+        data.summary_tables += agreement_tables(data.figures.agreement)
 
     created = _prepare_folder(folder)
     try:
@@ -190,6 +204,8 @@ def export(
         "to": date_to.isoformat() if date_to else None,
         "selected_cases": len(case_ids) if case_ids is not None else None,
     }
+    if areas_for_improvement:
+        detail["areas_for_improvement"] = True
     if found:
         detail["notes"] = len(found)
     try:

@@ -40,6 +40,8 @@ from cctv_review.export.tabular import Column, ExportData, Table, local, neutral
 ENCODING = "utf-8-sig"  # writes the BOM Excel needs
 LINE_TERMINATOR = "\r\n"
 FILE_NAMES = ("cases.csv", "findings.csv", "answers.csv", "summary.csv")
+#: Per-question figures, one row per question and answer (``export/figures.py``).
+QUESTIONS_FILE = "questions.csv"
 
 
 def format_cell(value: Any, column: Column) -> str:
@@ -86,9 +88,15 @@ def summary_long_table(data: ExportData) -> Table:
 
 def write_csv_folder(data: ExportData, folder: Path, progress: Callable[[float, str], None]) -> list[Path]:
     tables = [data.tables["cases"], data.tables["findings"], data.tables["answers"], summary_long_table(data)]
+    names = list(FILE_NAMES)
+    if data.figures is not None:  # the supervisor's figures (export/figures.py): questions.csv
+        from cctv_review.export.figures import question_table
+
+        tables.append(question_table(data.figures))
+        names.append(QUESTIONS_FILE)
     with AtomicFiles() as files:
-        for i, (name, table) in enumerate(zip(FILE_NAMES, tables, strict=False)):
+        for i, (name, table) in enumerate(zip(names, tables, strict=False)):
             progress(0.3 + 0.6 * i / len(tables), f"Writing {name}")
             write_table(files.stage(folder / name), table)
         progress(0.95, "Saving")
-    return [folder / name for name in FILE_NAMES]
+    return [folder / name for name in names]

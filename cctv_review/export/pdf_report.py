@@ -370,6 +370,121 @@ def breakdowns_html(data: ExportData) -> str:
     return "".join(parts)
 
 
+def figures_html(data: ExportData) -> str:
+    """The supervisor's figures (``data.figures``, :mod:`cctv_review.export.figures`) as HTML.
+
+    An agreement section when some cases were reviewed twice (the figures in
+    words, each with the cases it rests on, a table of the measures and the
+    outcomes' confusion table), the "areas for improvement" page when the
+    export asked for it, then how each question was answered, by section.
+    """
+    figures = data.figures
+    if figures is None:
+        return ""
+    from cctv_review.agreement import OUTCOME_LABELS
+    from cctv_review.export.figures import area_sentence, confusion_rows, question_answers_text
+
+    parts: list[str] = []
+    agreement = figures.agreement
+    if agreement.double_reviewed:
+        parts.append('<h2 style="page-break-before: always;">Agreement between first and second reviews</h2>')
+        parts += [f"<p>{_e(line)}</p>" for line in agreement.lines()]
+        rows = [("Outcome (no &lt; some &lt; significant learning)", agreement.outcome)]
+        rows.append(("Use of force: justified, proportionate and necessary", agreement.force))
+        rows += [(_e(q.text), q.agreement) for q in agreement.force_questions]
+        head = "".join(
+            f'<th align="{"left" if i == 0 else "right"}">{title}</th>'
+            for i, title in enumerate(
+                ["Judgement", "Cases", "Agreed", "% agreement", "Cohen&#39;s kappa", "Weighted kappa"]
+            )
+        )
+        body = []
+        for label, a in rows:
+            agreed = sum(a.table[i][i] for i in range(len(a.table)))
+            cells = [
+                str(a.cases),
+                str(agreed),
+                format_percent(100 * a.percent) if a.percent is not None else "—",
+                f"{a.kappa:.2f}" if a.kappa is not None else "—",
+                f"{a.weighted_kappa:.2f}" if a.weighted_kappa is not None else "—",
+            ]
+            body.append(
+                f"<tr><td>{label}</td>" + "".join(f'<td align="right">{c}</td>' for c in cells) + "</tr>"
+            )
+        parts.append(
+            f'<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead>'
+            + "".join(body)
+            + "</table>"
+        )
+        parts.append(
+            '<p class="muted small">Kappa: Cohen (1960); weighted kappa with linear weights, Cohen (1968). '
+            "Cases: completed cases whose blind second review is completed too and where both reviews gave "
+            "the judgement. Weighted kappa is for the outcome only, an ordinal grade; — : not applicable, or "
+            "cannot be computed (every judgement the same).</p>"
+        )
+        if agreement.outcome.cases:
+            header, confusion = confusion_rows(agreement.outcome, OUTCOME_LABELS)
+            parts.append("<h3>Outcomes: first review (rows) against second review (columns)</h3>")
+            head = "".join(
+                f'<th align="{"left" if i == 0 else "right"}">{_e(h)}</th>' for i, h in enumerate(header)
+            )
+            body = [
+                "<tr>"
+                + "".join(
+                    f'<td align="{"left" if i == 0 else "right"}">{_e(v)}</td>' for i, v in enumerate(row)
+                )
+                + "</tr>"
+                for row in confusion
+            ]
+            parts.append(
+                f'<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr>'
+                "</thead>" + "".join(body) + "</table>"
+            )
+    if figures.areas is not None:
+        parts.append('<h2 style="page-break-before: always;">Areas for improvement</h2>')
+        parts.append(
+            '<p class="muted small">The questions with the highest share of answers that count against good '
+            "practice, among the completed cases each question applied to.</p>"
+        )
+        if figures.areas:
+            parts.append(
+                "<ol>"
+                + "".join(f"<li>{_e(area_sentence(f, v, n))}</li>" for f, v, n in figures.areas)
+                + "</ol>"
+            )
+        else:
+            parts.append("<p>No answer that counts against good practice was recorded.</p>")
+    if figures.questions:
+        parts.append('<h2 style="page-break-before: always;">How each question was answered</h2>')
+        parts.append(
+            '<p class="muted small">Completed cases each question applied to, and how many answered each '
+            "way (a case counts under every option it ticked in a multiple-choice question).</p>"
+        )
+        section = None
+        rows_html: list[str] = []
+
+        def flush() -> None:
+            if rows_html:
+                parts.append(
+                    '<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>'
+                    '<th align="left" width="45%">Question</th><th align="right">Applied to</th>'
+                    '<th align="left">Answers</th></tr></thead>' + "".join(rows_html) + "</table>"
+                )
+                rows_html.clear()
+
+        for f in figures.questions:
+            if f.section_id != section:
+                flush()
+                section = f.section_id
+                parts.append(f"<h3>{_e(figures.sections.get(section, section))}</h3>")
+            rows_html.append(
+                f'<tr><td>{_e(f.text)}</td><td align="right">{f.applied}</td>'
+                f"<td>{_e(question_answers_text(f))}</td></tr>"
+            )
+        flush()
+    return "".join(parts)
+
+
 # -- the case pages, drawn directly ------------------------------------------------------
 #
 # Each case is laid out by :class:`CaseFlow` rather than as HTML in a QTextDocument: Qt's HTML
@@ -769,7 +884,9 @@ def _paginate(doc: Any, content: Any) -> None:
 def front_document(data: ExportData, writer: Any = None, content: Any = None) -> Any:
     """The cover and the breakdowns as one QTextDocument (paginated when ``content`` is given)."""
     doc = _new_document(writer, content)
-    doc.setHtml("<html><body>" + cover_html(data) + breakdowns_html(data) + "</body></html>")
+    doc.setHtml(
+        "<html><body>" + cover_html(data) + breakdowns_html(data) + figures_html(data) + "</body></html>"
+    )
     _insert_charts(doc, cover_charts(data.summary))
     _paginate(doc, content)
     return doc

@@ -144,6 +144,9 @@ class ExportData:
     date_to: date | None = None
     #: The store's recorder time zone (IANA name) the recorded times are written in.
     time_zone: str = DEFAULT_ZONE
+    #: The supervisor's figures (``cctv_review.export.figures.TeamFigures``): per-question figures,
+    #: agreement, areas for improvement; set by ``export()``, None when built without them.
+    figures: Any = None
 
     @property
     def statements(self) -> list[tuple[str, str]]:

@@ -532,8 +532,14 @@ def write_xlsx(
     notes = Notes()
     names = ("cases", "findings", "answers")
 
+    extra: list[Table] = []
+    if data.figures is not None:  # the supervisor's figures (export/figures.py): the Questions sheet
+        from cctv_review.export.figures import question_table
+
+        extra.append(question_table(data.figures))
+
     def write(temporary: Path) -> None:
-        titles = [SHEETS[0]] + [data.tables[name].title for name in names]
+        titles = [SHEETS[0]] + [data.tables[name].title for name in names] + [t.title for t in extra]
         with Package(temporary, titles, title="CCTV review export", creator="cctv-review") as book:
             total = max(1, len(data.cases))
             writers = {
@@ -556,6 +562,8 @@ def write_xlsx(
                 progress(0.05 + 0.8 * done / total, f"Writing case {done:,} of {total:,}")
             for writer in writers.values():
                 finish_table_sheet(writer)
+            for table in extra:
+                write_table_sheet(book, table, notes)
             progress(0.86, "Writing the summary")
             write_summary_sheet(book, data, notes)
             progress(0.9, "Saving the workbook")

@@ -192,3 +192,41 @@ def add_recorded_time_actions(window: MainWindow) -> None:
     _top_menu(window, "&Tools", before="&Help").addAction(settings)
     window.correct_clock_action = correct
     window.settings_action = settings
+
+
+@dataclass
+class FigureActions:
+    """Tools-menu actions of the supervisor's work (issue 14): samples and the reason-for-viewing rule."""
+
+    sample_action: QAction
+    viewing_reason_action: QAction  # checkable: the store asks for a reason for viewing
+    view_footage_action: QAction
+
+
+def tools_menu(window: QWidget) -> QMenu:
+    """The window's Tools menu (made before Help if no one has made it yet)."""
+    from PySide6.QtWidgets import QMainWindow
+
+    assert isinstance(window, QMainWindow)
+    return _top_menu(window, "&Tools", before="&Help")  # type: ignore[arg-type]
+
+
+def build_figure_actions(window: MainWindow) -> FigureActions:
+    """Add Tools > Draw a sample…, Ask for a reason for viewing and View footage… to ``window``."""
+    a = FigureActions(
+        sample_action=_action(window, "Draw a &sample…", window.draw_sample),
+        viewing_reason_action=QAction("Ask for a &reason for viewing", window),
+        view_footage_action=_action(window, "&View footage…", window.view_footage),
+    )
+    a.viewing_reason_action.setCheckable(True)
+    a.viewing_reason_action.setChecked(window.session.viewing_reason_required())
+    a.viewing_reason_action.setToolTip(
+        "Ask why, the first time each case's footage is opened in a session, and keep the reason in the audit trail"
+    )
+    a.viewing_reason_action.toggled.connect(window.set_viewing_reason_required)
+    menu = tools_menu(window)
+    menu.addAction(a.sample_action)
+    menu.addSeparator()
+    menu.addAction(a.viewing_reason_action)
+    menu.addAction(a.view_footage_action)
+    return a

@@ -166,6 +166,16 @@ class ExportDialog(QDialog):
             form.addRow("", self.selected_check)
         form.addRow("Sharing", self.redact_check)
         form.addRow("", redact_help)
+        # Issue 14: the report's "areas for improvement" page (export/figures.py); PDF only.
+        self.areas_check = QCheckBox('Add an "areas for improvement" page to the report')
+        self.areas_check.setToolTip(
+            "The questions with the highest share of answers that count against good practice, each with its count"
+        )
+        self.areas_check.setEnabled(self.fmt == "pdf")
+        self.format_combo.currentIndexChanged.connect(
+            lambda _i: self.areas_check.setEnabled(self.fmt == "pdf")
+        )
+        form.addRow("Report", self.areas_check)
         form.addRow("Save to", self._wrap(dest_row))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -251,6 +261,8 @@ class ExportDialog(QDialog):
             options["date_to"] = self.date_to.date().toPython()
         if self.case_ids is not None and self.selected_check.isChecked():
             options["case_ids"] = list(self.case_ids)
+        if self.fmt == "pdf" and self.areas_check.isChecked():
+            options["areas_for_improvement"] = True
         return options
 
     # -- running -----------------------------------------------------------------------

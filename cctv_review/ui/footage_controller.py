@@ -97,6 +97,11 @@ class FootageController(QObject):
         #: Frame-index jobs under way, by clip id.
         self.indexing: dict[int, tasks.Task] = {}
         self._played_clips: set[int] = set()
+        #: Asked before a case's clips are shown: False withholds them (reason for viewing,
+        #: ``ui/viewing_reason.py``); None shows them always.
+        self.gate: Callable[[], bool] | None = None
+        #: True while the open case's footage is withheld (the gate said no).
+        self.withheld = False
         self.position_timer = QTimer(self)
         self.position_timer.setInterval(POSITION_SAVE_MS)
         self.position_timer.timeout.connect(self.save_position)
@@ -112,6 +117,14 @@ class FootageController(QObject):
     def case_opened(self) -> None:
         """Show the newly opened case's clips, at the clip and position it was left at."""
         self._played_clips.clear()
+        self.withheld = self.gate is not None and not self.gate()
+        if self.withheld:
+            self.player.set_clips([])
+            self.player.surface.set_message(
+                "The footage is not shown: this store asks for a reason for viewing. "
+                "Use Tools > View footage… to give one."
+            )
+            return
         self.load_clips(restore_position=True)
 
     def load_clips(self, restore_position: bool = False, select_clip_id: int | None = None) -> None:
@@ -129,7 +142,7 @@ class FootageController(QObject):
 
     def _changed(self, changes: Changes) -> None:
         """Clips added or changed: refresh the clip list (the current clip plays on)."""
-        if not changes.clips:
+        if not changes.clips or self.withheld:
             return
         shown = {c.id for c in self.player.clips}
         if shown & changes.clips or any(c.id in changes.clips for c in self.session.clips()):

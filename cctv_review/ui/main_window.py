@@ -146,6 +146,13 @@ class MainWindow(QMainWindow):
         self.settings_action: QAction | None = None
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
+        # Issue 14: Tools > Draw a sample…, the reason-for-viewing rule (ui/viewing_reason.py).
+        from cctv_review.ui.actions import build_figure_actions
+        from cctv_review.ui.viewing_reason import ViewingGate
+
+        self.viewing_gate = ViewingGate(session, self)
+        self.footage.gate = self.viewing_gate.allow
+        self.figure_actions = build_figure_actions(self)
 
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
@@ -490,6 +497,26 @@ class MainWindow(QMainWindow):
     def show_problem(self, text: str) -> None:
         self.status(text, 10000)
         self.inform("cctv-review", text, QMessageBox.Icon.Warning)
+
+    # -- samples and the reason for viewing (issue 14) -------------------------------------
+    def draw_sample(self) -> None:
+        """Tools > Draw a sample…: the stratified sample dialog (audited as the CLI's draw)."""
+        from cctv_review.ui.sample_dialog import SampleDialog
+
+        self.sample_dialog = SampleDialog(self.session, self)
+        self.sample_dialog.open()
+
+    def set_viewing_reason_required(self, required: bool) -> None:
+        """Tools > Ask for a reason for viewing (a store setting; the change is audited)."""
+        try:
+            self.session.set_viewing_reason_required(required)
+        except StoreError as exc:
+            self.show_problem(str(exc))
+
+    def view_footage(self) -> None:
+        """Tools > View footage…: show the open case's footage withheld for want of a reason."""
+        if self.session.case is not None and self.footage.withheld:
+            self.footage.case_opened()
 
     # -- closing ---------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -647,3 +647,117 @@ class ReviewSession(QObject):
         from cctv_review.case_query import case_count
 
         return case_count(self.store.db.conn)
+
+    # -- the supervisor's figures, agreement, samples, reasons for viewing (issue 14) ---------
+    def filtered_summary(self, summary_filter: Any) -> Summary:
+        """The summary over the cases a :class:`~cctv_review.summary_filter.SummaryFilter` selects."""
+        from cctv_review.summary_filter import summarise_filtered
+
+        return summarise_filtered(self.store, self.template, summary_filter)
+
+    def question_figures(self, summary_filter: Any) -> list[Any]:
+        """Per-question figures (:class:`~cctv_review.question_figures.QuestionFigure`) over the filter's
+        completed cases: one grouped query per counted question of the form."""
+        from cctv_review.question_figures import question_figures
+
+        sql, params = summary_filter.completed_sql()
+        return question_figures(self.store.db.conn, self.template, sql, params)
+
+    def review_agreement(self, summary_filter: Any) -> Any:
+        """First against blind second review over the filter's completed cases
+        (:class:`~cctv_review.agreement.ReviewAgreement`; three queries)."""
+        from cctv_review.agreement import review_agreement
+
+        sql, params = summary_filter.completed_sql()
+        return review_agreement(self.store.db.conn, self.template, sql, params)
+
+    def team_figures_job(
+        self, summary_filter: Any
+    ) -> Callable[[Any, Callable[[], bool]], tuple[Any, list[Any]]]:
+        """A background job computing the agreement and the per-question figures over the filter.
+
+        Run it with :func:`cctv_review.ui.tasks.run_task`; it opens a read-only
+        SQLite connection of its own (it only reads, so none of ``Store``'s
+        opening checks, key loading or migrations are repeated for every
+        recompute) and returns ``(ReviewAgreement, [QuestionFigure, ...])``.
+        At 100,000 cases the questions take seconds (one grouped query each,
+        see :mod:`cctv_review.question_figures`), hence off the GUI thread; it
+        checks ``cancel()`` between questions and stops with ``RuntimeError``.
+        """
+        path, template = self.store_path, self.template
+        sql, params = summary_filter.completed_sql()
+
+        def work(progress: Any, cancel: Callable[[], bool]) -> tuple[Any, list[Any]]:
+            import contextlib
+            import sqlite3
+
+            from cctv_review.agreement import review_agreement
+            from cctv_review.question_figures import COUNTED_TYPES, question_figure
+
+            figures: list[Any] = []
+            try:
+                with contextlib.closing(
+                    sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+                ) as conn:
+                    agreement = review_agreement(conn, template, sql, params)
+                    questions = [q for q in template.questions() if q.type in COUNTED_TYPES]
+                    for done, question in enumerate(questions, 1):
+                        if cancel():
+                            raise RuntimeError("cancelled")
+                        figures.append(question_figure(conn, template, question, sql, params))
+                        progress(done / len(questions), "Counting the answers to each question")
+            except sqlite3.Error as exc:
+                raise StoreError(f"The review database could not be read for these figures ({exc}).") from exc
+            return agreement, figures
+
+        return work
+
+    def draw_sample(
+        self, size: int, stratify: Iterable[str], seed: int, purpose: str = "review"
+    ) -> tuple[Any, dict[int, str]]:
+        """Draw a stratified sample (:func:`cctv_review.sampling.draw_sample`) and audit it as the CLI does.
+
+        ``purpose`` is ``"review"`` (every case) or ``"second_review"`` (the
+        share of completed cases to review a second time: only completed cases
+        are drawn from).  Records ``sample.drawn`` with the seed, the rule, the
+        stratum counts, the ids and the purpose.  Returns the
+        :class:`~cctv_review.sampling.SampleDraw` and the drawn cases'
+        references by id.  Raises ``ValueError`` for a bad size or flag.
+        """
+        from cctv_review.sampling import draw_sample
+
+        status = CaseStatus.COMPLETE if purpose == "second_review" else None
+        draw = draw_sample(self.store.list_cases(status=status), size, tuple(stratify), seed)
+        self.store.audit("sample.drawn", "sample", str(seed), draw.audit_detail() | {"purpose": purpose})
+        references = {c.id: c.reference for c in self.store.list_cases(case_ids=list(draw.case_ids))}
+        return draw, {i: references[i] for i in draw.case_ids if i in references}
+
+    def viewing_reason_required(self) -> bool:
+        """Whether the store asks for a reason before a case's footage is shown (off by default)."""
+        from cctv_review.ui.viewing_reason import SETTING_KEY
+
+        return bool(self.store.setting(SETTING_KEY, False))
+
+    def set_viewing_reason_required(self, required: bool) -> None:
+        """Turn the reason-for-viewing rule on or off for this store; the change is audited."""
+        from cctv_review.ui.viewing_reason import SETTING_KEY
+
+        if bool(required) == self.viewing_reason_required():
+            return
+        self.store.set_setting(SETTING_KEY, bool(required))
+        self.store.audit("setting.changed", "setting", SETTING_KEY, {"value": bool(required)})
+
+    def record_viewing_reason(self, case_id: int, reason: str) -> Changes:
+        """Audit why the footage of case ``case_id`` is being viewed (``footage.viewing_reason``).
+
+        Nothing on screen shows it: empty Changes.  Raises ``ValueError`` for
+        an empty reason, StoreError when it cannot be recorded.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason for viewing cannot be empty")
+        case = self.store.get_case(case_id)
+        self.store.audit(
+            "footage.viewing_reason", "case", case_id, {"reference": case.reference, "reason": reason}
+        )
+        return Changes()
