@@ -13,6 +13,18 @@ from cctv_review.store import Store
 from cctv_review.template import load_template
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_qapplication(qapp):
+    """Make the session's QApplication before any test runs.
+
+    A PDF export run first would otherwise make a bare QGuiApplication (the
+    exporter's own, for the CLI), and every widget made after it aborts the
+    process; in a full run some GUI test happens to come first, but a subset
+    must not depend on the order.
+    """
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
     """Keep tests away from the real user's database and settings."""
