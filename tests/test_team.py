@@ -82,6 +82,7 @@ def test_second_review_is_kept_apart_from_the_first(shared, template):
     _second_review(path, template, ids[0], "some")
     with Store(path, user="bob") as bob:
         case, answers, findings = team.first_review(bob, ids[0], "bob")  # allowed now
+        assert answers == bob.answers(ids[0])
         assert case.outcome == LearningLevel.SIGNIFICANT
         assert [f.note for f in findings] == ["First reviewer's finding in T-0"]
         review = team.second_review(bob, ids[0])

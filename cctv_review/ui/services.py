@@ -692,3 +692,13 @@ class ReviewSession(QObject):
         team.moderate(self.store, case_id, final_outcome, reason)
         self.casesChanged.emit()
         return self._emit(Changes(cases=frozenset({case_id})))
+
+    def packages_imported(self) -> Changes:
+        """A review package was imported on another connection: every view reloads its cases."""
+        from cctv_review.case_query import CaseFilter
+
+        changes = self._emit(Changes(cases=frozenset(self.case_ids(CaseFilter()))))
+        self.casesChanged.emit()
+        if self._case is not None and self._case.id is not None:
+            self.open_case(self._case.id)  # its findings and answers may have come from the package
+        return changes
