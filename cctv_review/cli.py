@@ -201,6 +201,12 @@ def _add_team_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p_export.add_argument(
         "--cases", required=True, help="case references, comma-separated (e.g. 24-0001,24-0002)"
     )
+    p_export.add_argument(
+        "--blind-for",
+        default="",
+        metavar="REVIEWER",
+        help="a package for this blind second reviewer: the first review of each case is left out",
+    )
     p_export.add_argument("out", type=Path, help="the package to write (e.g. alice.cctvpkg)")
     p_import = package_sub.add_parser(
         "import", parents=[common], help="check a review package and merge it into this store"
@@ -261,7 +267,7 @@ def _run_team(args: argparse.Namespace, store: Any, template: Any) -> int | None
 
         if args.package_command == "export":
             refs = [r for r in args.cases.split(",") if r.strip()]
-            report = pkg.export_package(store, refs, args.out)
+            report = pkg.export_package(store, refs, args.out, blind_for=args.blind_for.strip())
             print(
                 f"Wrote {report.path}: {len(report.references)} case{'s' if len(report.references) != 1 else ''}, "
                 f"{report.stills} still{'s' if report.stills != 1 else ''}, {report.audit_entries} audit entries"

@@ -152,37 +152,55 @@ _SECOND_CONTENT = (
 _MODERATION_CONTENT = ("final_outcome", "reason", "moderator", "at")
 
 
-def case_digest(bundle: dict[str, Any]) -> str:
-    """SHA-256 (hex) of a case's review content, the same in any store.
+#: The parts of a case that merge on their own: the first review (the case's details, outcome,
+#: answers and round-1 findings), the blind second review (its record, answers and round-2
+#: findings) and the moderation.  Clips are not a part: they are merged by SHA-256 (a union).
+PARTS = ("first", "second", "moderation")
+
+
+def part_digests(bundle: dict[str, Any]) -> dict[str, str]:
+    """SHA-256 (hex) of each part of a case's review content (:data:`PARTS`), the same in any store.
 
     ``bundle`` is one case as in ``data.json``.  Ids, paths and ``updated_at``
-    are left out (they differ between stores); clips count by SHA-256 and
-    camera, findings point at their clip's SHA-256 and their still's SHA-256.
+    are left out (they differ between stores); findings point at their clip's
+    SHA-256 and their still's SHA-256.
     """
     clip_sha = {c["id"]: c["sha256"] for c in bundle["clips"]}
-    content = {
-        "case": {k: bundle["case"].get(k) for k in _CASE_CONTENT},
-        "clips": sorted([c["sha256"] or "", c["camera"] or ""] for c in bundle["clips"]),
-        "findings": sorted(
+
+    def findings(review_round: int) -> list[dict[str, Any]]:
+        return sorted(
             (
                 {k: f.get(k) for k in _FINDING_CONTENT}
                 | {"clip": clip_sha.get(f["clip_id"]), "still": f.get("still_sha256", "")}
                 for f in bundle["findings"]
+                if (f.get("review_round") or 1) == review_round
             ),
-            key=lambda f: _canonical(f),
-        ),
-        "answers": sorted(([a.get(k) for k in _ANSWER_CONTENT] for a in bundle["answers"]), key=_canonical),
-        "second_review": (
-            {k: bundle["second_review"].get(k) for k in _SECOND_CONTENT} if bundle["second_review"] else None
-        ),
-        "second_answers": sorted(
-            ([a.get(k) for k in _ANSWER_CONTENT] for a in bundle["second_answers"]), key=_canonical
-        ),
-        "moderation": (
-            {k: bundle["moderation"].get(k) for k in _MODERATION_CONTENT} if bundle["moderation"] else None
-        ),
+            key=_canonical,
+        )
+
+    def answers(rows: list[dict[str, Any]]) -> list[list[Any]]:
+        return sorted(([a.get(k) for k in _ANSWER_CONTENT] for a in rows), key=_canonical)
+
+    second, moderation = bundle["second_review"], bundle["moderation"]
+    content = {
+        "first": {
+            "case": {k: bundle["case"].get(k) for k in _CASE_CONTENT},
+            "findings": findings(1),
+            "answers": answers(bundle["answers"]),
+        },
+        "second": {
+            "review": {k: second.get(k) for k in _SECOND_CONTENT} if second else None,
+            "findings": findings(2),
+            "answers": answers(bundle["second_answers"]),
+        },
+        "moderation": {k: moderation.get(k) for k in _MODERATION_CONTENT} if moderation else None,
     }
-    return _sha256(_canonical(content))
+    return {part: _sha256(_canonical(value)) for part, value in content.items()}
+
+
+def case_digest(bundle: dict[str, Any]) -> str:
+    """SHA-256 (hex) of a case's whole review content: of its :func:`part_digests`."""
+    return _sha256(_canonical(part_digests(bundle)))
 
 
 def _file_sha256(path: str) -> str:
@@ -198,8 +216,15 @@ def _rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return store._query(sql, params)
 
 
-def case_bundle(store: Store, case_id: int, *, with_index: bool = False) -> dict[str, Any]:
-    """One case of this store as it goes into ``data.json`` (rows as stored, still digests added)."""
+def case_bundle(
+    store: Store, case_id: int, *, with_index: bool = False, withhold_first: bool = False
+) -> dict[str, Any]:
+    """One case of this store as it goes into ``data.json`` (rows as stored, still digests added).
+
+    ``withhold_first``: for a blind second reviewer, the first review is left out
+    (outcome, rationale, completion, answers, round-1 findings; the case shows as
+    not started) and ``withheld`` says so, so an import never takes it as a change.
+    """
     case = _rows(store, "SELECT * FROM cases WHERE id = ?", [case_id])[0]
     clips = _rows(store, "SELECT * FROM clips WHERE case_id = ? ORDER BY id", [case_id])
     if with_index:
@@ -229,7 +254,21 @@ def case_bundle(store: Store, case_id: int, *, with_index: bool = False) -> dict
             store, "SELECT * FROM second_answers WHERE case_id = ? ORDER BY question_id", [case_id]
         ),
         "moderation": moderation[0] if moderation else None,
+        "withheld": [],
     }
+    if withhold_first:
+        bundle["case"] = case | {
+            "status": "not_started",
+            "outcome": None,
+            "outcome_rationale": "",
+            "completed_at": None,
+            "completed_by": "",
+        }
+        bundle["answers"] = []
+        bundle["findings"] = [f for f in findings if (f.get("review_round") or 1) == 2]
+        bundle["moderation"] = None
+        bundle["withheld"] = ["first", "moderation"]
+    bundle["parts"] = part_digests(bundle)
     bundle["digest"] = case_digest(bundle)
     return bundle
 
@@ -293,12 +332,18 @@ def export_package(
     destination: Path,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    blind_for: str = "",
 ) -> ExportReport:
     """Write the cases ``references`` (case references) of ``store`` to a package at ``destination``.
 
     The file is written whole or not at all (a temporary moved into place).
     Each case's state is remembered as shared (``shared_states``) and the export
-    is audited (``package.exported``).  Raises :class:`PackageError` for an
+    is audited (``package.exported``).
+
+    ``blind_for``: a package for a blind second reviewer (their login name):
+    every case must be assigned to them for a second review not yet completed,
+    and its first review is withheld (see :func:`case_bundle`), with the audit
+    entries of those cases (which would tell it).  Raises :class:`PackageError` for an
     unknown reference or a file that cannot be written; ``store`` must be this
     thread's connection (a background job opens its own).
     """
@@ -323,7 +368,17 @@ def export_package(
     for i, case_id in enumerate(case_ids):
         if cancel and cancel():
             raise PackageError("The review package was not written: cancelled.")
-        bundles.append(case_bundle(store, case_id, with_index=True))
+        withhold = False
+        if blind_for:
+            review = store._query("SELECT reviewer, status FROM second_reviews WHERE case_id = ?", [case_id])
+            if not review or review[0]["reviewer"] != blind_for or review[0]["status"] == "completed":
+                reference = store.get_case(case_id).reference
+                raise PackageError(
+                    f"Case {reference} is not waiting for a second review by {blind_for}. Assign it to them "
+                    "first (Case > Assign second review), or leave it out of this package."
+                )
+            withhold = True
+        bundles.append(case_bundle(store, case_id, with_index=True, withhold_first=withhold))
         report(0.6 * (i + 1) / len(case_ids), f"Reading case {i + 1} of {len(case_ids)}")
     stills: dict[str, bytes] = {}
     for bundle in bundles:
@@ -335,7 +390,7 @@ def export_package(
                 if name not in stills:
                     stills[name] = Path(finding["still_path"]).read_bytes()
                 finding["still_member"] = name
-    entries = _audit_entries(store, bundles)
+    entries = _audit_entries(store, [b for b in bundles if not b["withheld"]])
     package_id = secrets.token_hex(16)
     members: dict[str, bytes] = {
         DATA: _canonical({"cases": bundles}),
@@ -350,6 +405,7 @@ def export_package(
         "origin_store_id": store.store_id,
         "schema_version": store.schema_version,
         "cases": [b["case"]["reference"] for b in bundles],
+        "blind_for": blind_for,
         "members": {
             name: {"sha256": _sha256(data), "size_bytes": len(data)} for name, data in members.items()
         },
@@ -392,13 +448,15 @@ def export_package(
             ],
         )
         for bundle in bundles:
-            _remember(store, bundle["case"]["reference"], bundle["digest"], package_id, "export", now)
+            for part, digest in bundle["parts"].items():
+                _remember(store, bundle["case"]["reference"], f"{part}:{digest}", package_id, "export", now)
         store._record(
             "package.exported",
             "package",
             package_id,
             {
                 "file": str(destination),
+                "blind_for": blind_for,
                 "cases": manifest["cases"],
                 "audit_entries": len(entries),
                 "stills": len(stills),
@@ -564,6 +622,10 @@ def read_package(path: Path, key: AuditKey | None = None) -> Package:
     if problem:
         raise _refuse(path, problem)
     for bundle in cases:
+        if not set(bundle.get("withheld", [])) <= {"first", "moderation"} or bundle.get(
+            "parts"
+        ) != part_digests(bundle):
+            raise _refuse(path, f"case {bundle['case'].get('reference')} does not match its own digest.")
         if case_digest(bundle) != bundle.get("digest"):
             raise _refuse(path, f"case {bundle['case'].get('reference')} does not match its own digest.")
     stills = {name: content for name, content in data.items() if name.startswith("stills/")}
@@ -602,10 +664,16 @@ NEW, SAME, THEIRS, MINE, CONFLICT = "new", "same", "theirs", "mine", "conflict"
 
 @dataclass(frozen=True)
 class CasePlan:
-    """What importing does to one case: ``action`` new | same | theirs | mine | conflict.
+    """What importing does to one case: ``action`` new | same | theirs | mine | conflict, and for an
+    existing case ``parts``: the same word for each part (:data:`PARTS`).
 
-    ``mine`` / ``theirs`` are the two versions (bundles) shown side by side for a
-    conflict (``mine`` is None for a new case).
+    A part is ``same`` when both stores have it alike (or the package withholds
+    it), ``theirs`` when this store has not changed it since it was shared (the
+    package's is taken), ``mine`` when the package's is one this store already
+    knows (this store's is kept), ``conflict`` when both changed it.  The case's
+    ``action``: ``conflict`` if any part is, else ``theirs`` if any part is taken,
+    else ``mine`` if any is kept, else ``same``.  ``mine`` / ``theirs`` are the
+    two versions (bundles) shown side by side (``mine`` None for a new case).
     """
 
     reference: str
@@ -613,9 +681,11 @@ class CasePlan:
     theirs: dict[str, Any]
     mine: dict[str, Any] | None
     local_id: int | None
+    parts: dict[str, str] = field(default_factory=dict)
 
 
 def _known(store: Store, reference: str) -> set[str]:
+    """The ``part:digest`` states this store has shared the case in."""
     return {
         r["digest"]
         for r in store._query("SELECT digest FROM shared_states WHERE reference = ?", [reference.casefold()])
@@ -633,15 +703,20 @@ def plan_import(store: Store, package: Package) -> list[CasePlan]:
             continue
         mine = case_bundle(store, local.id)
         known = _known(store, reference)
-        if mine["digest"] == bundle["digest"]:
-            action = SAME
-        elif bundle["digest"] in known:
-            action = MINE  # theirs is a state we have shared before: only this store changed since
-        elif mine["digest"] in known:
-            action = THEIRS  # unchanged here since shared: take theirs
-        else:
-            action = CONFLICT
-        plans.append(CasePlan(reference, action, bundle, mine, local.id))
+        parts: dict[str, str] = {}
+        for part in PARTS:
+            theirs_digest, mine_digest = bundle["parts"][part], mine["parts"][part]
+            if part in bundle.get("withheld", []) or theirs_digest == mine_digest:
+                parts[part] = SAME
+            elif f"{part}:{theirs_digest}" in known:
+                parts[part] = MINE  # theirs is a state shared before: only this store changed since
+            elif f"{part}:{mine_digest}" in known:
+                parts[part] = THEIRS  # unchanged here since shared: take theirs
+            else:
+                parts[part] = CONFLICT
+        actions = set(parts.values())
+        action = next((a for a in (CONFLICT, THEIRS, MINE) if a in actions), SAME)
+        plans.append(CasePlan(reference, action, bundle, mine, local.id, parts))
     return plans
 
 
@@ -705,11 +780,16 @@ def import_package(
     if unresolved:
         raise ConflictsUnresolved(unresolved)
     already = bool(store._query("SELECT 1 FROM packages WHERE package_id = ?", [package.package_id]))
-    work = [
-        p
-        for p in plans
-        if p.action in (NEW, THEIRS) or (p.action == CONFLICT and choices[p.reference.casefold()] == THEIRS)
-    ]
+    work: list[tuple[CasePlan, list[str]]] = []
+    for plan in plans:
+        chosen = choices.get(plan.reference.casefold())
+        parts = (
+            list(PARTS)
+            if plan.action == NEW
+            else [p for p, a in plan.parts.items() if a == THEIRS or (a == CONFLICT and chosen == THEIRS)]
+        )
+        if parts or _new_clips(plan):
+            work.append((plan, parts))
     resolved_mine = [p for p in plans if p.action == CONFLICT and choices[p.reference.casefold()] == MINE]
     if already and not work and not resolved_mine:
         return ImportReport(
@@ -724,12 +804,15 @@ def import_package(
     state: dict[str, str | None] = {}
     relinked = 0
     with store.transaction():
-        for plan in work:
-            written, n = _write_case(store, plan, package, folder)
+        for plan, parts in work:
+            written, n = _write_case(store, plan, parts, package, folder)
             state.update(written)
             relinked += n
         for plan in plans:
-            _remember(store, plan.reference, plan.theirs["digest"], package.package_id, "import", now)
+            for part in PARTS:
+                if plan.action == NEW or part not in plan.theirs.get("withheld", []):
+                    digest = f"{part}:{plan.theirs['parts'][part]}"
+                    _remember(store, plan.reference, digest, package.package_id, "import", now)
         for plan in plans:
             if plan.action == CONFLICT:
                 choice = choices[plan.reference.casefold()]
@@ -797,7 +880,7 @@ def import_package(
     return ImportReport(
         package.package_id,
         added=[p.reference for p in plans if p.action == NEW],
-        updated=[p.reference for p in work if p.action != NEW],
+        updated=[p.reference for p, parts in work if p.action != NEW and parts],
         unchanged=[p.reference for p in plans if p.action == SAME],
         kept_mine=[p.reference for p in plans if p.action == MINE] + [p.reference for p in resolved_mine],
         relinked_clips=relinked,
@@ -810,36 +893,86 @@ def _without(row: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in names}
 
 
+def _new_clips(plan: CasePlan) -> list[str]:
+    """SHA-256 of the package's clips of this case that this store's version lacks."""
+    have = {c["sha256"] for c in plan.mine["clips"]} if plan.mine else set()
+    return [c["sha256"] for c in plan.theirs["clips"] if c["sha256"] not in have]
+
+
 def _write_case(
-    store: Store, plan: CasePlan, package: Package, folder: Path
+    store: Store, plan: CasePlan, parts: list[str], package: Package, folder: Path
 ) -> tuple[dict[str, str | None], int]:
-    """Write one case of the package (new, or replacing this store's version); returns the audit state
-    of the rows written and how many clips were linked to footage already here."""
+    """Write the ``parts`` of one case that come from the package (all of them for a new case) and
+    any clips it lacks; returns the audit state of the rows written and how many clips were linked
+    to footage already here.  A part taken from the package replaces this store's version of it."""
     bundle = plan.theirs
     state: dict[str, str | None] = {}
-    case_row = _without(bundle["case"], "id")
-    case_row["reference"] = (
-        plan.reference if plan.local_id is None else store.get_case(plan.local_id).reference
-    )
     if plan.local_id is None:
-        written = store._insert("cases", case_row)
+        written = store._insert("cases", _without(bundle["case"], "id"))
+        state.update(store._state(("cases", written)))
+        case_id = int(written["id"])
     else:
-        assignments = ", ".join(f"[{c}] = ?" for c in case_row)
-        written = store._query(
-            f"UPDATE cases SET {assignments} WHERE id = ? RETURNING *", [*case_row.values(), plan.local_id]
-        )[0]
-        # This store's version is replaced: its findings and answers go (recorded as deleted).
-        for row in store._query("DELETE FROM findings WHERE case_id = ? RETURNING id", [plan.local_id]):
-            state[audit_chain.object_key("findings", row["id"])] = None
-        for row in store._query(
-            "DELETE FROM answers WHERE case_id = ? RETURNING question_id", [plan.local_id]
-        ):
-            state[audit_chain.object_key("answers", (plan.local_id, row["question_id"]))] = None
-        for table in ("second_answers", "second_reviews", "moderations"):
-            store.db.execute(f"DELETE FROM [{table}] WHERE case_id = ?", [plan.local_id])
-    case_id = written["id"]
-    state.update(store._state(("cases", written)))
+        case_id = plan.local_id
+        if "first" in parts:
+            case_row = {k: bundle["case"][k] for k in _CASE_CONTENT if k != "reference"}
+            assignments = ", ".join(f"[{c}] = ?" for c in case_row)
+            written = store._query(
+                f"UPDATE cases SET {assignments}, updated_at = ? WHERE id = ? RETURNING *",
+                [*case_row.values(), utc_now().isoformat(timespec="milliseconds"), case_id],
+            )[0]
+            state.update(store._state(("cases", written)))
+            for row in store._query(
+                "DELETE FROM findings WHERE case_id = ? AND review_round != 2 RETURNING id", [case_id]
+            ):
+                state[audit_chain.object_key("findings", row["id"])] = None
+            for row in store._query("DELETE FROM answers WHERE case_id = ? RETURNING question_id", [case_id]):
+                state[audit_chain.object_key("answers", (case_id, row["question_id"]))] = None
+        if "second" in parts:
+            for row in store._query(
+                "DELETE FROM findings WHERE case_id = ? AND review_round = 2 RETURNING id", [case_id]
+            ):
+                state[audit_chain.object_key("findings", row["id"])] = None
+            store.db.execute("DELETE FROM second_answers WHERE case_id = ?", [case_id])
+            store.db.execute("DELETE FROM second_reviews WHERE case_id = ?", [case_id])
+        if "moderation" in parts:
+            store.db.execute("DELETE FROM moderations WHERE case_id = ?", [case_id])
 
+    clip_ids, relinked = _merge_clips(store, case_id, bundle, state)
+    rounds = ({1} if "first" in parts else set()) | ({2} if "second" in parts else set())
+    for finding in bundle["findings"]:
+        if (finding.get("review_round") or 1) not in rounds:
+            continue
+        row = _without(finding, "id", "still_sha256", "still_member")
+        row["case_id"] = case_id
+        row["clip_id"] = clip_ids.get(finding["clip_id"]) if finding["clip_id"] is not None else None
+        member = finding.get("still_member")
+        if member and member in package.stills:
+            target = folder / Path(member).name
+            if not target.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(package.stills[member])
+            row["still_path"] = str(target)
+        stored = store._insert("findings", row)
+        state.update(store._state(("findings", stored)))
+    if "first" in parts:
+        for answer in bundle["answers"]:
+            stored = store._insert("answers", answer | {"case_id": case_id})
+            state.update(store._state(("answers", stored)))
+    if "second" in parts:
+        if bundle["second_review"]:
+            store._insert("second_reviews", bundle["second_review"] | {"case_id": case_id})
+        for answer in bundle["second_answers"]:
+            store._insert("second_answers", answer | {"case_id": case_id})
+    if "moderation" in parts and bundle["moderation"]:
+        store._insert("moderations", bundle["moderation"] | {"case_id": case_id})
+    return state, relinked
+
+
+def _merge_clips(
+    store: Store, case_id: int, bundle: dict[str, Any], state: dict[str, str | None]
+) -> tuple[dict[int, int], int]:
+    """Add the package's clips this case lacks (matched by SHA-256; a file this store already has,
+    in any case, lends its path); returns (package clip id -> local clip id, clips relinked)."""
     local_clips = {
         r["sha256"]: r["id"]
         for r in store._query("SELECT id, sha256 FROM clips WHERE case_id = ?", [case_id])
@@ -870,30 +1003,7 @@ def _write_case(
             }
             values["clip_id"] = stored["id"]
             store._insert("clip_index", values)
-
-    for finding in bundle["findings"]:
-        row = _without(finding, "id", "still_sha256", "still_member")
-        row["case_id"] = case_id
-        row["clip_id"] = clip_ids.get(finding["clip_id"]) if finding["clip_id"] is not None else None
-        member = finding.get("still_member")
-        if member and member in package.stills:
-            target = folder / Path(member).name
-            if not target.exists():
-                folder.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(package.stills[member])
-            row["still_path"] = str(target)
-        stored = store._insert("findings", row)
-        state.update(store._state(("findings", stored)))
-    for answer in bundle["answers"]:
-        stored = store._insert("answers", answer | {"case_id": case_id})
-        state.update(store._state(("answers", stored)))
-    if bundle["second_review"]:
-        store._insert("second_reviews", bundle["second_review"] | {"case_id": case_id})
-    for answer in bundle["second_answers"]:
-        store._insert("second_answers", answer | {"case_id": case_id})
-    if bundle["moderation"]:
-        store._insert("moderations", bundle["moderation"] | {"case_id": case_id})
-    return state, relinked
+    return clip_ids, relinked
 
 
 def read_key(path: Path) -> AuditKey:

@@ -260,6 +260,7 @@ def test_a_tampered_package_is_refused_whole(tmp_path, template, footage, still,
         data = json.loads(members["data.json"])
         bundle = data["cases"][1]
         bundle["case"]["outcome"] = "significant"
+        bundle["parts"] = pkg.part_digests(bundle)
         bundle["digest"] = pkg.case_digest(bundle)
         members["data.json"] = json.dumps(data).encode()
         if damage == "audit_entry":  # ... and the entries' state made to match
@@ -310,6 +311,7 @@ def test_consistent_rewrite_without_the_key_is_caught_by_the_rows_check(tmp_path
         members = {n: z.read(n) for n in z.namelist()}
     data = json.loads(members["data.json"])
     data["cases"][0]["case"]["outcome"] = "significant"
+    data["cases"][0]["parts"] = pkg.part_digests(data["cases"][0])
     data["cases"][0]["digest"] = pkg.case_digest(data["cases"][0])
     members["data.json"] = json.dumps(data).encode()
     manifest = json.loads(members["manifest.json"])
@@ -452,3 +454,72 @@ def test_cli_package_export_and_import_with_conflicts(tmp_path, template, capsys
         assert lead.case_by_reference("A-1").outcome == LearningLevel.SIGNIFICANT
     out.write_bytes(out.read_bytes()[:-10])
     assert main(["package", "import", "--db", str(lead_path), str(out)]) == 2
+
+
+def test_blind_second_review_across_stores_round_trip(tmp_path, template, still):
+    """The lead sends bob a blind package (no first review in it), bob reviews on his own laptop and
+    sends it back: the lead keeps the first review, takes bob's second, and moderates."""
+    from cctv_review import team
+
+    a_path, lead_path, bob_path = tmp_path / "a.sqlite", tmp_path / "lead.sqlite", tmp_path / "bob.sqlite"
+    with Store(a_path, user="alice") as a:
+        _review(a, template, "A-1", "significant", still=still)
+        out = pkg.export_package(a, ["A-1"], tmp_path / "alice.cctvpkg").path
+    with Store(lead_path, user="lead") as lead:
+        pkg.import_package(lead, pkg.read_package(out))
+        case_id = lead.case_by_reference("A-1").id
+        with pytest.raises(pkg.PackageError, match="not waiting for a second review by bob"):
+            pkg.export_package(lead, ["A-1"], tmp_path / "no.cctvpkg", blind_for="bob")
+        team.assign_second_review(lead, case_id, "bob")
+        blind = pkg.export_package(lead, ["A-1"], tmp_path / "for-bob.cctvpkg", blind_for="bob")
+    with zipfile.ZipFile(blind.path) as z:
+        everything = b"".join(z.read(n) for n in z.namelist())
+    assert b"Rationale for A-1" not in everything and b"risk_assessment in A-1" not in everything
+    assert b"significant" not in everything and blind.stills == 0 and blind.audit_entries == 0
+
+    with Store(bob_path, user="bob") as bob:
+        pkg.import_package(bob, pkg.read_package(blind.path))
+        bob_case = bob.case_by_reference("A-1")
+        assert bob_case.outcome is None and bob.answers(bob_case.id) == {} and bob.list_findings() == []
+        assert team.blind_for(bob, "bob", bob_case.id)
+        answer_everything_second(bob, template, bob_case.id)
+        team.add_second_finding(
+            bob, Finding(case_id=bob_case.id, theme="welfare", level=FindingLevel.SOME, note="Bob's finding")
+        )
+        team.set_second_outcome(bob, bob_case.id, "none", "Bob: nothing to learn.")
+        team.complete_second_review(bob, bob_case.id, template)
+        back = pkg.export_package(bob, ["A-1"], tmp_path / "from-bob.cctvpkg").path
+        assert bob.verify_audit().ok
+
+    with Store(lead_path, user="lead") as lead:
+        (plan,) = pkg.plan_import(lead, pkg.read_package(back))
+        assert plan.parts == {"first": pkg.MINE, "second": pkg.THEIRS, "moderation": pkg.SAME}
+        pkg.import_package(lead, pkg.read_package(back))
+        case = lead.get_case(case_id)
+        assert case.outcome == LearningLevel.SIGNIFICANT and case.outcome_rationale == "Rationale for A-1."
+        assert [f.note for f in lead.list_findings(case_id) if f.review_round == 1] == [
+            "risk_assessment in A-1"
+        ]
+        assert [f.note for f in team.second_findings(lead, case_id)] == ["Bob's finding"]
+        assert team.second_review(lead, case_id).outcome == LearningLevel.NONE
+        (d,) = team.disagreements(lead)
+        team.moderate(lead, d.case_id, "some", "Agreed at moderation.")
+        assert summarise(lead, template).moderated == 1
+        assert lead.verify_audit().ok, str(lead.verify_audit())
+        assert not pkg.import_package(lead, pkg.read_package(back)).changed
+
+
+def answer_everything_second(store, template, case_id):
+    from cctv_review import team
+
+    for _ in range(10):
+        missing = template.missing_required(team.second_answers(store, case_id))
+        if not missing:
+            return
+        for q in missing:
+            value = {"yes_no": "yes", "text": "Second look.", "time": "0:00:00"}.get(q.type)
+            if q.type == "single_choice":
+                value = q.options[0].value
+            elif q.type == "multiple_choice":
+                value = [q.options[0].value]
+            team.set_second_answer(store, case_id, q.id, value, template)
