@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QGridLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -69,6 +71,15 @@ class ExportPackageDialog(QDialog):
             item.setCheckState(Qt.CheckState.Checked if case.id in chosen_ids else Qt.CheckState.Unchecked)
             self.cases.addItem(item)
         layout.addWidget(self.cases, 1)
+        blind_row = QFormLayout()
+        self.blind_for = QLineEdit()
+        self.blind_for.setPlaceholderText("optional: their login name")
+        self.blind_for.setToolTip(
+            "For a blind second reviewer: the first review of each case is left out of the package. "
+            "Every ticked case must be assigned to them for a second review."
+        )
+        blind_row.addRow("For a blind second reviewer:", self.blind_for)
+        layout.addLayout(blind_row)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.hide()
@@ -105,10 +116,13 @@ class ExportPackageDialog(QDialog):
         """Export the ticked cases to ``destination`` in the background."""
         references = self.references()
         session = self.session
+        blind_for = self.blind_for.text().strip()
 
         def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> pkg.ExportReport:
             with session.worker_store() as store:
-                return pkg.export_package(store, references, destination, progress, cancel)
+                return pkg.export_package(
+                    store, references, destination, progress, cancel, blind_for=blind_for
+                )
 
         self.export_button.setEnabled(False)
         self.progress.show()

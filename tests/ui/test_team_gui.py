@@ -157,6 +157,13 @@ def test_package_dialogs_export_and_import_with_a_conflict_chosen_side_by_side(
         window = make_window(alice, template, restore=False)
         dialog = ExportPackageDialog(window.session, [case.id], window)
         assert dialog.references() == ["P-1"]
+        dialog.blind_for.setText("bob")  # P-1 is not waiting for bob: refused, nothing written
+        dialog.export_to(tmp_path / "refused.cctvpkg")
+        qtbot.waitUntil(lambda: bool(dialog.error), timeout=20000)
+        assert "not waiting for a second review by bob" in dialog.error
+        assert not (tmp_path / "refused.cctvpkg").exists()
+        dialog.blind_for.setText("")
+        dialog.error = ""
         out = tmp_path / "second.cctvpkg"
         dialog.export_to(out)
         qtbot.waitUntil(lambda: dialog.report is not None or bool(dialog.error), timeout=20000)
