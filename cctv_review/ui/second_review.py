@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cctv_review.domain import Case, LearningLevel
+from cctv_review.domain import Case, Finding, LearningLevel, format_ms
 from cctv_review.errors import UserFacingError
 from cctv_review.ui.services import ReviewSession
 
@@ -100,6 +101,17 @@ class ModerationDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
+        # The two reviews of the selected case, side by side (the lead may see both).
+        sides = QHBoxLayout()
+        self.first_text = QPlainTextEdit()
+        self.second_text = QPlainTextEdit()
+        for title, text in (("First review", self.first_text), ("Second review", self.second_text)):
+            text.setReadOnly(True)
+            column = QVBoxLayout()
+            column.addWidget(QLabel(f"<b>{title}</b>"))
+            column.addWidget(text)
+            sides.addLayout(column)
+        layout.addLayout(sides, 1)
         form = QFormLayout()
         self.outcome = QComboBox()
         for level in LearningLevel:
@@ -148,11 +160,29 @@ class ModerationDialog(QDialog):
 
     def _selected(self) -> None:
         row = self.table.currentRow()
+        if 0 <= row < len(self.rows):
+            self._show_reviews(self.rows[row].case_id)
         if 0 <= row < len(self.rows) and self.rows[row].moderation is not None:
             moderation = self.rows[row].moderation
             assert moderation is not None
             self.outcome.setCurrentIndex(self.outcome.findData(moderation.final_outcome.value))
             self.reason.setPlainText(moderation.reason)
+
+    def _show_reviews(self, case_id: int) -> None:
+        try:
+            case, _answers, findings = self.session.first_review(case_id)
+        except UserFacingError as exc:  # the lead's own blind second review: not shown
+            self.first_text.setPlainText(str(exc))
+        else:
+            self.first_text.setPlainText(
+                _review_text(case.reviewer, case.outcome, case.outcome_rationale, findings)
+            )
+        second, _second_answers, second_findings = self.session.second_review_record(case_id)
+        self.second_text.setPlainText(
+            _review_text(second.reviewer, second.outcome, second.outcome_rationale, second_findings)
+            if second is not None
+            else ""
+        )
 
     def save(self) -> bool:
         """Record the final outcome of the selected case; a refusal is shown in the dialog."""
@@ -171,3 +201,17 @@ class ModerationDialog(QDialog):
         self.refresh()
         self.table.selectRow(row)
         return True
+
+
+def _review_text(
+    reviewer: str, outcome: LearningLevel | None, rationale: str, findings: list[Finding]
+) -> str:
+    """One review as the lead reads it beside the other: who, outcome, rationale, findings."""
+    lines = [
+        f"Reviewer: {reviewer or '-'}",
+        f"Outcome: {outcome.label if outcome else '-'}",
+        f"Rationale: {rationale or '-'}",
+        f"Findings: {len(findings)}",
+    ]
+    lines += [f"  - {format_ms(f.position_ms)} {f.theme} ({f.level.label}): {f.note}" for f in findings]
+    return "\n".join(lines)

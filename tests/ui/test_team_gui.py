@@ -125,6 +125,8 @@ def test_the_lead_sees_the_first_review_and_moderates_in_the_dialog(make_window,
         assert not dialog.assign() and "someone else" in dialog.problem.text()
         moderation = ModerationDialog(window.session, window)
         assert moderation.table.rowCount() == 1 and moderation.table.item(0, 3).text() == "not moderated"
+        assert FIRST_RATIONALE in moderation.first_text.toPlainText()  # both reviews side by side
+        assert "Bob: none." in moderation.second_text.toPlainText()
         moderation.outcome.setCurrentIndex(moderation.outcome.findData("some"))
         assert not moderation.save() and "reason" in moderation.problem.text()
         moderation.reason.setPlainText("Discussed at the team meeting: some learning.")
