@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
-from ui_fixtures import make_window  # noqa: F401  (fixture)
+from ui_fixtures import clip_path, make_window  # noqa: F401  (fixtures)
 
 from cctv_review import package as pkg
 from cctv_review import team
@@ -192,3 +192,31 @@ def test_package_dialogs_export_and_import_with_a_conflict_chosen_side_by_side(
     finally:
         alice.close()
         lead.close()
+
+
+def test_a_still_attaches_to_a_blind_second_review_finding(make_window, assigned, template, qtbot, clip_path):
+    """The first review is complete (locked); bob's round-2 finding still gets its still."""
+    from datetime import datetime, timezone
+
+    from cctv_review.clips import add_clip_file
+
+    path, case_id, _answers = assigned
+    with Store(path, user="lead") as lead:
+        clip = add_clip_file(
+            lead, case_id, clip_path, "Cell 4", datetime(2026, 3, 14, 22, tzinfo=timezone.utc)
+        )
+    bob = Store(path, user="bob")
+    try:
+        window = make_window(bob, template, restore=False)
+        window.open_case(case_id)
+        assert window.session.blind
+        changes = window.session.add_finding(
+            "welfare", FindingLevel.SOME, "Bob at the cell door", clip.id, 2000
+        )
+        finding_id = window.session.added_id(changes.findings)
+        task = window.findings_ctl.capture_still(finding_id, 20, clip, 2000)
+        qtbot.waitUntil(task.done.is_set, timeout=20000)
+        qtbot.waitUntil(lambda: bool(window.session.finding(finding_id).still_path), timeout=5000)
+        assert bob.get_finding(finding_id).still_path.endswith(".png")
+    finally:
+        bob.close()
