@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cctv_review.domain import Case, CaseStatus, Finding, FindingLevel, LearningLevel, utc_now
-from cctv_review.errors import UserFacingError
+from cctv_review.store import StoreError
 
 if TYPE_CHECKING:
     from cctv_review.store import Store
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 ASSIGNED, IN_PROGRESS, COMPLETED = "assigned", "in_progress", "completed"
 
 
-class TeamError(UserFacingError, RuntimeError):
+class TeamError(StoreError):
     """A second review or moderation could not be done; the message says why and what to do."""
 
 

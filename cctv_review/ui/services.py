@@ -638,15 +638,15 @@ class ReviewSession(QObject):
         return self._case_changed(team.blind_view(self.store.get_case(self._case.id), self._blind))
 
     def _complete_blind(self) -> Changes:
-        """Complete the blind second review; the case then opens as it is (both reviews can be seen)."""
+        """Complete the blind second review.  The open case goes on showing it, now complete and
+        locked; opened again, it shows the first review (the reviewer may see it now)."""
         from cctv_review import team
 
         assert self._case is not None and self._case.id is not None
         case_id = self._case.id
-        team.complete_second_review(self.store, case_id, self.template)
-        self.open_case(case_id)
-        self.casesChanged.emit()
-        return Changes(cases=frozenset({case_id}), answers=frozenset({case_id}))
+        review = team.complete_second_review(self.store, case_id, self.template)
+        self._blind = None
+        return self._case_changed(team.blind_view(self.store.get_case(case_id), review))
 
     def second_review(self, case_id: int) -> Any:
         """The case's :class:`~cctv_review.team.SecondReview` (None when not marked for one)."""

@@ -91,8 +91,10 @@ def test_a_blind_second_reviewer_sees_nothing_of_the_first_review(make_window, a
                 break
             for q in missing:
                 session.set_answer(q.id, first_answers.get(q.id))
-        session.complete()
-        assert not session.blind
+        assert window.complete_case()  # as the Complete button does
+        assert not session.blind and session.locked  # their own review, now complete
+        assert session.case.outcome == LearningLevel.NONE
+        session.open_case(case_id)  # opened again: the first review shows
         assert session.case.outcome == LearningLevel.SIGNIFICANT
         assert [f.note for f in session.findings()] == [FIRST_NOTE]
         second, answers, findings = session.second_review_record(case_id)
