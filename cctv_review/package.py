@@ -692,6 +692,27 @@ def _known(store: Store, reference: str) -> set[str]:
     }
 
 
+def _untouched(bundle: dict[str, Any], part: str) -> bool:
+    """True when nobody has reviewed anything in this part of the case yet (a case added from the
+    same case list in two stores, before either reviewed it)."""
+    if part == "first":
+        case = bundle["case"]
+        return (
+            case.get("status") == "not_started"
+            and not case.get("outcome")
+            and not case.get("outcome_rationale")
+            and not bundle["answers"]
+            and not any((f.get("review_round") or 1) == 1 for f in bundle["findings"])
+        )
+    if part == "second":
+        return (
+            bundle["second_review"] is None
+            and not bundle["second_answers"]
+            and not any((f.get("review_round") or 1) == 2 for f in bundle["findings"])
+        )
+    return bundle["moderation"] is None
+
+
 def plan_import(store: Store, package: Package) -> list[CasePlan]:
     """For each case of ``package``, what importing it into ``store`` would do (reads only)."""
     plans = []
@@ -712,6 +733,10 @@ def plan_import(store: Store, package: Package) -> list[CasePlan]:
                 parts[part] = MINE  # theirs is a state shared before: only this store changed since
             elif f"{part}:{mine_digest}" in known:
                 parts[part] = THEIRS  # unchanged here since shared: take theirs
+            elif _untouched(mine, part):
+                parts[part] = THEIRS  # nothing done here yet (e.g. the same case list imported in both)
+            elif _untouched(bundle, part):
+                parts[part] = MINE  # nothing done there: an empty part never replaces work
             else:
                 parts[part] = CONFLICT
         actions = set(parts.values())

@@ -523,3 +523,23 @@ def answer_everything_second(store, template, case_id):
             elif q.type == "multiple_choice":
                 value = [q.options[0].value]
             team.set_second_answer(store, case_id, q.id, value, template)
+
+
+def test_the_same_case_list_in_both_stores_merges_without_conflict(tmp_path, template):
+    """The lead and alice each imported the case list; alice reviewed A-1 and the lead did nothing
+    to it: her review is taken.  The lead reviewed L-2 and alice did nothing: the lead's stands."""
+    a_path, lead_path = tmp_path / "a.sqlite", tmp_path / "lead.sqlite"
+    with Store(lead_path, user="lead") as lead:
+        lead.add_case(Case(reference="A-1", custody_suite="North"))
+        _review(lead, template, "L-2", "some")
+    with Store(a_path, user="alice") as a:
+        a.add_case(Case(reference="L-2", custody_suite="North"))
+        _review(a, template, "A-1", "significant")
+        out = pkg.export_package(a, ["A-1", "L-2"], tmp_path / "a.cctvpkg").path
+    with Store(lead_path, user="lead") as lead:
+        plans = {p.reference: p for p in pkg.plan_import(lead, pkg.read_package(out))}
+        assert plans["A-1"].parts["first"] == pkg.THEIRS and plans["L-2"].parts["first"] == pkg.MINE
+        pkg.import_package(lead, pkg.read_package(out))
+        assert lead.case_by_reference("A-1").outcome == LearningLevel.SIGNIFICANT
+        assert lead.case_by_reference("L-2").outcome == LearningLevel.SOME
+        assert lead.verify_audit().ok
