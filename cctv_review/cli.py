@@ -227,6 +227,12 @@ def _add_team_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "signature and audit entries",
     )
 
+    package_sub.add_parser(
+        "audit",
+        parents=[common],
+        help="check the audit entries kept from other stores' packages (with their keys where present)",
+    )
+
     p = sub.add_parser("second-review", parents=[common], help="blind second review of cases")
     second_sub = p.add_subparsers(dest="second_command", metavar="ACTION", required=True)
     p_assign = second_sub.add_parser(
@@ -274,6 +280,13 @@ def _run_team(args: argparse.Namespace, store: Any, template: Any) -> int | None
                 + ("; signed with this store's audit key." if report.signed else ".")
             )
             return EXIT_OK
+        if args.package_command == "audit":
+            trails = pkg.verify_imported_audit(store)
+            if not trails:
+                print("No audit entries from other stores have been imported.")
+            for trail in trails:
+                print(trail.text())
+            return EXIT_PROBLEMS if any(t.problems for t in trails) else EXIT_OK
         key = pkg.read_key(args.key) if args.key else None
         package = pkg.read_package(args.file, key=key)
         if key is not None:

@@ -1031,6 +1031,72 @@ def _merge_clips(
     return clip_ids, relinked
 
 
+@dataclass(frozen=True)
+class ImportedTrail:
+    """The audit entries kept from one other store: how many, whether its key is on this computer,
+    how many keyed entries were checked with it, and any problems found."""
+
+    origin_store_id: str
+    entries: int
+    key_here: bool
+    checked: int
+    problems: tuple[str, ...]
+
+    def text(self) -> str:
+        if not self.key_here:
+            how = "its key is not on this computer, so their signatures cannot be checked here"
+        elif self.problems:
+            how = f"{len(self.problems)} problem(s): " + "; ".join(self.problems[:5])
+        else:
+            how = f"all {self.checked} keyed entries verified with its key"
+        return f"Store {self.origin_store_id}: {self.entries} audit entries kept; {how}."
+
+
+def verify_imported_audit(store: Store) -> list[ImportedTrail]:
+    """Check the audit entries kept from other stores' packages (``imported_audit``), each with its
+    store's key where this computer has it (:func:`cctv_review.audit_keys.load_key`): every keyed
+    entry's HMAC, and that consecutive entries link (``prev_hash`` = the hash before it)."""
+    from cctv_review import audit_keys
+
+    trails = []
+    origins = [
+        r["origin_store_id"] for r in store._query("SELECT DISTINCT origin_store_id FROM imported_audit")
+    ]
+    for origin in sorted(origins):
+        rows = store._query("SELECT * FROM imported_audit WHERE origin_store_id = ? ORDER BY id", [origin])
+        key = audit_keys.load_key(origin)
+        problems: list[str] = []
+        checked = 0
+        previous: dict[str, Any] | None = None
+        for row in rows:
+            if (
+                previous is not None
+                and previous["id"] + 1 == row["id"]
+                and row["prev_hash"] != previous["hash"]
+            ):
+                problems.append(f"entry {row['id']} does not link to entry {previous['id']}")
+            previous = row
+            if key is None or row["id"] < key.keyed_from:
+                continue
+            expected = audit_chain.keyed_hash(
+                key,
+                row["prev_hash"],
+                row["id"],
+                row["at"],
+                row["user"] or "",
+                row["action"],
+                row["object_type"] or "",
+                row["object_id"] or "",
+                row["detail"] or "",
+                row["state"] or "",
+            )
+            checked += 1
+            if not hmac.compare_digest(expected, str(row["hash"])):
+                problems.append(f"entry {row['id']} is not signed with that store's key")
+        trails.append(ImportedTrail(origin, len(rows), key is not None, checked, tuple(problems)))
+    return trails
+
+
 def read_key(path: Path) -> AuditKey:
     """An audit key file (from ``cctv-review audit export-key``), to check a package signed with it."""
     from cctv_review.audit_keys import read_key_file
@@ -1077,4 +1143,5 @@ __all__ = [
     "import_package",
     "plan_import",
     "read_package",
+    "verify_imported_audit",
 ]

@@ -543,3 +543,27 @@ def test_the_same_case_list_in_both_stores_merges_without_conflict(tmp_path, tem
         assert lead.case_by_reference("A-1").outcome == LearningLevel.SIGNIFICANT
         assert lead.case_by_reference("L-2").outcome == LearningLevel.SOME
         assert lead.verify_audit().ok
+
+
+def test_kept_entries_are_checked_later_with_the_other_stores_key(tmp_path, template, capsys, monkeypatch):
+    with Store(tmp_path / "a.sqlite", user="alice") as a:
+        _review(a, template, "A-1", "some")
+        out = pkg.export_package(a, ["A-1"], tmp_path / "a.cctvpkg").path
+    key_file = _export_key(tmp_path / "a.sqlite", tmp_path / "alice.key")
+    lead_path = tmp_path / "lead.sqlite"
+    with Store(lead_path, user="lead") as lead:
+        pkg.import_package(lead, pkg.read_package(out))
+        (trail,) = pkg.verify_imported_audit(lead)
+        assert not trail.key_here and trail.entries > 0 and not trail.problems
+    monkeypatch.setattr(store_module, "current_user", lambda: "lead")
+    assert main(["package", "import", "--db", str(lead_path), str(out), "--key", str(key_file)]) == 0
+    assert main(["package", "audit", "--db", str(lead_path)]) == 0
+    assert "keyed entries verified with its key" in capsys.readouterr().out
+    with Store(lead_path, user="lead") as lead:
+        # an entry kept from alice's store edited in the lead's database: found
+        lead.db.execute(
+            "UPDATE imported_audit SET detail = '{}' WHERE id = (SELECT max(id) FROM imported_audit)"
+        )
+        lead.db.conn.commit()
+        (trail,) = pkg.verify_imported_audit(lead)
+        assert trail.key_here and trail.problems and "not signed" in trail.problems[0]
