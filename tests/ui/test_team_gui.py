@@ -122,6 +122,13 @@ def test_the_lead_sees_the_first_review_and_moderates_in_the_dialog(make_window,
         window = make_window(lead, template, restore=False)
         window.open_case(case_id)
         assert not window.session.blind and window.form.rationale.toPlainText() == FIRST_RATIONALE
+        actions = window.window_actions
+        file_texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+        assert file_texts.index(actions.import_package_action.text()) < file_texts.index("&Quit")
+        actions.moderate_action.trigger()
+        assert window.moderation_dialog.isVisible()
+        actions.assign_second_review_action.trigger()
+        assert window.second_review_dialog.isVisible()
         dialog = AssignSecondReviewDialog(window.session, window.session.case, window)
         dialog.reviewer.setText("alice")
         assert not dialog.assign() and "someone else" in dialog.problem.text()
