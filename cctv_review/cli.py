@@ -217,7 +217,179 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         help="where to write (csv: a folder; xlsx/pdf: a file). Default: in the current folder",
     )
+    _add_team_commands(sub, common)
     return parser
+
+
+def _add_team_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Review packages, blind second review and moderation (issue 14)."""
+    p = sub.add_parser("package", parents=[common], help="carry reviews between stores (review packages)")
+    package_sub = p.add_subparsers(dest="package_command", metavar="ACTION", required=True)
+    p_export = package_sub.add_parser(
+        "export", parents=[common], help="write chosen cases (no footage) to a review package"
+    )
+    p_export.add_argument(
+        "--cases", required=True, help="case references, comma-separated (e.g. 24-0001,24-0002)"
+    )
+    p_export.add_argument(
+        "--blind-for",
+        default="",
+        metavar="REVIEWER",
+        help="a package for this blind second reviewer: the first review of each case is left out",
+    )
+    p_export.add_argument("out", type=Path, help="the package to write (e.g. alice.cctvpkg)")
+    p_import = package_sub.add_parser(
+        "import", parents=[common], help="check a review package and merge it into this store"
+    )
+    p_import.add_argument("file", type=Path)
+    p_import.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="REF=mine|theirs",
+        help="for a case changed in both stores since it was shared: keep this store's version (mine) "
+        "or take the package's (theirs); repeat for each",
+    )
+    p_import.add_argument(
+        "--key",
+        type=Path,
+        help="the exporting store's audit key (from 'audit export-key' there), to check the package's "
+        "signature and audit entries",
+    )
+
+    package_sub.add_parser(
+        "audit",
+        parents=[common],
+        help="check the audit entries kept from other stores' packages (with their keys where present)",
+    )
+
+    p = sub.add_parser("second-review", parents=[common], help="blind second review of cases")
+    second_sub = p.add_subparsers(dest="second_command", metavar="ACTION", required=True)
+    p_assign = second_sub.add_parser(
+        "assign", parents=[common], help="mark a case for blind second review by REVIEWER (a login name)"
+    )
+    p_assign.add_argument("case", help="the case reference")
+    p_assign.add_argument("reviewer", help="the second reviewer's login name")
+    second_sub.add_parser("list", parents=[common], help="cases marked for second review and their state")
+
+    p = sub.add_parser(
+        "moderate",
+        parents=[common],
+        help="record the final outcome of a case whose two reviews disagree (no case: list them)",
+    )
+    p.add_argument("case", nargs="?", help="the case reference (leave out to list disagreements)")
+    p.add_argument("--outcome", choices=["significant", "some", "none"])
+    p.add_argument("--reason", help="why this is the final outcome (recorded in the audit trail)")
+
+
+def _parse_takes(items: list[str]) -> dict[str, str]:
+    from cctv_review.errors import UserFacingError
+
+    takes: dict[str, str] = {}
+    for item in items:
+        reference, sep, choice = item.rpartition("=")
+        if not sep or choice not in ("mine", "theirs") or not reference.strip():
+            raise UserFacingError(f"--take {item}: write it as REFERENCE=mine or REFERENCE=theirs.")
+        takes[reference.strip()] = choice
+    return takes
+
+
+def _run_team(args: argparse.Namespace, store: Any, template: Any) -> int | None:
+    """The issue-14 commands (package, second-review, moderate); None for any other command."""
+    from cctv_review import team
+
+    if args.command == "package":
+        from cctv_review import package as pkg
+
+        if args.package_command == "export":
+            refs = [r for r in args.cases.split(",") if r.strip()]
+            report = pkg.export_package(store, refs, args.out, blind_for=args.blind_for.strip())
+            print(
+                f"Wrote {report.path}: {len(report.references)} case{'s' if len(report.references) != 1 else ''}, "
+                f"{report.stills} still{'s' if report.stills != 1 else ''}, {report.audit_entries} audit entries"
+                + ("; signed with this store's audit key." if report.signed else ".")
+            )
+            return EXIT_OK
+        if args.package_command == "audit":
+            trails = pkg.verify_imported_audit(store)
+            if not trails:
+                print("No audit entries from other stores have been imported.")
+            for trail in trails:
+                print(trail.text())
+            return EXIT_PROBLEMS if any(t.problems for t in trails) else EXIT_OK
+        key = pkg.read_key(args.key) if args.key else None
+        package = pkg.read_package(args.file, key=key)
+        if key is not None:
+            from cctv_review import audit_keys
+
+            audit_keys.save_key(key)  # so the imported entries can be checked again later
+        try:
+            result = pkg.import_package(store, package, take=_parse_takes(args.take))
+        except pkg.ConflictsUnresolved as exc:
+            print(str(exc))
+            for plan in exc.conflicts:
+                print("")
+                print(f"=== {plan.reference}: this store (mine) ===")
+                print(pkg.describe_bundle(plan.mine))
+                print(f"=== {plan.reference}: the package (theirs) ===")
+                print(pkg.describe_bundle(plan.theirs))
+            print("")
+            print(
+                "Run the import again with, for each, --take "
+                + " ".join(f"{p.reference}=mine|theirs" for p in exc.conflicts)
+                + f" (e.g. --take {exc.conflicts[0].reference}=mine)."
+            )
+            return EXIT_PROBLEMS
+        print(result.text())
+        return EXIT_OK
+
+    if args.command == "second-review":
+        if args.second_command == "assign":
+            case = _case(store, args.case)
+            review = team.assign_second_review(store, case.id, args.reviewer)
+            print(
+                f"Case {case.reference} is marked for blind second review by {review.reviewer}: they will not "
+                "see the first review until they complete their own."
+            )
+            return EXIT_OK
+        rows = store._query(
+            "SELECT c.reference, s.reviewer, s.status, s.assigned_by FROM second_reviews s "
+            "JOIN cases c ON c.id = s.case_id ORDER BY c.reference COLLATE NOCASE"
+        )
+        if not rows:
+            print("No case is marked for second review.")
+        for row in rows:
+            print(
+                f"{row['reference']}\t{row['reviewer']}\t{row['status']}\t(assigned by {row['assigned_by'] or '-'})"
+            )
+        return EXIT_OK
+
+    if args.command == "moderate":
+        if not args.case:
+            found = team.disagreements(store)
+            if not found:
+                print("No case has two completed reviews that disagree.")
+            for d in found:
+                first = d.first.label if d.first else "-"
+                second = d.second.label if d.second else "-"
+                settled = (
+                    f"moderated: {d.moderation.final_outcome.label} ({d.moderation.reason})"
+                    if d.moderation
+                    else "not moderated yet"
+                )
+                print(f"{d.reference}\tfirst: {first}\tsecond: {second}\t{settled}")
+            return EXIT_PROBLEMS if any(d.moderation is None for d in found) else EXIT_OK
+        if not args.outcome or not args.reason:
+            from cctv_review.errors import UserFacingError
+
+            raise UserFacingError("Give the final outcome with --outcome and the reason with --reason.")
+        case = _case(store, args.case)
+        moderation = team.moderate(store, case.id, args.outcome, args.reason)
+        print(
+            f"Case {case.reference}: final outcome {moderation.final_outcome.label} (recorded in the audit trail)."
+        )
+        return EXIT_OK
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,6 +451,9 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
         if store.notice:
             print(f"cctv-review: Note: {store.notice}", file=sys.stderr)
         command = args.command
+        team_code = _run_team(args, store, template)
+        if team_code is not None:
+            return team_code
         if command == "summary":
             from cctv_review.summary import format_summary, summarise
 

@@ -291,6 +291,36 @@ def _v_recorded_time_and_team(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v_review_packages(db: sqlite_utils.Database) -> None:
+    """Review packages (issue 14): what was shared, and the other stores' audit entries.
+
+    * ``shared_states``: each state (content digest, :func:`cctv_review.package.case_digest`)
+      a case was in when it went out in, or came in from, a review package; an import
+      compares both sides with these to tell "changed here", "changed there" and
+      "changed in both" (a conflict the lead settles).
+    * ``imported_audit``: audit entries that came with a package, kept as the other
+      store wrote them (its store id, entry number, fields, state, hashes), so they can
+      be checked later with that store's key; never part of this store's own chain.
+    * ``packages``: one row per package exported or imported (its id, direction, who, when).
+
+    Independent of the other migrations (only needs ``cases``).
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS shared_states (reference TEXT NOT NULL, digest TEXT NOT NULL, "
+        "package_id TEXT NOT NULL, direction TEXT NOT NULL, at TEXT NOT NULL, "
+        "PRIMARY KEY (reference, digest))"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS imported_audit (origin_store_id TEXT NOT NULL, id INTEGER NOT NULL, "
+        "at TEXT, user TEXT, action TEXT, object_type TEXT, object_id TEXT, detail TEXT, state TEXT, "
+        "prev_hash TEXT, hash TEXT, package_id TEXT NOT NULL, PRIMARY KEY (origin_store_id, id))"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS packages (package_id TEXT PRIMARY KEY, direction TEXT NOT NULL, "
+        "at TEXT NOT NULL, user TEXT NOT NULL, origin_store_id TEXT NOT NULL, detail TEXT NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core,
     _v2_audit,
@@ -300,6 +330,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v_activity_pictures,
     _v_scale_indexes,
     _v_recorded_time_and_team,
+    _v_review_packages,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -86,6 +86,8 @@ class Summary:
     template: str = ""
     scope: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Completed cases counted by a lead's moderated outcome (their two reviews disagreed; issue 14).
+    moderated: int = 0
 
     @property
     def significant(self) -> int:
@@ -109,6 +111,11 @@ class Summary:
         return (
             f"Of {self.completed} {noun} reviewed on CCTV, {self.significant} had significant learning "
             f"({format_percent(self.level_percent(LearningLevel.SIGNIFICANT))})."
+        ) + (
+            f" {self.moderated} of these outcomes {'was' if self.moderated == 1 else 'were'} settled by "
+            "moderation (the two reviews disagreed)."
+            if self.moderated
+            else ""
         )
 
     @property
@@ -214,8 +221,8 @@ def summarise(
         f"""SELECT c.status, COALESCE(c.custody_suite, ''),
                    CASE WHEN COALESCE(c.detention_date, '') = '' THEN 'unknown'
                         ELSE substr(c.detention_date, 1, 7) END,
-                   c.outcome, COUNT(*), {flag_sums}
-            FROM cases c WHERE {where}
+                   COALESCE(m.final_outcome, c.outcome), COUNT(*), {flag_sums}
+            FROM cases c LEFT JOIN moderations m ON m.case_id = c.id WHERE {where}
             GROUP BY 1, 2, 3, 4""",
         params,
     ).fetchall()
@@ -265,6 +272,17 @@ def summarise(
         good_practice_findings=good_practice,
         template=f"{template.id}@{template.version}",
         scope=_scope(date_from, date_to, case_ids),
+        moderated=_moderated(conn, where, params) if completed else 0,
+    )
+
+
+def _moderated(conn: Any, where: str, params: list[Any]) -> int:
+    """Completed cases whose outcome in the figures is a lead's moderated one (issue 14; one query)."""
+    return int(
+        conn.execute(
+            f"SELECT COUNT(*) FROM cases c JOIN moderations m ON m.case_id = c.id WHERE c.status = ? AND {where}",
+            [_COMPLETE, *params],
+        ).fetchone()[0]
     )
 
 

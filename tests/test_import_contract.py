@@ -48,6 +48,8 @@ CORE = [
     "cctv_review.hashing",
     "cctv_review.paths",
     "cctv_review.resources_path",
+    "cctv_review.package",
+    "cctv_review.team",
 ]
 #: The two Qt adapters, allowed to import PySide6.
 ADAPTERS = {"cctv_review.video.qt", "cctv_review.export.pdf_report"}

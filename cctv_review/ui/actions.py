@@ -42,6 +42,11 @@ class WindowActions:
     about_action: QAction
     activity_masks_action: QAction
     play_action: QAction | None
+    # Review packages, second review and moderation (issue 14): see add_team_actions.
+    export_package_action: QAction | None = None
+    import_package_action: QAction | None = None
+    assign_second_review_action: QAction | None = None
+    moderate_action: QAction | None = None
 
     def update(self, case_open: bool, locked: bool) -> None:
         """Enable what makes sense for the open case (none, in progress or completed)."""
@@ -49,6 +54,8 @@ class WindowActions:
         self.complete_action.setEnabled(case_open and not locked)
         self.reopen_action.setEnabled(case_open and locked)
         self.add_finding_action.setEnabled(case_open and not locked)
+        if self.assign_second_review_action is not None:
+            self.assign_second_review_action.setEnabled(case_open)
 
     def show_playing(self, playing: bool, window: QWidget) -> None:
         """The toolbar's play button shows pause while playing."""
@@ -160,6 +167,7 @@ def build_actions(window: MainWindow) -> WindowActions:
     for child in toolbar.findChildren(QWidget):
         child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     add_recorded_time_actions(window)
+    add_team_actions(window, a, file_menu, case_menu)
     return a
 
 
@@ -230,3 +238,19 @@ def build_figure_actions(window: MainWindow) -> FigureActions:
     menu.addAction(a.viewing_reason_action)
     menu.addAction(a.view_footage_action)
     return a
+
+
+def add_team_actions(window: MainWindow, a: WindowActions, file_menu: QMenu, case_menu: QMenu) -> None:
+    """File > Export/Import review package…, Case > Assign second review…, Moderate disagreements…"""
+    a.export_package_action = _action(window, "Export review &package…", window.export_review_package)
+    a.import_package_action = _action(window, "&Import review package…", window.import_review_package)
+    a.assign_second_review_action = _action(window, "Assign &second review…", window.assign_second_review)
+    a.moderate_action = _action(window, "&Moderate disagreements…", window.moderate)
+    existing = file_menu.actions()
+    if len(existing) >= 2:  # before the separator above Quit
+        file_menu.insertActions(existing[-2], [a.export_package_action, a.import_package_action])
+    else:
+        file_menu.addActions([a.export_package_action, a.import_package_action])
+    case_menu.addSeparator()
+    case_menu.addAction(a.assign_second_review_action)
+    case_menu.addAction(a.moderate_action)

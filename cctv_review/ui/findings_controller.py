@@ -216,6 +216,10 @@ class FindingsController(QObject):
             )
             try:
                 with open_store() as store:  # this job's own connection, opened in this thread
+                    if store.get_finding(finding_id).review_round == 2:  # a blind second review's (issue 14)
+                        from cctv_review import team
+
+                        return team.update_second_finding(store, finding_id, still_path=path)
                     return store.update_finding(finding_id, still_path=path)
             except StoreError as exc:
                 raise StoreError(f"The still was saved to {path} but could not be attached: {exc}") from exc

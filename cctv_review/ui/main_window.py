@@ -306,6 +306,8 @@ class MainWindow(QMainWindow):
         text = " · ".join(bits) + f"  —  {status}  ({progress.answered}/{progress.applicable} answered)"
         if flags:
             text += "   [" + ", ".join(flags) + "]"
+        if self.session.blind:
+            text += "   — your blind second review: the first review stays hidden until you complete yours"
         self.case_header.setText(text)
         self.setWindowTitle(f"{case.reference} — cctv-review{self.title_suffix}")
         self._update_actions()
@@ -395,6 +397,8 @@ class MainWindow(QMainWindow):
     def export(self) -> None:
         from cctv_review.ui.export_dialog import ExportDialog
 
+        if self._refuse_while_blind():
+            return
         self.form.flush()
         # The export writes its audit entry on its own connection; pausing stops the
         # position saves meanwhile (see services.py on writes from two connections).
@@ -535,3 +539,53 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+    # -- review packages, second review, moderation (issue 14) ----------------------------------
+    def _refuse_while_blind(self) -> bool:
+        """An export would show the first review of a case under this user's blind second review."""
+        if not self.session.blind_case_ids():
+            return False
+        self.show_problem(
+            "You have second reviews still to complete, and an export would show you their first review. "
+            "Complete your second reviews first (the lead can export meanwhile)."
+        )
+        return True
+
+    def export_review_package(self) -> None:
+        from cctv_review.ui.package_dialogs import ExportPackageDialog
+
+        self.form.flush()
+        self.player.pause()
+        chosen = self.case_list.filtered_case_ids() or (
+            [self.session.case_id] if self.session.case_id is not None else []
+        )
+        self.package_dialog = ExportPackageDialog(self.session, chosen, self)
+        self.package_dialog.open()
+
+    def import_review_package(self, path: object = None) -> None:
+        from pathlib import Path
+
+        from cctv_review.ui.package_dialogs import PackageImporter, choose_package_to_import
+
+        chosen = Path(str(path)) if path else choose_package_to_import(self)
+        if chosen is None:
+            return
+        self.form.flush()
+        self.player.pause()
+        self.package_importer = PackageImporter(self.session, self, self.inform, self.show_problem)
+        self.package_importer.start(chosen)
+
+    def assign_second_review(self) -> None:
+        from cctv_review.ui.second_review import AssignSecondReviewDialog
+
+        case = self.session.case
+        if case is None:
+            return
+        self.second_review_dialog = AssignSecondReviewDialog(self.session, case, self)
+        self.second_review_dialog.open()
+
+    def moderate(self) -> None:
+        from cctv_review.ui.second_review import ModerationDialog
+
+        self.moderation_dialog = ModerationDialog(self.session, self)
+        self.moderation_dialog.open()

@@ -119,6 +119,9 @@ class ReviewSession(QObject):
         self._clips: list[Clip] = []
         self._findings: dict[int, Finding] = {}
         self._answers: dict[str, Any] | None = None  # the open case's, read once (answers())
+        #: The open case's blind second review when this user is its second reviewer and has not
+        #: completed it (issue 14): the session then shows and writes the second review only.
+        self._blind: Any = None
 
     # -- the store, for other threads ------------------------------------------------
     @property
@@ -167,8 +170,9 @@ class ReviewSession(QObject):
         return self.store.list_cases()
 
     def get_case(self, case_id: int) -> Case:
-        """One case (raises :class:`~cctv_review.store.NotFound`)."""
-        return self.store.get_case(case_id)
+        """One case (raises :class:`~cctv_review.store.NotFound`); a case under this user's blind second
+        review is given as :func:`cctv_review.team.blind_view` shows it."""
+        return self._blinded(self.store.get_case(case_id))
 
     def suites(self) -> list[str]:
         return self.store.custody_suites()
@@ -180,12 +184,14 @@ class ReviewSession(QObject):
         """Open a case (None: none), remember it and load its clips and findings."""
         if case_id is None:
             self._case, self._clips, self._findings, self._answers = None, [], {}, None
+            self._blind = None
             self.caseOpened.emit(None)
             return None
         case = self.store.get_case(case_id)
         self._case, self._answers = case, None
         self._clips = self.store.list_clips(case_id)
         self._findings = {f.id: f for f in self.store.list_findings(case_id) if f.id is not None}
+        self._open_blind(case)
         self.store.record_case_opened(case_id)
         self.store.set_setting(LAST_CASE_KEY, case_id)
         self.caseOpened.emit(case)
@@ -252,10 +258,17 @@ class ReviewSession(QObject):
         return dict(self._answers)
 
     def set_answer(self, question_id: str, value: Any) -> Changes:
-        """Save one answer now (raises CaseLocked, ValueError or StoreError)."""
+        """Save one answer now (raises CaseLocked, ValueError or StoreError); in a blind second review,
+        to the second review's answers."""
         if self._case is None or self._case.id is None:
             return Changes()
-        saved = self.store.set_answer(self._case.id, question_id, value, self.template)
+        if self._blind is not None:
+            from cctv_review import team
+
+            saved = team.set_second_answer(self.store, self._case.id, question_id, value, self.template)
+            self._blind_started()
+        else:
+            saved = self.store.set_answer(self._case.id, question_id, value, self.template)
         if self._answers is not None:
             if saved is None:
                 self._answers.pop(question_id, None)
@@ -278,6 +291,8 @@ class ReviewSession(QObject):
         level_value = LearningLevel(level) if level else None
         if current.outcome == level_value and current.outcome_rationale == rationale:
             return Changes()
+        if self._blind is not None:
+            return self._emit(self._blind_outcome(level_value, rationale))
         case = self.store.set_outcome(case_id, level_value, rationale)
         if current.status != case.status or current.outcome != case.outcome:
             return self._emit(self._case_changed(case))
@@ -287,17 +302,27 @@ class ReviewSession(QObject):
     def completion_problems(self) -> list[str]:
         if self._case is None or self._case.id is None:
             return []
+        if self._blind is not None:
+            from cctv_review import team
+
+            return team.second_review_problems(self.store, self._case.id, self.template)
         return self.store.completion_problems(self._case.id, self.template)
 
     def complete(self) -> Changes:
         """Complete the open case; raises CompletionRefused listing what is missing."""
         assert self._case is not None and self._case.id is not None
+        if self._blind is not None:
+            return self._emit(self._complete_blind())
         case = self.store.complete_case(self._case.id, self.template)
         return self._emit(self._case_changed(case))
 
     def reopen(self, reason: str = "") -> Changes:
         """Reopen the open (completed) case; the reason goes to the audit trail."""
         assert self._case is not None and self._case.id is not None
+        if self._blind is not None:
+            from cctv_review.team import TeamError
+
+            raise TeamError("A second review is reopened by the lead assigning it again, not from here.")
         case = self.store.reopen_case(self._case.id, reason)
         return self._emit(self._case_changed(case))
 
@@ -480,18 +505,23 @@ class ReviewSession(QObject):
         applied) from the clip, as :meth:`_moment` works them out.
         """
         assert self._case is not None and self._case.id is not None
-        finding = self.store.add_finding(
-            Finding(
-                case_id=self._case.id,
-                theme=theme,
-                level=FindingLevel(level),
-                note=note,
-                clip_id=clip_id,
-                position_ms=int(position_ms),
-                still_path=still_path,
-                **self._moment(clip_id, int(position_ms), frame),
-            )
+        new = Finding(
+            case_id=self._case.id,
+            theme=theme,
+            level=FindingLevel(level),
+            note=note,
+            clip_id=clip_id,
+            position_ms=int(position_ms),
+            still_path=still_path,
+            **self._moment(clip_id, int(position_ms), frame),
         )
+        if self._blind is not None:
+            from cctv_review import team
+
+            finding = team.add_second_finding(self.store, new)
+            self._blind_started()
+        else:
+            finding = self.store.add_finding(new)
         assert finding.id is not None
         self._findings[finding.id] = finding
         self.findingsChanged.emit()
@@ -508,7 +538,12 @@ class ReviewSession(QObject):
             clip_id = changes.get("clip_id", current.clip_id)
             position = int(changes.get("position_ms", current.position_ms))
             changes = {**changes, **self._moment(clip_id, position, changes.get("frame"))}
-        finding = self.store.update_finding(finding_id, **changes)
+        if self._blind is not None:
+            from cctv_review import team
+
+            finding = team.update_second_finding(self.store, finding_id, **changes)
+        else:
+            finding = self.store.update_finding(finding_id, **changes)
         assert finding.id is not None
         if self._case is not None and finding.case_id == self._case.id:
             self._findings[finding.id] = finding
@@ -525,7 +560,12 @@ class ReviewSession(QObject):
 
     def delete_finding(self, finding_id: int) -> Changes:
         """Delete a finding (the store records the deletion in the audit trail)."""
-        self.store.delete_finding(finding_id)
+        if self._blind is not None:
+            from cctv_review import team
+
+            team.delete_second_finding(self.store, finding_id)
+        else:
+            self.store.delete_finding(finding_id)
         self._findings.pop(finding_id, None)
         self.findingsChanged.emit()
         return self._emit(Changes(findings=frozenset({finding_id})))
@@ -627,6 +667,14 @@ class ReviewSession(QObject):
 
     # -- summary ---------------------------------------------------------------
     def summary(self) -> Summary:
+        """The summary; without the cases under this user's unfinished blind second review (their
+        first review's outcome would show in the figures)."""
+        hidden = self.blind_case_ids()
+        if hidden:
+            from cctv_review.case_query import CaseFilter
+
+            ids = [i for i in self.case_ids(CaseFilter()) if i not in hidden]
+            return summarise(self.store, self.template, case_ids=ids)
         return summarise(self.store, self.template)
 
     # -- the case list as a query (cctv_review.case_query) ------------------------------
@@ -640,7 +688,11 @@ class ReviewSession(QObject):
         """The cases with these ids, read in one query (missing ids are left out)."""
         from cctv_review.case_query import cases_by_id
 
-        return cases_by_id(self.store.db.conn, ids)
+        found = cases_by_id(self.store.db.conn, ids)
+        hidden = self.blind_case_ids() & set(found)
+        for case_id in hidden:  # the case list shows nothing of a first review this user may not see
+            found[case_id] = self._blinded(found[case_id])
+        return found
 
     def case_count(self) -> int:
         """How many cases the store holds (one query)."""
@@ -761,3 +813,117 @@ class ReviewSession(QObject):
             "footage.viewing_reason", "case", case_id, {"reference": case.reference, "reason": reason}
         )
         return Changes()
+
+    # -- blind second review and moderation (issue 14; cctv_review.team) ------------------------
+    def blind_case_ids(self) -> set[int]:
+        """Ids of the cases this user is blind second reviewer of and has not completed (one query)."""
+        from cctv_review import team
+
+        return team.blind_case_ids(self.store, self.user)
+
+    @property
+    def blind(self) -> bool:
+        """True while the open case is under this user's blind second review."""
+        return self._blind is not None
+
+    def _blinded(self, case: Case) -> Case:
+        from cctv_review import team
+
+        if case.id is None:
+            return case
+        review = team.second_review(self.store, case.id)
+        if review is None or review.reviewer != self.user or review.completed:
+            return case
+        return team.blind_view(case, review)
+
+    def _open_blind(self, case: Case) -> None:
+        """Set the open case up for this user: the second review only when blind, else the first's findings."""
+        from cctv_review import team
+
+        assert case.id is not None
+        review = team.second_review(self.store, case.id)
+        if review is not None and review.reviewer == self.user and not review.completed:
+            self._blind = review
+            self._case = team.blind_view(case, review)
+            self._findings = {i: f for i, f in self._findings.items() if f.review_round == 2}
+            self._answers = team.second_answers(self.store, case.id)
+        else:
+            self._blind = None
+            self._findings = {i: f for i, f in self._findings.items() if f.review_round != 2}
+
+    def _blind_started(self) -> None:
+        if self._case is not None and self._case.status == CaseStatus.NOT_STARTED:
+            self._case_changed(dataclasses.replace(self._case, status=CaseStatus.IN_PROGRESS))
+
+    def _blind_outcome(self, level: LearningLevel | None, rationale: str) -> Changes:
+        from cctv_review import team
+
+        assert self._case is not None and self._case.id is not None
+        self._blind = team.set_second_outcome(self.store, self._case.id, level, rationale)
+        return self._case_changed(team.blind_view(self.store.get_case(self._case.id), self._blind))
+
+    def _complete_blind(self) -> Changes:
+        """Complete the blind second review.  The open case goes on showing it, now complete and
+        locked; opened again, it shows the first review (the reviewer may see it now)."""
+        from cctv_review import team
+
+        assert self._case is not None and self._case.id is not None
+        case_id = self._case.id
+        review = team.complete_second_review(self.store, case_id, self.template)
+        self._blind = None
+        return self._case_changed(team.blind_view(self.store.get_case(case_id), review))
+
+    def second_review(self, case_id: int) -> Any:
+        """The case's :class:`~cctv_review.team.SecondReview` (None when not marked for one)."""
+        from cctv_review import team
+
+        return team.second_review(self.store, case_id)
+
+    def first_review(self, case_id: int) -> tuple[Case, dict[str, Any], list[Finding]]:
+        """The first review (case, answers, findings); raises :class:`~cctv_review.team.BlindReview`
+        for the case's second reviewer until they complete theirs."""
+        from cctv_review import team
+
+        return team.first_review(self.store, case_id, self.user)
+
+    def second_review_record(self, case_id: int) -> tuple[Any, dict[str, Any], list[Finding]]:
+        """The second review (record, answers, findings) of a case, for the lead and both reviewers."""
+        from cctv_review import team
+
+        return (
+            team.second_review(self.store, case_id),
+            team.second_answers(self.store, case_id),
+            team.second_findings(self.store, case_id),
+        )
+
+    def assign_second_review(self, case_id: int, reviewer: str) -> Changes:
+        """Mark a case for blind second review by ``reviewer`` (a login name); raises TeamError."""
+        from cctv_review import team
+
+        team.assign_second_review(self.store, case_id, reviewer)
+        self.casesChanged.emit()
+        return self._emit(Changes(cases=frozenset({case_id})))
+
+    def disagreements(self) -> list[Any]:
+        """Cases whose two completed reviews differ (:class:`~cctv_review.team.Disagreement`)."""
+        from cctv_review import team
+
+        return team.disagreements(self.store)
+
+    def moderate(self, case_id: int, final_outcome: LearningLevel | str, reason: str) -> Changes:
+        """Record the lead's final outcome and reason for a disagreement (audited); raises TeamError."""
+        from cctv_review import team
+
+        team.moderate(self.store, case_id, final_outcome, reason)
+        self.casesChanged.emit()
+        return self._emit(Changes(cases=frozenset({case_id})))
+
+    def packages_imported(self) -> Changes:
+        """A review package was imported on another connection: every view reloads its cases."""
+        from cctv_review.case_query import CaseFilter
+
+        changes = self._emit(Changes(cases=frozenset(self.case_ids(CaseFilter()))))
+        self.casesChanged.emit()
+        if self._case is not None and self._case.id is not None:
+            self.open_case(self._case.id)  # its findings and answers may have come from the package
+        return changes
