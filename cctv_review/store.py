@@ -1334,10 +1334,9 @@ class Store:
         findings = self.findings_on_clip(clip_id)
         if findings and case.status == CaseStatus.COMPLETE:
             raise CaseLocked(f"Case {case.reference} is complete. Reopen it to remove clips with findings.")
-        if move_findings_to is not None:
-            target = self.get_clip(move_findings_to)
-            if target.case_id != clip.case_id or target.id == clip_id:
-                raise StoreError("Findings can only be moved to another clip of the same case.")
+        target = self.get_clip(move_findings_to) if move_findings_to is not None else None
+        if target is not None and (target.case_id != clip.case_id or target.id == clip_id):
+            raise StoreError("Findings can only be moved to another clip of the same case.")
         if findings and move_findings_to is None and not delete_findings:
             raise StoreError(
                 f"{clip.camera or 'This clip'} has {len(findings)} finding{'s' if len(findings) != 1 else ''} "
@@ -1351,7 +1350,11 @@ class Store:
                     row = self._update(
                         "findings",
                         int(f.id or 0),
-                        {"clip_id": move_findings_to, "updated_at": _iso(utc_now())},
+                        {
+                            "clip_id": move_findings_to,
+                            "camera": target.camera if target is not None and f.camera else "",
+                            "updated_at": _iso(utc_now()),
+                        },
                     )
                     self._record(
                         "finding.changed",
