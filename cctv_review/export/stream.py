@@ -54,7 +54,9 @@ class LazyCases(Sequence[CaseDetail]):
         ids: list[int],
         label_of: Callable[[str], str],
         chunk: int = CHUNK,
+        redact: bool = False,
     ) -> None:
+        self.redact = redact
         self.store = store
         self.template = template
         self.ids = ids
@@ -144,6 +146,7 @@ class LazyCases(Sequence[CaseDetail]):
             answers,
             self._order,
             self._sections,
+            redact=self.redact,
         )
 
 
@@ -188,7 +191,7 @@ def build_streaming(
     ids = selected_ids(store, date_from, date_to, case_ids)
     data = ExportData(
         summary=summary,
-        cases=LazyCases(store, template, ids, label_of, chunk),  # type: ignore[arg-type]  # a lazy list
+        cases=LazyCases(store, template, ids, label_of, chunk, redact=redact),  # type: ignore[arg-type]  # a lazy list
         tables={},
         summary_tables=tabular.summary_tables(summary),
         redacted=redact,

@@ -217,6 +217,7 @@ def build(
             answers_by_case.get(case.id, []),
             order,
             sections,
+            redact=redact,
         )
         for case in cases
     ]
@@ -250,6 +251,7 @@ def case_detail(
     answers: list[Answer],
     order: dict[str, int],
     sections: dict[str, str],
+    redact: bool = False,
 ) -> CaseDetail:
     """One case as the writers need it: findings with their camera, clip, recorded time and still,
     answers in form order with their section and question text.
@@ -260,6 +262,11 @@ def case_detail(
     streaming reader (``export/stream.py``).
     """
     finding_details = []
+    cameras: dict[int, str] = {}
+    if redact:  # a camera named after its file (or holding the reference) would leak the custody number
+        from cctv_review.export.redact import redact_cameras
+
+        cameras = redact_cameras(case.reference, (c for c in clips.values() if c.case_id == case.id))
     for f in findings:
         clip = clips.get(f.clip_id) if f.clip_id is not None else None
         still = resolve_still(store, f.still_path)
@@ -267,7 +274,7 @@ def case_detail(
             FindingDetail(
                 finding=f,
                 theme_label=template.theme_label(f.theme),
-                camera=clip.camera if clip else "",
+                camera=(cameras.get(clip.id or 0, clip.camera) if redact else clip.camera) if clip else "",
                 clip_file=clip.path if clip else "",
                 recorded_at=clip.recorded_at(f.position_ms) if clip else None,
                 still=still,
