@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,75 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cctv_review.domain import CASE_FLAGS
+from cctv_review.ui.case_dialog import CaseDialog
 
 VIDEO_FILTER = (
     "CCTV video (*.mp4 *.avi *.mkv *.mov *.ts *.m4v *.mpg *.mpeg *.wmv *.h264 *.264);;All files (*)"
 )
 
 
-class NewCaseDialog(QDialog):
-    def __init__(self, suites: list[str], reviewer: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New case")
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.reference = QLineEdit()
-        self.reference.setPlaceholderText("e.g. the custody record number")
-        form.addRow("&Reference *", self.reference)
-        self.suite = QComboBox()
-        self.suite.setEditable(True)
-        self.suite.addItems(["", *suites])
-        form.addRow("Custody &suite", self.suite)
-        row = QHBoxLayout()
-        self.date_known = QCheckBox("Known:")
-        self.date_known.setChecked(True)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date_known.toggled.connect(self.date.setEnabled)
-        row.addWidget(self.date_known)
-        row.addWidget(self.date, 1)
-        form.addRow("Detention &date", row)
-        self.reviewer = QLineEdit(reviewer)
-        form.addRow("Re&viewer", self.reviewer)
-        flags = QWidget()
-        grid = QGridLayout(flags)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.flags: dict[str, QCheckBox] = {}
-        for i, (flag, label) in enumerate(CASE_FLAGS.items()):
-            box = QCheckBox(label)
-            self.flags[flag] = box
-            grid.addWidget(box, i // 2, i % 2)
-        form.addRow("Flags", flags)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#b3261e")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _accept(self) -> None:
-        if not self.reference.text().strip():
-            self.error.setText("A case needs a reference.")
-            return
-        self.accept()
-
-    def values(self) -> dict:
-        # QDate.toPython() is typed ``object`` in PySide6's stubs; it returns a datetime.date.
-        d: date | None = self.date.date().toPython() if self.date_known.isChecked() else None  # type: ignore[assignment]
-        return {
-            "reference": self.reference.text().strip(),
-            "custody_suite": self.suite.currentText().strip(),
-            "detention_date": d,
-            "reviewer": self.reviewer.text().strip(),
-            "flags": [f for f, box in self.flags.items() if box.isChecked()],
-        }
+#: The new-case dialog is the case details dialog without a case (no detention date until one is given).
+NewCaseDialog = CaseDialog
 
 
 class AddClipDialog(QDialog):
@@ -143,9 +80,9 @@ class AddClipDialog(QDialog):
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a CCTV file", self._folder, VIDEO_FILTER)
         if path:
-            self.path.setText(path)
-            if not self.camera.text().strip():
-                self.camera.setText(Path(path).stem)
+            self.path.setText(
+                path
+            )  # the camera is never named after the file: it may hold the custody number
 
     def _accept(self) -> None:
         if not Path(self.path.text().strip()).is_file():
@@ -162,9 +99,9 @@ class AddClipDialog(QDialog):
         path = self.path.text().strip()
         return {
             "path": path,
-            "camera": self.camera.text().strip() or Path(path).stem,
+            "camera": self.camera.text().strip(),
             "recorded_start": start,
         }
 
 
-__all__ = ["AddClipDialog", "NewCaseDialog", "Qt"]
+__all__ = ["AddClipDialog", "CaseDialog", "NewCaseDialog", "Qt"]
