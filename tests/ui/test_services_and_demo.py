@@ -184,6 +184,10 @@ def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store
     assert "exists" in clip_dialog.error.text()
     clip_dialog.path.setText(str(clip_path))
     clip_dialog._accept()
-    assert clip_dialog.values() == {"path": str(clip_path), "camera": "", "recorded_start": None}  # never the file name
+    assert clip_dialog.values() == {
+        "path": str(clip_path),
+        "camera": "",
+        "recorded_start": None,
+    }  # never the file name
     clip_dialog.start_known.setChecked(True)
     assert clip_dialog.values()["recorded_start"].tzinfo is not None
