@@ -162,7 +162,10 @@ class ConfirmFootageDialog(QDialog):
             self._grey(row)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(COL_FILE, 250)  # long recorder names are elided; the tooltip has the path
+        self.table.setWordWrap(False)
         layout.addWidget(self.table, 1)
         self.error = QLabel()
         self.error.setStyleSheet("color:#b3261e")

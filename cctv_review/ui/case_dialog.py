@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 
 from cctv_review.domain import CASE_FLAGS, Case
 
+#: The date box at this date shows "not known" (Qt's special value text).
+NOT_KNOWN = QDate(1900, 1, 1)
+
 
 class CaseDialog(QDialog):
     """New case (``case=None``) or edit case details (``case`` given, shown as stored)."""
@@ -53,19 +56,24 @@ class CaseDialog(QDialog):
         form.addRow("Custody &suite", self.suite)
         row = QHBoxLayout()
         self.date_known = QCheckBox("Known:")
-        self.date = QDateEdit(QDate.currentDate())
+        self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setMinimumDate(NOT_KNOWN)
+        self.date.setSpecialValueText("not known")  # shown at the minimum date: no date until one is given
+        known = case is not None and case.detention_date is not None
         if case is not None and case.detention_date is not None:
             d = case.detention_date
             self.date.setDate(QDate(d.year, d.month, d.day))
-        self.date_known.setChecked(case is not None and case.detention_date is not None)
-        self.date.setEnabled(self.date_known.isChecked())
-        self.date_known.toggled.connect(self.date.setEnabled)
-        self.date.dateChanged.connect(lambda _d: self.date_known.setChecked(True))  # a date chosen is known
+        else:
+            self.date.setDate(NOT_KNOWN)
+        self.date_known.setChecked(known)
+        self.date.setEnabled(known)
+        self.date_known.toggled.connect(self._known_toggled)
+        self.date.dateChanged.connect(self._date_changed)
         row.addWidget(self.date_known)
         row.addWidget(self.date, 1)
-        form.addRow("Detention &date", row)
+        form.addRow("Detention date", row)
         self.reviewer = QLineEdit(case.reviewer if case is not None else reviewer)
         form.addRow("Re&viewer", self.reviewer)
         flags = QWidget()
@@ -95,6 +103,17 @@ class CaseDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _known_toggled(self, known: bool) -> None:
+        self.date.setEnabled(known)
+        if known and self.date.date() == NOT_KNOWN:
+            self.date.setDate(QDate.currentDate())  # a starting point for the calendar, now ticked
+        elif not known:
+            self.date.setDate(NOT_KNOWN)
+
+    def _date_changed(self, value: QDate) -> None:
+        if value != NOT_KNOWN:
+            self.date_known.setChecked(True)  # a date chosen is a date known
+
     def _accept(self) -> None:
         if not self.reference.text().strip():
             self.error.setText("A case needs a reference.")
@@ -104,7 +123,8 @@ class CaseDialog(QDialog):
     def values(self) -> dict[str, Any]:
         """What the dialog holds: reference, custody_suite, detention_date (None unless known), reviewer, flags."""
         # QDate.toPython() is typed ``object`` in PySide6's stubs; it returns a datetime.date.
-        d: date | None = self.date.date().toPython() if self.date_known.isChecked() else None  # type: ignore[assignment]
+        known = self.date_known.isChecked() and self.date.date() != NOT_KNOWN
+        d: date | None = self.date.date().toPython() if known else None  # type: ignore[assignment]
         return {
             "reference": self.reference.text().strip(),
             "custody_suite": self.suite.currentText().strip(),

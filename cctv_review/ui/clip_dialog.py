@@ -110,7 +110,7 @@ class ClipDialog(QDialog):
         self.start_known.toggled.connect(self.start.setEnabled)
         row.addWidget(self.start_known)
         row.addWidget(self.start, 1)
-        form.addRow("Recording &starts at", row)
+        form.addRow("Recording starts at", row)
         where = SOURCE_WORDS.get(clip.recorded_start_source, clip.recorded_start_source)
         shown = format_recorded(clip.recorded_start, tz) if clip.recorded_start else "not set"
         source = QLabel(f"Now {shown}, from {where}. Recorder time in {tz}.")
