@@ -106,6 +106,7 @@ class FootageController(QObject):
         self.confirm_dialog: QDialog | None = None
         self.clip_dialog: QDialog | None = None
         self.relink_task: tasks.Task | None = None
+        self.store_task: tasks.Task | None = None
         #: Frame-index jobs under way, by clip id.
         self.indexing: dict[int, tasks.Task] = {}
         self._played_clips: set[int] = set()
@@ -289,20 +290,34 @@ class FootageController(QObject):
         self.footage_task = task
         return task
 
-    def store_found(self, found: Sequence[FoundClip]) -> Changes:
-        """Store the confirmed clips (one transaction); say what was added and what was refused."""
-        try:
-            changes, refused = self.session.add_found_clips(found)
-        except StoreError as exc:
-            self._inform("Footage not added", str(exc), QMessageBox.Icon.Warning)
-            return Changes()
-        count = len(changes.clips)
-        self._status(f"Added {count} clip{'s' if count != 1 else ''}.", 6000)
-        if refused:
-            self._inform("Some footage was not added", "\n".join(refused), QMessageBox.Icon.Information)
-        if changes.clips:
-            self.load_clips(select_clip_id=min(changes.clips))
-        return changes
+    def store_found(self, found: Sequence[FoundClip]) -> tasks.Task:
+        """Store the confirmed clips in one transaction, in a background job; then say what was added and refused."""
+        case_id = self.session.case_id
+
+        def done(result: tuple[list[Clip], list[tuple[Clip, str]]]) -> None:
+            added, refused = result
+            if self.session.case_id == case_id:
+                changes, messages = self.session.found_clips_stored(added, refused)
+            else:
+                changes, messages = Changes(), [reason for _clip, reason in refused]
+            count = len(added)
+            self._status(f"Added {count} clip{'s' if count != 1 else ''}.", 6000)
+            if messages:
+                self._inform("Some footage was not added", "\n".join(messages), QMessageBox.Icon.Information)
+            if changes.clips:
+                self.load_clips(select_clip_id=min(changes.clips))
+                if self.player.clip is None or self.player.failed:
+                    self.player.load_clip(self.session.clip(min(changes.clips)))
+
+        def failed(message: str) -> None:
+            self._inform("Footage not added", message, QMessageBox.Icon.Warning)
+
+        self._status("Storing the footage…", 0)
+        task = tasks.run_task(
+            self.session.store_footage_job(found), context="storing footage", on_done=done, on_failed=failed
+        )
+        self.store_task = task
+        return task
 
     # -- fixing clips afterwards: edit, relink, remove -----------------------------------------
     def _clip_for(self, clip_id: int | None) -> Clip | None:

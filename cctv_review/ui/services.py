@@ -410,7 +410,35 @@ class ReviewSession(QObject):
         and the messages for files refused as already in the case.
         """
         pairs = [(f.clip, f.index.to_record() if f.index is not None else None) for f in found if f.clip]
-        added, refused = self.store.add_clips(pairs)
+        return self.found_clips_stored(*self.store.add_clips(pairs))
+
+    def store_footage_job(
+        self, found: Iterable[Any]
+    ) -> Callable[[Callable[..., None], Callable[[], bool]], Any]:
+        """A background job that stores confirmed clips (and their frame indexes) on its own connection.
+
+        The frame indexes of many long files are megabytes (about 41 bytes a
+        frame), too much to write on the GUI thread.  One transaction
+        (``BEGIN IMMEDIATE``, so it waits for the GUI's short writes rather than
+        failing).  Returns ``(added, refused)`` of
+        :meth:`~cctv_review.store.Store.add_clips`; hand them to
+        :meth:`found_clips_stored` on the GUI thread.  Not cancellable: it
+        stores all of them or none.
+        """
+        chosen = [f for f in found if f.clip is not None]
+        path, user = self.store_path, self.store.user
+
+        def work(_progress: Callable[..., None], _cancel: Callable[[], bool]) -> Any:
+            pairs = [(f.clip, f.index.to_record() if f.index is not None else None) for f in chosen]
+            with Store(path, user=user) as store:
+                return store.add_clips(pairs)
+
+        return work
+
+    def found_clips_stored(
+        self, added: list[Clip], refused: list[tuple[Clip, str]]
+    ) -> tuple[Changes, list[str]]:
+        """Clips a footage job stored: keep them in the open case's list; returns Changes and refusals."""
         self._clips_replaced(added)
         return self._emit(Changes(clips=frozenset(c.id for c in added if c.id is not None))), [
             reason for _clip, reason in refused

@@ -26,6 +26,12 @@ def _actions(store) -> list[str]:
     return [r["action"] for r in store.audit_rows()]
 
 
+def _wait_stored(qtbot, window, count: int) -> None:
+    """Wait for the store job (its own connection) and the GUI's handling of its result."""
+    qtbot.waitUntil(lambda: window.player.clip_list.count() == count, timeout=20_000)
+    assert window.footage.store_task is not None and window.footage.store_task.done.is_set()
+
+
 def _folder(tmp_path: Path) -> Path:
     folder = tmp_path / "Custody desk"
     make_avi(folder / "CR-2026-0042_a.avi", frames=40)
@@ -68,6 +74,7 @@ def test_add_footage_cancel_stores_nothing_then_confirm_the_list(
     table.item(1, COL_ADD).setCheckState(Qt.CheckState.Checked)
     dialog._accept()
     assert not dialog.isVisible()
+    _wait_stored(qtbot, window, 2)
     clips = {Path(c.path).name: c for c in store.list_clips()}
     assert set(clips) == {"b.avi", "CR-2026-0042_a.avi"}
     assert clips["b.avi"].camera == "Booking-in desk"
@@ -185,6 +192,7 @@ def test_remove_clip_moves_its_findings_and_relink_needs_the_same_footage(
     )
     footage.confirm_dialog.table.item(0, COL_CAMERA).setText("Desk")
     footage.confirm_dialog._accept()
+    _wait_stored(qtbot, window, 2)
     desk = next(c for c in store.list_clips() if c.camera == "Desk")
     finding = store.add_finding(
         Finding(case_id=case.id, theme="rousing", level=FindingLevel.SOME, clip_id=clip.id, position_ms=1000)
