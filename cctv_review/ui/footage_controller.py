@@ -156,7 +156,7 @@ class FootageController(QObject):
             self.player.set_clips(self.session.clips())
 
     def add_clip(self) -> None:
-        """File > Add clip: choose the file, then probe and hash it in the background."""
+        """Add one clip (the one-file dialog, no longer in the menus: File > Add footage… replaces it)."""
         if self.session.case is None:
             self._show_problem("Open a case first, then add its clips.")
             return
