@@ -268,3 +268,34 @@ def test_remove_clip_of_a_completed_case_with_findings_is_refused(store, complet
     store.db.execute("UPDATE cases SET status = 'complete' WHERE id = ?", [case.id])
     with pytest.raises(CaseLocked):
         store.remove_clip(clip.id, delete_findings=True)
+
+
+def test_recorded_start_from_creation_time_when_the_name_says_nothing(tmp_path):
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is needed to write creation_time")
+    import subprocess
+
+    path = tmp_path / "Interview room" / "export (3).mp4"
+    path.parent.mkdir()
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=d=1:s=160x120:r=10",
+            "-pix_fmt",
+            "yuv420p",
+            "-metadata",
+            "creation_time=2026-07-11T23:59:47Z",
+            str(path),
+        ],
+        check=True,
+    )
+    (found,) = scan_footage(1, [path], LONDON).files
+    assert found.clip.camera == "Interview room"
+    assert found.clip.recorded_start == datetime(2026, 7, 11, 23, 59, 47, tzinfo=timezone.utc)
+    assert found.clip.recorded_start_source == "metadata" and "creation_time" in found.start_from
