@@ -894,6 +894,7 @@ class Store:
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} with update_case")
         case = self.get_case(case_id)
+        before_row = _case_to_row(case)
         for name, value in changes.items():
             setattr(case, name, value)
         if "reference" in changes:
@@ -908,7 +909,11 @@ class Store:
                 "case.changed",
                 "case",
                 case_id,
-                {"fields": sorted(changes)},
+                {
+                    "fields": sorted(changes),
+                    "before": {k: before_row[k] for k in sorted(changes)},
+                    "after": {k: row[k] for k in sorted(changes)},
+                },
                 state=self._state(("cases", written)),
             )
         return _case_from_row(written)

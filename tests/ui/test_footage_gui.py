@@ -152,7 +152,11 @@ def test_case_details_and_clip_start_edited_are_audited_and_show_in_summary_and_
     }
     assert window.save_case_details(changes)
     entry = store.audit_rows()[-1]
-    assert entry["action"] == "case.changed" and "custody_suite" in entry["detail"]
+    assert (
+        entry["action"] == "case.changed"
+        and "Northgate" in entry["detail"]
+        and "Southport" in entry["detail"]
+    )
     assert "Southport" in window.case_header.text() and "14 Mar 2026" in window.case_header.text()
     summary = window.session.summary().to_dict()
     assert "Southport" in str(summary) and "Northgate" not in str(summary)
