@@ -174,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_zone.add_argument("zone", nargs="?", help="an IANA time zone name, e.g. Europe/London")
 
     p = sub.add_parser(
+        "add-footage",
+        parents=[common],
+        help="add files or folders of CCTV to a case: every video in them is probed and hashed, "
+        "camera and recorded start proposed; stored only with --yes (or after y at the prompt)",
+    )
+    p.add_argument("case", help="the case reference")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="video files or folders")
+    p.add_argument("--yes", action="store_true", help="store the proposed list without asking")
+
+    p = sub.add_parser(
         "verify", parents=[common], help="re-hash clips and report any that changed or went missing"
     )
     p.add_argument("case", nargs="?", help="only this case (reference)")
@@ -527,6 +537,8 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
             )
             return EXIT_OK
 
+        if command == "add-footage":
+            return _add_footage(store, args)
         if command == "settings":
             from cctv_review.recorded_time import zone_label
 
@@ -668,6 +680,66 @@ def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int
         print()
         print(format_questions(questions))
     return EXIT_OK
+
+
+def _add_footage(store: Any, args: argparse.Namespace) -> int:
+    """``add-footage CASE PATH... [--yes]``: find, probe and hash, print the list, store on --yes (or y)."""
+    from cctv_review.clips import find_footage, format_found, recorder_zone, scan_footage
+
+    case = _case(store, args.case)
+    tz = recorder_zone(store)
+    files, skipped = find_footage(args.paths)
+    if not files:
+        print(f"No files to add in {', '.join(map(str, args.paths))}.")
+        for s in skipped:
+            print(f"  left out {s.path}: {s.reason}")
+        return EXIT_PROBLEMS
+    interactive = sys.stderr.isatty()
+    last = [-1]
+
+    def progress(fraction: float, name: str) -> None:
+        percent = int(fraction * 100)
+        if interactive and percent != last[0]:
+            last[0] = percent
+            print(
+                f"\rProbing and fingerprinting {len(files)} file(s)… {percent:3d}% {name[:40]:40}",
+                end="",
+                file=sys.stderr,
+            )
+
+    scan = scan_footage(
+        case.id,
+        files,
+        tz,
+        reference=case.reference,
+        known_hashes=store.clip_hashes(case.id),
+        progress=progress,
+    )
+    if interactive:
+        print(file=sys.stderr)
+    print(f"Footage for case {case.reference} (recorded times in {tz}):")
+    for found in scan.files:
+        print(format_found(found, tz))
+    for s in skipped:
+        print(f"  left out {Path(s.path).name}: {s.reason}")
+    if not scan.to_add:
+        print("Nothing to add.")
+        return EXIT_PROBLEMS
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"Nothing stored. Run again with --yes to add these {len(scan.to_add)} clip(s).")
+            return EXIT_OK
+        answer = input(f"Add these {len(scan.to_add)} clip(s) to case {case.reference}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing stored.")
+            return EXIT_OK
+    added, refused = store.add_clips(
+        (f.clip, f.index.to_record() if f.index is not None else None) for f in scan.to_add if f.clip
+    )
+    for _clip, reason in refused:
+        print(f"Not added: {reason}")
+    print(f"Added {len(added)} clip{'s' if len(added) != 1 else ''} to case {case.reference}.")
+    return EXIT_PROBLEMS if refused or scan.refused else EXIT_OK
 
 
 def _case(store, reference: str):

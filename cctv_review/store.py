@@ -894,6 +894,7 @@ class Store:
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} with update_case")
         case = self.get_case(case_id)
+        before_row = _case_to_row(case)
         for name, value in changes.items():
             setattr(case, name, value)
         if "reference" in changes:
@@ -908,7 +909,11 @@ class Store:
                 "case.changed",
                 "case",
                 case_id,
-                {"fields": sorted(changes)},
+                {
+                    "fields": sorted(changes),
+                    "before": {k: before_row[k] for k in sorted(changes)},
+                    "after": {k: row[k] for k in sorted(changes)},
+                },
                 state=self._state(("cases", written)),
             )
         return _case_from_row(written)
@@ -1162,6 +1167,256 @@ class Store:
             sql, params = sql + " WHERE case_id = ?", [case_id]
         sql += " ORDER BY case_id, recorded_start IS NULL, recorded_start, camera, id"
         return [_clip_from_row(r) for r in self._query(sql, params)]
+
+    # -- footage in bulk, and fixing clips afterwards (issue 10) ---------------------------
+    def clip_hashes(self, case_id: int) -> dict[str, str]:
+        """The SHA-256 of each clip in the case -> its camera (to refuse a file already there)."""
+        return {
+            r["sha256"]: r["camera"] or ""
+            for r in self._query(
+                "SELECT sha256, camera FROM clips WHERE case_id = ? AND sha256 != ''", [case_id]
+            )
+        }
+
+    def add_clips(
+        self, new: Iterable[tuple[Clip, dict[str, Any] | None]]
+    ) -> tuple[list[Clip], list[tuple[Clip, str]]]:
+        """Add several clips (each with its frame-index record or None) in one transaction.
+
+        Each clip is audited as ``clip.added`` (as :meth:`add_clip`), all
+        committed together or not at all.  A clip whose SHA-256 is already in
+        its case (or earlier in ``new``) is not added: it comes back in the
+        second list with the reason in words.  Returns ``(added, refused)``.
+        Raises :class:`NotFound` (no such case) or :class:`StoreError`.
+        """
+        added: list[Clip] = []
+        refused: list[tuple[Clip, str]] = []
+        with self.transaction():
+            for clip, index_record in new:
+                self.get_case(clip.case_id)
+                if clip.sha256:
+                    there = self._query(
+                        "SELECT camera, path FROM clips WHERE case_id = ? AND sha256 = ? LIMIT 1",
+                        [clip.case_id, clip.sha256],
+                    )
+                    if there:
+                        refused.append(
+                            (
+                                clip,
+                                f"{Path(clip.path).name} is already in this case (as {there[0]['camera'] or 'a clip'}, "
+                                "same SHA-256): it was not added again.",
+                            )
+                        )
+                        continue
+                row = {f.name: getattr(clip, f.name) for f in fields(Clip) if f.name != "id"}
+                row["recorded_start"] = _iso(clip.recorded_start)
+                row["added_at"] = _iso(clip.added_at)
+                written = self._insert("clips", row)
+                self._record(
+                    "clip.added",
+                    "clip",
+                    written["id"],
+                    {
+                        "case_id": clip.case_id,
+                        "path": clip.path,
+                        "camera": clip.camera,
+                        "sha256": clip.sha256,
+                        "recorded_start": row["recorded_start"],
+                        "recorded_start_source": clip.recorded_start_source,
+                    },
+                    state=self._state(("clips", written)),
+                )
+                if index_record is not None:
+                    self.db.execute(
+                        f"INSERT OR REPLACE INTO clip_index (clip_id, {', '.join(index_record)}, computed_at) "
+                        f"VALUES (?, {', '.join('?' * len(index_record))}, ?)",
+                        [written["id"], *index_record.values(), _iso(utc_now())],
+                    )
+                added.append(_clip_from_row(written))
+        return added, refused
+
+    _EDITABLE_CLIP_FIELDS: ClassVar[set[str]] = {"camera", "recorded_start", "recorded_start_source"}
+
+    def update_clip(self, clip_id: int, **changes: Any) -> Clip:
+        """Change a clip's camera, recorded start (aware datetime or None) or where the start came from.
+
+        Audited as ``clip.changed`` with the fields changed and their old and
+        new values.  A change to nothing returns the clip as it is.  Raises
+        ``ValueError`` (a field that cannot change), :class:`NotFound` or
+        :class:`StoreError`.  (The clock correction is set elsewhere.)
+        """
+        unknown = set(changes) - self._EDITABLE_CLIP_FIELDS
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} on a clip")
+        before = self.get_clip(clip_id)
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "camera":
+                value = str(value).strip()
+            if name == "recorded_start":
+                if _iso(value) != _iso(before.recorded_start):
+                    values[name] = _iso(value)
+            elif getattr(before, name) != value:
+                values[name] = value
+        if not values:
+            return before
+        with self.transaction():
+            written = self._update("clips", clip_id, values)
+            if written is None:
+                raise NotFound(f"There is no clip with id {clip_id}.")
+            self._record(
+                "clip.changed",
+                "clip",
+                clip_id,
+                {
+                    "case_id": before.case_id,
+                    "fields": sorted(values),
+                    "before": {
+                        k: (_iso(before.recorded_start) if k == "recorded_start" else getattr(before, k))
+                        for k in values
+                    },
+                    "after": values,
+                },
+                state=self._state(("clips", written)),
+            )
+            clip = _clip_from_row(written)
+            self.refresh_finding_times(clip)  # its findings' camera and recorded time follow, same commit
+        return clip
+
+    def relink_clip(self, clip_id: int, new_path: str | Path, sha256: str) -> Clip:
+        """Point a clip at its file's new place; ``sha256`` is the new file's, hashed by the caller.
+
+        Refused (:class:`StoreError`, nothing changed) unless ``sha256`` is the
+        clip's own: the same footage, moved.  Audited as ``clip.relinked`` with
+        the old and new path.  The clip's frame index is kept when the moved
+        file matches it, else rebuilt the next time the clip is opened.
+        """
+        clip = self.get_clip(clip_id)
+        path = str(Path(new_path).resolve())
+        if sha256 != clip.sha256:
+            raise StoreError(
+                f"{Path(path).name} is not the file of {clip.camera or 'this clip'}: its SHA-256 differs, so it "
+                "holds other footage (or the footage was changed). The clip still points at "
+                f"{clip.path}. Choose the original file."
+            )
+        if path == clip.path:
+            return clip
+        with self.transaction():
+            written = self._update("clips", clip_id, {"path": path})
+            if written is None:
+                raise NotFound(f"There is no clip with id {clip_id}.")
+            self._record(
+                "clip.relinked",
+                "clip",
+                clip_id,
+                {"case_id": clip.case_id, "from": clip.path, "to": path, "sha256": sha256},
+                state=self._state(("clips", written)),
+            )
+        return _clip_from_row(written)
+
+    def findings_on_clip(self, clip_id: int) -> list[Finding]:
+        """The findings that point at a clip (in time order)."""
+        return [
+            _finding_from_row(r)
+            for r in self._query(
+                "SELECT * FROM findings WHERE clip_id = ? ORDER BY position_ms, id", [clip_id]
+            )
+        ]
+
+    def remove_clip(
+        self, clip_id: int, *, move_findings_to: int | None = None, delete_findings: bool = False
+    ) -> list[int]:
+        """Remove a clip from its case (the file is not touched); returns the ids of the findings moved or deleted.
+
+        Refused (:class:`StoreError`) while findings point at the clip, unless
+        they are moved to clip ``move_findings_to`` (of the same case; their
+        position in milliseconds is kept) or ``delete_findings``; and while
+        the case is complete (:class:`CaseLocked`).  One transaction: the
+        findings moved (``finding.changed``) or deleted (``finding.deleted``),
+        the clip's index, activity and remembered position dropped, and
+        ``clip.removed`` (with the clip's path and SHA-256) in the audit trail.
+        """
+        clip = self.get_clip(clip_id)
+        case = self.get_case(clip.case_id)
+        findings = self.findings_on_clip(clip_id)
+        if findings and case.status == CaseStatus.COMPLETE:
+            raise CaseLocked(f"Case {case.reference} is complete. Reopen it to remove clips with findings.")
+        target = self.get_clip(move_findings_to) if move_findings_to is not None else None
+        if target is not None and (target.case_id != clip.case_id or target.id == clip_id):
+            raise StoreError("Findings can only be moved to another clip of the same case.")
+        if findings and move_findings_to is None and not delete_findings:
+            raise StoreError(
+                f"{clip.camera or 'This clip'} has {len(findings)} finding{'s' if len(findings) != 1 else ''} "
+                "pointing at it, so it was not removed. Move those findings to another clip, or delete them, "
+                "in the same step."
+            )
+        touched = [f.id for f in findings if f.id is not None]
+        with self.transaction():
+            for f in findings:
+                if move_findings_to is not None:
+                    row = self._update(
+                        "findings",
+                        int(f.id or 0),
+                        {
+                            "clip_id": move_findings_to,
+                            "camera": target.camera if target is not None and f.camera else "",
+                            "updated_at": _iso(utc_now()),
+                        },
+                    )
+                    self._record(
+                        "finding.changed",
+                        "finding",
+                        f.id,
+                        {
+                            "case_id": f.case_id,
+                            "fields": ["clip_id"],
+                            "from_clip": clip_id,
+                            "to_clip": move_findings_to,
+                        },
+                        state=self._state(("findings", row)),
+                    )
+                else:
+                    self.db.execute("DELETE FROM findings WHERE id = ?", [f.id])
+                    self._record(
+                        "finding.deleted",
+                        "finding",
+                        f.id,
+                        {
+                            "case_id": f.case_id,
+                            "clip_id": f.clip_id,
+                            "position_ms": f.position_ms,
+                            "theme": f.theme,
+                            "level": f.level.value,
+                            "note": f.note,
+                            "with_clip": clip_id,
+                        },
+                        state={audit_chain.object_key("findings", f.id): None},
+                    )
+            if target is not None and findings:
+                self.refresh_finding_times(
+                    target
+                )  # moved findings take the new clip's camera and recorded time
+            self.db.execute("DELETE FROM clip_index WHERE clip_id = ?", [clip_id])
+            self.db.execute("DELETE FROM clip_activity WHERE clip_id = ?", [clip_id])
+            self.db.execute(
+                "UPDATE review_state SET clip_id = NULL, position_ms = 0 WHERE clip_id = ?", [clip_id]
+            )
+            self.db.execute("DELETE FROM clips WHERE id = ?", [clip_id])
+            self._record(
+                "clip.removed",
+                "clip",
+                clip_id,
+                {
+                    "case_id": clip.case_id,
+                    "path": clip.path,
+                    "camera": clip.camera,
+                    "sha256": clip.sha256,
+                    "findings_moved_to": move_findings_to if findings else None,
+                    "findings_deleted": touched if findings and move_findings_to is None else [],
+                },
+                state={audit_chain.object_key("clips", clip_id): None},
+            )
+        return touched
 
     def record_clip_played(self, clip_id: int) -> None:
         clip = self.get_clip(clip_id)

@@ -18,7 +18,11 @@ A redacted export leaves out personal identifiers and keeps the findings:
 * **Reviewer names** (reviewer, completed by, finding and answer authors) are
   left out: the columns are dropped, not blanked.
 * **File paths** of clips and stills are left out (they can contain names or
-  custody numbers); the camera name is kept.
+  custody numbers); the camera name is kept, unless it could carry the custody
+  number (:func:`redact_camera`): a name that is the clip's file name (older
+  versions named a camera after its file when none was typed), or that holds
+  the case reference (compared on letters and digits only, so ``CR20260042``
+  is found for ``CR/2026/0042``), becomes "Camera N", numbered per case.
 * **Stills** are left out of redacted PDF reports, because a frame from
   custody CCTV can show a detainee's face; the report says so.
 * **Kept**: notes, rationales and free-text answers (as the issue asks: the
@@ -32,6 +36,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
+
+from cctv_review.domain import Clip
 
 SECRET_SETTING = "export.pseudonym_secret"
 PSEUDONYM_PREFIX = "CASE-"
@@ -76,3 +83,55 @@ class Pseudonymiser:
 
     def __call__(self, reference: str) -> str:
         return make_pseudonym(self._secret, reference)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def camera_leaks(camera: str, reference: str, clip_path: str = "") -> bool:
+    """Whether a camera name could carry the custody number into a redacted export.
+
+    True when it holds the case reference (letters and digits compared, case
+    ignored; references shorter than 3 such characters are not looked for)
+    or is the clip's file name, with or without its extension.
+    """
+    name = _alnum(camera)
+    if not name:
+        return False
+    ref = _alnum(reference)
+    if len(ref) >= 3 and ref in name:
+        return True
+    if clip_path:
+        file = clip_path.replace("\\", "/").rsplit("/", 1)[-1]
+        stem = file.rsplit(".", 1)[0] if "." in file else file
+        if name in (_alnum(file), _alnum(stem)):
+            return True
+    return False
+
+
+def redact_cameras(reference: str, clips: Iterable[Clip]) -> dict[int, str]:
+    """The camera name each clip of one case shows in a redacted export (clip id -> name).
+
+    Names that :func:`camera_leaks` flags become "Camera N" (one number per
+    distinct name, in the order given, after the case's own "Camera N"
+    names); the others are kept.
+    """
+    clips = list(clips)
+    taken = {c.camera for c in clips}
+    shown: dict[int, str] = {}
+    numbers: dict[str, str] = {}
+    n = 1
+    for clip in clips:
+        if clip.id is None:
+            continue
+        if not camera_leaks(clip.camera, reference, clip.path):
+            shown[clip.id] = clip.camera
+            continue
+        if clip.camera not in numbers:
+            while f"Camera {n}" in taken:
+                n += 1
+            numbers[clip.camera] = f"Camera {n}"
+            taken.add(numbers[clip.camera])
+        shown[clip.id] = numbers[clip.camera]
+    return shown

@@ -54,7 +54,9 @@ class LazyCases(Sequence[CaseDetail]):
         ids: list[int],
         label_of: Callable[[str], str],
         chunk: int = CHUNK,
+        redact: bool = False,
     ) -> None:
+        self.redact = redact
         self.store = store
         self.template = template
         self.ids = ids
@@ -146,6 +148,7 @@ class LazyCases(Sequence[CaseDetail]):
             self._order,
             self._sections,
             self._tz,
+            redact=self.redact,
         )
 
 
@@ -188,7 +191,7 @@ def build_streaming(
     else:
         label_of = str
     ids = selected_ids(store, date_from, date_to, case_ids)
-    cases = LazyCases(store, template, ids, label_of, chunk)
+    cases = LazyCases(store, template, ids, label_of, chunk, redact=redact)
     data = ExportData(
         summary=summary,
         cases=cases,  # type: ignore[arg-type]  # a lazy list

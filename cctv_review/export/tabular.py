@@ -258,6 +258,7 @@ def build(
             order,
             sections,
             tz,
+            redact=redact,
         )
         for case in cases
     ]
@@ -293,6 +294,7 @@ def case_detail(
     order: dict[str, int],
     sections: dict[str, str],
     tz: tzinfo | None = None,
+    redact: bool = False,
 ) -> CaseDetail:
     """One case as the writers need it: findings with their camera, clip, recorded time and still,
     answers in form order with their section and question text.
@@ -307,6 +309,11 @@ def case_detail(
     if tz is None:
         tz = store_zone(store)[1]
     finding_details = []
+    cameras: dict[int, str] = {}
+    if redact:  # a camera named after its file (or holding the reference) would leak the custody number
+        from cctv_review.export.redact import redact_cameras
+
+        cameras = redact_cameras(case.reference, (c for c in clips.values() if c.case_id == case.id))
     for f in findings:
         clip = clips.get(f.clip_id) if f.clip_id is not None else None
         still = resolve_still(store, f.still_path)
@@ -315,7 +322,9 @@ def case_detail(
             FindingDetail(
                 finding=f,
                 theme_label=template.theme_label(f.theme),
-                camera=clip.camera if clip else f.camera,
+                camera=(cameras.get(clip.id or 0, clip.camera) if redact else clip.camera)
+                if clip
+                else ("" if redact else f.camera),
                 clip_file=clip.path if clip else "",
                 recorded_at=when,
                 still=still,

@@ -47,6 +47,11 @@ class WindowActions:
     import_package_action: QAction | None = None
     assign_second_review_action: QAction | None = None
     moderate_action: QAction | None = None
+    #: Case details and clips fixed afterwards (issue 10): set by :func:`_add_fixing_actions`.
+    edit_case_action: QAction | None = None
+    edit_clip_action: QAction | None = None
+    relink_clip_action: QAction | None = None
+    remove_clip_action: QAction | None = None
 
     def update(self, case_open: bool, locked: bool) -> None:
         """Enable what makes sense for the open case (none, in progress or completed)."""
@@ -56,6 +61,11 @@ class WindowActions:
         self.add_finding_action.setEnabled(case_open and not locked)
         if self.assign_second_review_action is not None:
             self.assign_second_review_action.setEnabled(case_open)
+        for action in (self.edit_case_action, self.edit_clip_action, self.relink_clip_action):
+            if action is not None:
+                action.setEnabled(case_open)
+        if self.remove_clip_action is not None:
+            self.remove_clip_action.setEnabled(case_open and not locked)
 
     def show_playing(self, playing: bool, window: QWidget) -> None:
         """The toolbar's play button shows pause while playing."""
@@ -94,7 +104,7 @@ def build_actions(window: MainWindow) -> WindowActions:
     a = WindowActions(
         new_case_action=_action(window, "&New case…", window.new_case, "new_case", S.SP_FileIcon),
         add_clip_action=_action(
-            window, "&Add clip…", window.footage.add_clip, "add_clip", S.SP_DialogOpenButton
+            window, "&Add footage…", window.footage.add_footage, "add_clip", S.SP_DialogOpenButton
         ),
         export_action=_action(window, "&Export…", window.export, icon=S.SP_DialogSaveButton),
         quit_action=_action(window, "&Quit", window.close),
@@ -128,6 +138,7 @@ def build_actions(window: MainWindow) -> WindowActions:
     case_menu = menu.addMenu("&Case")
     for action in (a.add_finding_action, a.complete_action, a.reopen_action):
         case_menu.addAction(action)
+    _add_fixing_actions(window, a, case_menu)
     play_menu = menu.addMenu("&Playback")
     for spec in SHORTCUTS:
         if spec.scope != "player":
@@ -254,3 +265,17 @@ def add_team_actions(window: MainWindow, a: WindowActions, file_menu: QMenu, cas
     case_menu.addSeparator()
     case_menu.addAction(a.assign_second_review_action)
     case_menu.addAction(a.moderate_action)
+
+
+def _add_fixing_actions(window: MainWindow, a: WindowActions, case_menu: QMenu) -> None:
+    """Case > Edit case details…, and the clip's Edit / Relink / Remove (the current clip; also on the
+    clip list's right-click menu)."""
+    a.edit_case_action = _action(window, "Edit case &details…", window.edit_case)
+    a.edit_clip_action = _action(window, "Edit c&lip…", window.footage.edit_clip)
+    a.relink_clip_action = _action(window, "Re&link clip to moved file…", window.footage.relink_clip)
+    a.remove_clip_action = _action(window, "Re&move clip…", window.footage.remove_clip)
+    case_menu.addSeparator()
+    case_menu.addAction(a.edit_case_action)
+    case_menu.addSeparator()
+    for action in (a.edit_clip_action, a.relink_clip_action, a.remove_clip_action):
+        case_menu.addAction(action)

@@ -2,7 +2,12 @@
 
 :class:`FootageController` keeps the player in step with the open case:
 
-* **adding a clip** (File > Add clip): the file is indexed, probed and
+* **adding footage** (File > Add footage…): files and folders are indexed,
+  probed and fingerprinted in ONE background job with one progress bar and
+  Cancel (which stores nothing); the reviewer then confirms the list (camera,
+  recorded start) and it is stored in one transaction (:mod:`cctv_review.ui.add_footage`);
+  clips are edited, relinked and removed through :mod:`cctv_review.ui.clip_dialog`;
+* **adding a clip** (one file, kept for scripts and tests): the file is indexed, probed and
   fingerprinted (SHA-256) in a background job with a progress dialog that can
   cancel; the clip and its exact frame index are stored when the job has
   finished, so a cancelled job stores nothing;
@@ -28,10 +33,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
 from cctv_review.changes import Changes
+from cctv_review.clips import FootageScan, FoundClip
 from cctv_review.domain import Clip, format_ms
 from cctv_review.store import StoreError
 from cctv_review.ui import activity_nav, tasks
@@ -94,6 +100,13 @@ class FootageController(QObject):
         self.scans: dict[int, tasks.Task] = {}
         #: The latest add-clip job (tests wait on it).
         self.clip_task: tasks.Task | None = None
+        #: The latest add-footage job, its progress dialog and its confirmation table (tests use them).
+        self.footage_task: tasks.Task | None = None
+        self.footage_progress: QProgressDialog | None = None
+        self.confirm_dialog: QDialog | None = None
+        self.clip_dialog: QDialog | None = None
+        self.relink_task: tasks.Task | None = None
+        self.store_task: tasks.Task | None = None
         #: Frame-index jobs under way, by clip id.
         self.indexing: dict[int, tasks.Task] = {}
         self._played_clips: set[int] = set()
@@ -112,6 +125,8 @@ class FootageController(QObject):
         player.savePointReached.connect(self.save_position)
         player.scan_cancel.clicked.connect(self.cancel_current_scan)
         session.changed.connect(self._changed)
+        player.clip_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        player.clip_list.customContextMenuRequested.connect(self._clip_menu)
 
     # -- clips -----------------------------------------------------------------
     def case_opened(self) -> None:
@@ -144,23 +159,14 @@ class FootageController(QObject):
         """Clips added or changed: refresh the clip list (the current clip plays on)."""
         if not changes.clips or self.withheld:
             return
+        current = self.player.clip
+        if current is not None and current.id in changes.clips:  # edited: camera, recorded start
+            fresh = next((c for c in self.session.clips() if c.id == current.id), None)
+            if fresh is not None and fresh.path == current.path:
+                self.player.clip = fresh  # before the window's status bar reads it
         shown = {c.id for c in self.player.clips}
         if shown & changes.clips or any(c.id in changes.clips for c in self.session.clips()):
             self.player.set_clips(self.session.clips())
-
-    def add_clip(self) -> None:
-        """File > Add clip: choose the file, then probe and hash it in the background."""
-        if self.session.case is None:
-            self._show_problem("Open a case first, then add its clips.")
-            return
-        from cctv_review.ui.dialogs import AddClipDialog
-
-        dialog = AddClipDialog(self.window, self.session.last_clip_folder())
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        values = dialog.values()
-        self.session.remember_clip_folder(Path(values["path"]).parent)
-        self.start_add_clip(**values)
 
     def start_add_clip(self, path: str, camera: str, recorded_start: datetime | None = None) -> tasks.Task:
         """Probe and hash the file in a background job, with a progress dialog that can cancel."""
@@ -208,6 +214,247 @@ class FootageController(QObject):
         )
         progress.canceled.connect(task.cancel)
         self.clip_task = task
+        return task
+
+    # -- footage in bulk (File > Add footage…) ----------------------------------------------
+    def add_footage(self) -> None:
+        """File > Add footage…: choose files and folders, index and fingerprint them, confirm the list."""
+        if self.session.case is None:
+            self._show_problem("Open a case first, then add its footage.")
+            return
+        from cctv_review.ui.add_footage import ChooseFootageDialog
+
+        dialog = ChooseFootageDialog(self.window, self.session.last_clip_folder())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        first = Path(chosen[0])
+        self.session.remember_clip_folder(first if first.is_dir() else first.parent)
+        self.start_add_footage(chosen)
+
+    def start_add_footage(self, paths: Sequence[str]) -> tasks.Task:
+        """Index and fingerprint ``paths`` in ONE background job with one progress bar and Cancel.
+
+        Cancel stores nothing.  When the job ends, the confirmation table opens
+        (:attr:`confirm_dialog`); pressing Add there stores the clips in one
+        transaction (:meth:`store_found`).
+        """
+        from cctv_review.ui.add_footage import ConfirmFootageDialog
+
+        progress = QProgressDialog("Looking for footage…", "Cancel", 0, 1000, self.window)
+        progress.setWindowTitle("Adding footage")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        self.footage_progress = progress
+        case_id = self.session.case_id
+
+        def report(fraction: float, message: str) -> None:
+            progress.setValue(int(fraction * 1000))
+            if message:
+                progress.setLabelText(f"{message}… {int(fraction * 100)}%")
+
+        def done(scan: FootageScan) -> None:
+            was_cancelled = task.is_cancelled
+            progress.close()
+            if was_cancelled:
+                cancelled()
+                return
+            if self.session.case_id != case_id:
+                self._status("Another case was opened meanwhile; no footage was added.", 8000)
+                return
+            dialog = ConfirmFootageDialog(scan, self.session.recorder_zone(), self.window)
+            self.confirm_dialog = dialog
+            dialog.accepted.connect(lambda: self.store_found(dialog.confirmed()))
+            dialog.open()
+
+        def failed(message: str) -> None:
+            progress.close()
+            self._inform("Footage not added", message, QMessageBox.Icon.Warning)
+
+        def cancelled() -> None:
+            progress.close()
+            self._status("Adding footage was cancelled; nothing was stored.", 6000)
+
+        task = tasks.run_task(
+            self.session.footage_job(paths),
+            context="adding footage",
+            on_done=done,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=report,
+        )
+        progress.canceled.connect(task.cancel)
+        self.footage_task = task
+        return task
+
+    def store_found(self, found: Sequence[FoundClip]) -> tasks.Task:
+        """Store the confirmed clips in one transaction, in a background job; then say what was added and refused."""
+        case_id = self.session.case_id
+
+        def done(result: tuple[list[Clip], list[tuple[Clip, str]]]) -> None:
+            added, refused = result
+            if self.session.case_id == case_id:
+                changes, messages = self.session.found_clips_stored(added, refused)
+            else:
+                changes, messages = Changes(), [reason for _clip, reason in refused]
+            count = len(added)
+            self._status(f"Added {count} clip{'s' if count != 1 else ''}.", 6000)
+            if messages:
+                self._inform("Some footage was not added", "\n".join(messages), QMessageBox.Icon.Information)
+            if changes.clips:
+                self.load_clips(select_clip_id=min(changes.clips))
+                if self.player.clip is None or self.player.failed:
+                    self.player.load_clip(self.session.clip(min(changes.clips)))
+
+        def failed(message: str) -> None:
+            self._inform("Footage not added", message, QMessageBox.Icon.Warning)
+
+        self._status("Storing the footage…", 0)
+        task = tasks.run_task(
+            self.session.store_footage_job(found), context="storing footage", on_done=done, on_failed=failed
+        )
+        self.store_task = task
+        return task
+
+    # -- fixing clips afterwards: edit, relink, remove -----------------------------------------
+    def _clip_for(self, clip_id: int | None) -> Clip | None:
+        if clip_id is None:
+            clip = self.player.clip
+        else:
+            clip = next((c for c in self.session.clips() if c.id == clip_id), None)
+        if clip is None or clip.id is None:
+            self._status("Choose a clip first.", 4000)
+            return None
+        return clip
+
+    def _clip_menu(self, point: QPoint) -> None:
+        """Right-click on the clip list: edit, relink or remove the clip under the pointer."""
+        item = self.player.clip_list.itemAt(point)
+        if item is None:
+            return
+        clip_id = item.data(Qt.ItemDataRole.UserRole)
+        menu = QMenu(self.player.clip_list)
+        menu.addAction("Edit clip…", lambda: self.edit_clip(clip_id))
+        menu.addAction("Relink to moved file…", lambda: self.relink_clip(clip_id))
+        menu.addAction("Remove clip…", lambda: self.remove_clip(clip_id))
+        menu.exec(self.player.clip_list.mapToGlobal(point))
+
+    def edit_clip(self, clip_id: int | None = None) -> None:
+        """Clip > Edit clip…: camera and recorded start (audited)."""
+        clip = self._clip_for(clip_id)
+        if clip is None or clip.id is None:
+            return
+        from cctv_review.ui.clip_dialog import ClipDialog
+
+        dialog = ClipDialog(clip, self.session.recorder_zone(), self.window)
+        self.clip_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.changes():
+            return
+        self.apply_clip_changes(clip.id, dialog.changes())
+
+    def apply_clip_changes(self, clip_id: int, changes: dict[str, object]) -> Changes:
+        """Save a clip's new camera / recorded start; the clip list and the player follow."""
+        try:
+            result = self.session.update_clip(clip_id, **changes)
+        except (StoreError, ValueError) as exc:
+            self._inform("Clip not changed", str(exc), QMessageBox.Icon.Warning)
+            return Changes()
+        self._status("Clip changed (recorded in the audit trail).", 5000)
+        return result
+
+    def remove_clip(self, clip_id: int | None = None) -> None:
+        """Clip > Remove clip…: refused while findings point at it, unless moved or deleted in the same step."""
+        clip = self._clip_for(clip_id)
+        if clip is None or clip.id is None:
+            return
+        from cctv_review.ui.clip_dialog import RemoveClipDialog
+
+        others = [c for c in self.session.clips() if c.id != clip.id]
+        dialog = RemoveClipDialog(clip, self.session.findings_on_clip(clip.id), others, self.window)
+        self.clip_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.apply_remove(clip.id, **dialog.choice())
+
+    def apply_remove(
+        self, clip_id: int, move_findings_to: int | None = None, delete_findings: bool = False
+    ) -> Changes:
+        """Remove the clip from the case; the player moves to another clip if it showed this one."""
+        showing = self.player.clip is not None and self.player.clip.id == clip_id
+        if showing:
+            self.player.pause()
+        try:
+            changes = self.session.remove_clip(
+                clip_id, move_findings_to=move_findings_to, delete_findings=delete_findings
+            )
+        except StoreError as exc:
+            self._inform("Clip not removed", str(exc), QMessageBox.Icon.Warning)
+            return Changes()
+        clips = self.session.clips()
+        self.player.set_clips(clips)
+        if showing and clips:
+            self.player.load_clip(clips[0])
+        self._status("Clip removed from the case (recorded in the audit trail).", 6000)
+        return changes
+
+    def relink_clip(self, clip_id: int | None = None, path: str | None = None) -> tasks.Task | None:
+        """Clip > Relink…: choose the moved file; it is hashed in the background and accepted only if it matches."""
+        clip = self._clip_for(clip_id)
+        if clip is None or clip.id is None:
+            return None
+        if path is None:
+            from cctv_review.ui.add_footage import VIDEO_FILTER
+
+            path, _ = QFileDialog.getOpenFileName(
+                self.window,
+                f"Where is the file of {clip.camera} now?",
+                str(Path(clip.path).parent),
+                VIDEO_FILTER,
+            )
+            if not path:
+                return None
+        target_id = clip.id
+        progress = QProgressDialog(f"Fingerprinting {Path(path).name}…", "Cancel", 0, 100, self.window)
+        progress.setWindowTitle("Relinking clip")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def done(digest: str) -> None:
+            progress.close()
+            try:
+                self.session.relink_clip(target_id, path, digest)
+            except StoreError as exc:
+                self._inform("Clip not relinked", str(exc), QMessageBox.Icon.Warning)
+                return
+            relinked = self.session.clip(target_id)
+            self._status(f"{relinked.camera} now points at {relinked.path}.", 6000)
+            if self.player.clip is not None and self.player.clip.id == target_id:
+                self.player.load_clip(relinked, self.player.position_ms)
+            elif self.player.clip is None or self.player.failed:
+                self.player.load_clip(relinked)
+
+        def failed(message: str) -> None:
+            progress.close()
+            self._inform("Clip not relinked", message, QMessageBox.Icon.Warning)
+
+        def cancelled() -> None:
+            progress.close()
+            self._status("Relinking was cancelled; the clip was not changed.", 5000)
+
+        task = tasks.run_task(
+            self.session.hash_job(path),
+            context="fingerprinting a moved file",
+            on_done=done,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=lambda fraction, _m: progress.setValue(int(fraction * 100)),
+        )
+        progress.canceled.connect(task.cancel)
+        self.relink_task = task
         return task
 
     # -- the frame index -----------------------------------------------------------

@@ -325,6 +325,30 @@ class MainWindow(QMainWindow):
             return
         self.open_case(self.session.added_id(changes.cases_added))
 
+    def edit_case(self) -> None:
+        """Case > Edit case details…: reference, suite, detention date, reviewer, flags (audited)."""
+        from cctv_review.ui.case_dialog import CaseDialog
+
+        case = self.session.case
+        if case is None:
+            return
+        dialog = CaseDialog(self.session.suites(), self.session.user, self, case=case)
+        self.case_dialog = dialog
+        if dialog.exec() != CaseDialog.DialogCode.Accepted:
+            return
+        self.save_case_details(dialog.changes())
+
+    def save_case_details(self, changes: dict) -> bool:
+        """Save the open case's changed details; the header, case list and summary follow."""
+        try:
+            self.session.update_case(**changes)
+        except StoreError as exc:
+            self.show_problem(str(exc))
+            return False
+        if changes:
+            self.status("Case details saved (recorded in the audit trail).", 5000)
+        return True
+
     def find_case(self) -> None:
         self.case_list.search.setFocus()
         self.case_list.search.selectAll()

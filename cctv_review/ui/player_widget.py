@@ -315,7 +315,7 @@ class PlayerWidget(QWidget):
         self.clip_list.setFixedHeight(rows * self.clip_list.fontMetrics().height() + 14 + 4 * rows)
         if not clips:
             self.unload()
-            self.surface.set_message("This case has no clips yet. Use File > Add clip… to add CCTV footage.")
+            self.surface.set_message("This case has no clips yet. Use File > Add footage… to add its CCTV.")
         self._highlight_current()
 
     def _highlight_current(self) -> None:

@@ -386,6 +386,165 @@ class ReviewSession(QObject):
         self.clipsChanged.emit()
         return self._emit(Changes(clips=frozenset({clip.id})))
 
+    # -- footage in bulk, and fixing clips afterwards (issue 10) ----------------------------
+    def recorder_zone(self) -> Any:
+        """The store's recorder time zone (setting ``time_zone``, default Europe/London)."""
+        from cctv_review.clips import recorder_zone
+
+        return recorder_zone(self.store)
+
+    def footage_job(
+        self, paths: Iterable[str | Path]
+    ) -> Callable[[Callable[..., None], Callable[[], bool]], Any]:
+        """A background job that finds, probes and hashes footage for the open case; it stores nothing.
+
+        Returns a :class:`~cctv_review.clips.FootageScan` (skipped paths
+        included); hand its ``to_add`` (after the reviewer confirmed them) to
+        :meth:`add_found_clips`.  Raises (in the worker)
+        :class:`~cctv_review.clips.FootageCancelled` when cancelled.
+        """
+        from cctv_review.clips import find_footage, scan_footage
+
+        assert self._case is not None and self._case.id is not None
+        case_id, reference = self._case.id, self._case.reference
+        known = {c.sha256: c.camera for c in self._clips if c.sha256}
+        tz = self.recorder_zone()
+        given = [str(p) for p in paths]
+
+        def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> Any:
+            files, skipped = find_footage(given)
+            scan = scan_footage(
+                case_id,
+                files,
+                tz,
+                reference=reference,
+                known_hashes=known,
+                progress=lambda fraction, name: progress(fraction, f"Indexing and fingerprinting {name}"),
+                cancel=cancel,
+            )
+            scan.skipped = skipped
+            return scan
+
+        return work
+
+    def add_found_clips(self, found: Iterable[Any]) -> tuple[Changes, list[str]]:
+        """Store the confirmed clips of a footage scan in one transaction, with their frame indexes.
+
+        ``found`` are :class:`~cctv_review.clips.FoundClip` (their ``clip`` as
+        the reviewer left it).  Returns the Changes (``clips``: the new ids)
+        and the messages for files refused as already in the case.
+        """
+        pairs = [(f.clip, f.index.to_record() if f.index is not None else None) for f in found if f.clip]
+        return self.found_clips_stored(*self.store.add_clips(pairs))
+
+    def store_footage_job(
+        self, found: Iterable[Any]
+    ) -> Callable[[Callable[..., None], Callable[[], bool]], Any]:
+        """A background job that stores confirmed clips (and their frame indexes) on its own connection.
+
+        The frame indexes of many long files are megabytes (about 41 bytes a
+        frame), too much to write on the GUI thread.  One transaction
+        (``BEGIN IMMEDIATE``, so it waits for the GUI's short writes rather than
+        failing).  Returns ``(added, refused)`` of
+        :meth:`~cctv_review.store.Store.add_clips`; hand them to
+        :meth:`found_clips_stored` on the GUI thread.  Not cancellable: it
+        stores all of them or none.
+        """
+        chosen = [f for f in found if f.clip is not None]
+        path, user = self.store_path, self.store.user
+
+        def work(_progress: Callable[..., None], _cancel: Callable[[], bool]) -> Any:
+            pairs = [(f.clip, f.index.to_record() if f.index is not None else None) for f in chosen]
+            with Store(path, user=user) as store:
+                return store.add_clips(pairs)
+
+        return work
+
+    def found_clips_stored(
+        self, added: list[Clip], refused: list[tuple[Clip, str]]
+    ) -> tuple[Changes, list[str]]:
+        """Clips a footage job stored: keep them in the open case's list; returns Changes and refusals."""
+        self._clips_replaced(added)
+        return self._emit(Changes(clips=frozenset(c.id for c in added if c.id is not None))), [
+            reason for _clip, reason in refused
+        ]
+
+    def _clips_replaced(self, clips: Iterable[Clip], removed: Iterable[int] = ()) -> None:
+        """Keep the open case's clips in memory in the store's order after a write."""
+        if self._case is None:
+            return
+        changed = {c.id: c for c in clips if c.case_id == self._case.id}
+        gone = set(removed) | set(changed)
+        self._clips = sorted(
+            [c for c in self._clips if c.id not in gone] + list(changed.values()),
+            key=lambda c: (
+                c.recorded_start is None,
+                c.recorded_start.timestamp() if c.recorded_start else 0.0,
+                c.camera,
+                c.id or 0,
+            ),
+        )
+        self.clipsChanged.emit()
+
+    def update_clip(self, clip_id: int, **changes: Any) -> Changes:
+        """Change a clip's camera or recorded start (audited; raises StoreError or ValueError)."""
+        clip = self.store.update_clip(clip_id, **changes)
+        self._clips_replaced([clip])
+        return self._emit(Changes(clips=frozenset({clip_id})))
+
+    @staticmethod
+    def hash_job(path: str | Path) -> Callable[[Callable[..., None], Callable[[], bool]], str]:
+        """A background job that hashes a file (SHA-256 hex), for relinking a clip; stores nothing."""
+        from cctv_review.hashing import sha256_file
+
+        def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> str:
+            return sha256_file(path, progress=lambda f: progress(f, ""), cancel=cancel)
+
+        return work
+
+    def relink_clip(self, clip_id: int, path: str | Path, sha256: str) -> Changes:
+        """Point a clip at its moved file (refused with StoreError unless the SHA-256 matches; audited)."""
+        clip = self.store.relink_clip(clip_id, path, sha256)
+        self._clips_replaced([clip])
+        return self._emit(Changes(clips=frozenset({clip_id})))
+
+    def findings_on_clip(self, clip_id: int) -> list[Finding]:
+        """The open case's findings that point at a clip (no SQL)."""
+        return [f for f in self.findings() if f.clip_id == clip_id]
+
+    def remove_clip(
+        self, clip_id: int, *, move_findings_to: int | None = None, delete_findings: bool = False
+    ) -> Changes:
+        """Remove a clip (refused while findings point at it unless moved or deleted; audited)."""
+        touched = self.store.remove_clip(
+            clip_id, move_findings_to=move_findings_to, delete_findings=delete_findings
+        )
+        for finding_id in touched:
+            if move_findings_to is not None:
+                self._findings[finding_id] = self.store.get_finding(finding_id)
+            else:
+                self._findings.pop(finding_id, None)
+        self._clips_replaced([], removed=[clip_id])
+        if touched:
+            self.findingsChanged.emit()
+        return self._emit(Changes(clips=frozenset({clip_id}), findings=frozenset(touched)))
+
+    def update_case(self, **changes: Any) -> Changes:
+        """Change the open case's details (reference, suite, date, reviewer, flags); audited as ``case.changed``.
+
+        Raises StoreError (e.g. a reference another case has).  An empty
+        ``changes`` changes nothing.
+        """
+        if self._case is None or self._case.id is None or not changes:
+            return Changes()
+        reference = changes.get("reference")
+        if reference is not None:
+            other = self.store.case_by_reference(str(reference))
+            if other is not None and other.id != self._case.id:
+                raise StoreError(f"Another case already has the reference {str(reference).strip()}.")
+        case = self.store.update_case(self._case.id, **changes)
+        return self._emit(self._case_changed(case))
+
     # -- the clips' frame indexes ------------------------------------------------------
     def clip_index(self, clip: Clip) -> ClipIndex | None:
         """The clip's stored frame index if it still matches the file, else None (build it with :meth:`index_job`).

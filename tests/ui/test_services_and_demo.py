@@ -153,7 +153,7 @@ def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store
 
     from PySide6.QtCore import QDate
 
-    from cctv_review.ui.dialogs import AddClipDialog, NewCaseDialog
+    from cctv_review.ui.dialogs import NewCaseDialog
 
     dialog = NewCaseDialog(["Northgate"], "reviewer1")
     qtbot.addWidget(dialog)
@@ -176,14 +176,3 @@ def test_new_case_and_add_clip_dialogs_collect_what_the_store_needs(qtbot, store
     session = ReviewSession(store, template)
     case = session.get_case(session.added_id(session.add_case(**values).cases_added))
     assert case.strip_search and case.detention_date == date(2026, 2, 3)
-
-    clip_dialog = AddClipDialog()
-    qtbot.addWidget(clip_dialog)
-    clip_dialog.path.setText(str(clip_path.parent / "missing.avi"))
-    clip_dialog._accept()
-    assert "exists" in clip_dialog.error.text()
-    clip_dialog.path.setText(str(clip_path))
-    clip_dialog._accept()
-    assert clip_dialog.values() == {"path": str(clip_path), "camera": clip_path.stem, "recorded_start": None}
-    clip_dialog.start_known.setChecked(True)
-    assert clip_dialog.values()["recorded_start"].tzinfo is not None
