@@ -2,61 +2,60 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def field_cases_dir() -> Path | None:
-    """The shared field-case scripts: beside the checkout (CI) or beside the worktree folder."""
-    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared", Path("/work/shared")):
-        if (candidate / "field-cases" / "common.sh").is_file():
-            return candidate / "field-cases"
-    return None
-
-
-def run_field_case(script: str, folder: Path, **env: str) -> None:
-    """Run one field-case script in ``folder`` (it writes its files there)."""
-    cases = field_cases_dir()
-    if cases is None:
-        pytest.skip("the shared field-case scripts are not beside this checkout")
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is needed to make the field cases")
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["sh", str(cases / script)],
-        cwd=folder,
-        check=True,
-        env={**os.environ, "PYTHON": sys.executable, **env},
-        capture_output=True,
-    )
+sys.path.insert(0, str(Path(__file__).resolve().parent / "video"))
+from video_clipmaker import X264, X265, _ff, scene, write_dhav  # noqa: E402  (tests/video is not a package)
 
 
 def mixed_folder(root: Path) -> Path:
     """A delivery as a force sends it: a folder per camera and a folder of mixed kinds.
 
+    Made here with ffmpeg, as the shared field-case scripts make them (same
+    kinds and names, smaller pictures where the test does not depend on size):
+
     * ``Cell 4/``: one camera in three consecutive 20 s files named with their
-      start (15-split-chunks: camera and start from the name pattern);
+      start (field case 15, split chunks: camera and start from the name pattern);
     * ``CR-2026-0042/`` (a folder named after the custody number, never a camera):
       ``ch01_20260314224105.mp4`` and its copy under the Dahua NVR name (same
-      SHA-256: added once), with creation_time metadata (14-start-time-metadata);
-      a Hikvision program stream under a ``.mp4`` name and the bare ``.mpg``
-      (03-hikvision-ps); a Dahua ``.dav`` with its date in every packet
-      (02-dahua-dav); a text file under a video name, and a ``readme.txt``.
+      SHA-256: added once), with creation_time metadata (field case 14); a
+      Hikvision program stream under a ``.mp4`` name (IMKH header) and the bare
+      ``.mpg`` (field case 03, 12 s, 300 frames); a Dahua ``.dav`` with its date
+      in every packet (field case 02); a text file under a video name, and a
+      ``readme.txt``.
     """
-    run_field_case("15-split-chunks.sh", root / "Cell 4")
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is needed to make the footage")
+    cell = root / "Cell 4"
+    cell.mkdir(parents=True, exist_ok=True)
+    _ff("-f", "lavfi", "-i", scene(320, 240, 25, 60), *X264, "-pix_fmt", "yuv420p",
+        "-f", "segment", "-segment_time", "20", "-reset_timestamps", "1", str(cell / "chunk%d.mp4"))  # fmt: skip
+    for n, start in enumerate(("20260314224000", "20260314224020", "20260314224040")):
+        (cell / f"chunk{n}.mp4").rename(cell / f"cell4_{start}.mp4")
     mixed = root / "CR-2026-0042"
-    run_field_case("14-start-time-metadata.sh", mixed)
-    run_field_case("03-hikvision-ps.sh", mixed)
-    run_field_case("02-dahua-dav.sh", mixed, SECS="4")
+    mixed.mkdir(parents=True, exist_ok=True)
+    ch01 = mixed / "ch01_20260314224105.mp4"
+    _ff("-f", "lavfi", "-i", scene(320, 240, 25, 4), *X264, "-pix_fmt", "yuv420p",
+        "-metadata", "creation_time=2026-03-14T22:41:05Z", str(ch01))  # fmt: skip
+    shutil.copyfile(ch01, mixed / "NVR_ch2_main_20260314220000_20260314230000.mp4")
+    ps = mixed / "03-ps.mpg"
+    _ff("-f", "lavfi", "-i", scene(704, 576, 25, 12), *X264, "-bf", "0", "-pix_fmt", "yuv420p",
+        "-f", "vob", str(ps))  # fmt: skip
+    header = b"IMKH\x01\x02\x00\x00\x01\x00\x01\x00\x11\x71\x01\x10\x40\x1f\x00\x00\x00\xfa" + bytes(18)
+    (mixed / "03-hik.mp4").write_bytes(header + ps.read_bytes())
+    payload = root / "dav-payload.265"
+    _ff("-f", "lavfi", "-i", scene(320, 240, 25, 4), *X265, "-pix_fmt", "yuv420p", "-f", "hevc", str(payload))
+    write_dhav(payload, mixed / "02-ch01.dav", datetime(2026, 3, 14, 22, 41, 5))
+    payload.unlink()
     (mixed / "CR-2026-0042_notes.mp4").write_text("not footage, whatever its name says")
     (mixed / "readme.txt").write_text("exported by the NVR")
     return root
