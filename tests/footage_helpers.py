@@ -11,10 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-
-
 sys.path.insert(0, str(Path(__file__).resolve().parent / "video"))
-from video_clipmaker import X264, X265, _ff, scene, write_dhav  # noqa: E402  (tests/video is not a package)
+from video_clipmaker import X264, X265, _ff, scene, write_dhav  # tests/video is not a package
 
 
 def mixed_folder(root: Path) -> Path:
