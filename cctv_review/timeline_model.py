@@ -249,7 +249,11 @@ def _activity(extras: Iterable[tuple[datetime, ClipExtras]]) -> tuple[ActivityBi
         for i, score in enumerate(ex.activity_scores):
             if score > 0:
                 raw.append(
-                    (add_ms(start, i * ex.activity_bin_ms), add_ms(start, (i + 1) * ex.activity_bin_ms), score)
+                    (
+                        add_ms(start, i * ex.activity_bin_ms),
+                        add_ms(start, (i + 1) * ex.activity_bin_ms),
+                        score,
+                    )
                 )
     top = max((s for _, _, s in raw), default=0.0) or 1.0
     return tuple(ActivityBin(a, b, min(1.0, s / top)) for a, b, s in raw)
@@ -303,14 +307,14 @@ def build_model(
     for f in findings:
         if f.id is None:
             continue
-        clip = by_id.get(f.clip_id) if f.clip_id is not None else None
+        fclip = by_id.get(f.clip_id) if f.clip_id is not None else None
         when: datetime | None = None
         key = ""
-        if clip is not None and clip.id in starts:
-            when, key = add_ms(starts[clip.id], f.position_ms), camera_key(clip.camera or "Camera")
-        elif f.recorded_at is not None and (f.camera or clip is not None):
+        if fclip is not None and fclip.id in starts:
+            when, key = add_ms(starts[fclip.id], f.position_ms), camera_key(fclip.camera or "Camera")
+        elif f.recorded_at is not None and (f.camera or fclip is not None):
             when = f.recorded_at.astimezone(tz)
-            key = camera_key(f.camera or (clip.camera if clip else ""))
+            key = camera_key(f.camera or (fclip.camera if fclip else ""))
         if when is None:
             continue
         colour = FINDING_LEVELS[FindingLevel(f.level)].colour
@@ -610,9 +614,7 @@ def recorded_candidates(
     if m:
         y, mo, d, d2, mo2, y2, h, mi, s = m.groups()
         try:
-            naive = datetime(
-                int(y or y2), int(mo or mo2), int(d or d2), int(h), int(mi), int(s or 0)
-            )
+            naive = datetime(int(y or y2), int(mo or mo2), int(d or d2), int(h), int(mi), int(s or 0))
         except ValueError:
             raise GotoError(f'"{typed}" is not a real date and time. Type {CLOCK_HELP}.') from None
         options = _local_options(naive, tz)
@@ -627,7 +629,9 @@ def recorded_candidates(
         raise GotoError(f'"{typed}" is not {CLOCK_HELP}.')
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     if h > 23 or mi > 59 or s > 59:
-        raise GotoError(f'"{typed}" is not a clock time (hours 0–23, minutes and seconds 0–59). Type {CLOCK_HELP}.')
+        raise GotoError(
+            f'"{typed}" is not a clock time (hours 0–23, minutes and seconds 0–59). Type {CLOCK_HELP}.'
+        )
     if start is None or end is None:
         raise GotoError(
             "This case has no footage with a recorded start yet, so a clock time cannot be placed. "

@@ -42,6 +42,7 @@ class WindowActions:
     about_action: QAction
     activity_masks_action: QAction
     play_action: QAction | None
+    go_to_time_action: QAction | None = None
 
     def update(self, case_open: bool, locked: bool) -> None:
         """Enable what makes sense for the open case (none, in progress or completed)."""
@@ -111,6 +112,7 @@ def build_actions(window: MainWindow) -> WindowActions:
         play_action=None,
     )
     a.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+    a.go_to_time_action = _action(window, "&Go to time…", window.go_to_time, "go_to_time")
 
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
@@ -134,6 +136,7 @@ def build_actions(window: MainWindow) -> WindowActions:
             a.play_action = action
             action.setIcon(window.style().standardIcon(S.SP_MediaPlay))
     play_menu.addSeparator()
+    play_menu.addAction(a.go_to_time_action)
     play_menu.addAction(a.activity_masks_action)
     view_menu = menu.addMenu("&View")
     for action in (a.workspace_action, a.summary_action, a.find_case_action):

@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
             show_problem=self.show_problem,
             status=self.status,
         )
+        # The case timeline under the video (issue 11): lanes per camera in recorded time, Ctrl+G.
+        from cctv_review.ui.case_timeline import attach_case_timeline
+
+        self.case_timeline = attach_case_timeline(self)
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
 
@@ -364,6 +368,11 @@ class MainWindow(QMainWindow):
     def seek_to(self, clip_id: int | None, position_ms: int) -> None:
         self.tabs.setCurrentIndex(0)
         self.footage.seek_to(clip_id, position_ms)
+
+    def go_to_time(self) -> None:
+        """Ctrl+G: go to a recorded time, a date and time, or a time in the clip."""
+        self.tabs.setCurrentIndex(0)
+        self.case_timeline.go_to_time()
 
     def show_workspace(self) -> None:
         self.tabs.setCurrentIndex(0)
