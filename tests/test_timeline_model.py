@@ -63,7 +63,7 @@ def three_cameras():
             clip_id=4,
             note="Restraint  on the bench",
             id=11,
-        ),  # fmt: skip
+        ),
         Finding(
             case_id=1, theme="Rousing", level=FindingLevel.GOOD_PRACTICE, position_ms=1_000, clip_id=3, id=12
         ),
