@@ -135,7 +135,7 @@ class GotoTimeDialog(QDialog):
 
     def show_hint(self, text: str, error: bool = False) -> None:
         self.hint.setText(text)
-        self.hint.setStyleSheet("color:#a50f15; font-weight:600" if error else "")
+        self.hint.setStyleSheet("color:#b3261e; font-weight:600" if error else "")
         self.hint.setProperty("error", error)
 
     def _forget_choices(self) -> None:
