@@ -560,6 +560,8 @@ class CaseTimelineController(QObject):
         session.changed.connect(self._changed)
         player.positionChanged.connect(self._position)
         player.clipChanged.connect(self._clip_changed)
+        if hasattr(player, "activityChanged"):
+            player.activityChanged.connect(self._activity_found)
         self.case_opened()
 
     # -- the model -------------------------------------------------------------------
@@ -622,6 +624,18 @@ class CaseTimelineController(QObject):
         return self.extras_task
 
     # -- the player ------------------------------------------------------------------
+    def _activity_found(self) -> None:
+        """The player has the open clip's activity scores (a scan finished): show them in its lane."""
+        clip = self.player.clip
+        if clip is None or clip.id is None or clip.id not in self.extras or not self.player.scores:
+            return
+        ex = self.extras[clip.id]
+        scores = tuple(self.player.scores)
+        if ex.activity_bin_ms == self.player.bin_ms and ex.activity_scores == scores:
+            return  # the same scores (the sensitivity changed: _sensitivity_changed rebuilds)
+        self.extras[clip.id] = replace(ex, activity_bin_ms=self.player.bin_ms, activity_scores=scores)
+        self.rebuild()
+
     def _clip_changed(self, clip: Clip | None) -> None:
         self.timeline.set_current_camera(clip.camera if clip is not None else None)
         self._position(self.player.position_ms)

@@ -284,3 +284,18 @@ def test_go_to_time_across_the_clocks_going_back_asks_which(qtbot):
     spring.try_accept()
     assert spring.isVisible() and "never happened" in spring.hint.text()
     assert utc(at(2026, 3, 29, 2, 30)) - utc(at(2026, 3, 29, 0, 30)) == timedelta(hours=1)
+
+
+def test_activity_found_by_the_scan_appears_in_the_lane(qtbot, make_window, store, template, case3):  # noqa: F811
+    case, clips = case3
+    window, ctl, timeline = open_window(qtbot, make_window, store, template, case)
+    player = window.player
+    window.seek_to(clips["cell"].id, 0)
+    qtbot.waitUntil(lambda: player.clip is not None and player.clip.id == clips["cell"].id, timeout=10_000)
+    # The first showing of a clip finds its activity in the background; the lane then shows it.
+    qtbot.waitUntil(lambda: bool(player.scores), timeout=60_000)
+    qtbot.waitUntil(lambda: bool(timeline.model.lane("Cell 4").activity), timeout=5_000)
+    bins = timeline.model.lane("Cell 4").activity
+    assert all(at(2026, 3, 15, 0, 0) <= b.start < at(2026, 3, 15, 0, 0, 30) for b in bins)
+    assert max(b.level for b in bins) == 1.0
+    assert not timeline.model.lane("Corridor").activity  # not scanned yet
