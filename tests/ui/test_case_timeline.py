@@ -286,9 +286,9 @@ def test_go_to_time_across_the_clocks_going_back_asks_which(qtbot):
     assert utc(at(2026, 3, 29, 2, 30)) - utc(at(2026, 3, 29, 0, 30)) == timedelta(hours=1)
 
 
-def test_activity_found_by_the_scan_appears_in_the_lane(qtbot, make_window, store, template, case3):  # noqa: F811
+def test_activity_found_by_the_scan_appears_in_the_lane(qtbot, make_window, store, template, case3):
     case, clips = case3
-    window, ctl, timeline = open_window(qtbot, make_window, store, template, case)
+    window, _ctl, timeline = open_window(qtbot, make_window, store, template, case)
     player = window.player
     window.seek_to(clips["cell"].id, 0)
     qtbot.waitUntil(lambda: player.clip is not None and player.clip.id == clips["cell"].id, timeout=10_000)
