@@ -560,6 +560,9 @@ class CaseTimelineController(QObject):
         session.changed.connect(self._changed)
         player.positionChanged.connect(self._position)
         player.clipChanged.connect(self._clip_changed)
+        opened = getattr(player.player, "opened", None)
+        if opened is not None:  # connected after the player widget's own slot, so its gaps are set
+            opened.connect(lambda _info: self._clip_opened())
         if hasattr(player, "activityChanged"):
             player.activityChanged.connect(self._activity_found)
         self.case_opened()
@@ -624,6 +627,23 @@ class CaseTimelineController(QObject):
         return self.extras_task
 
     # -- the player ------------------------------------------------------------------
+    def _clip_opened(self) -> None:
+        """The player opened a clip with its exact index: its lane shows the index's gaps and duration.
+
+        Covers a clip indexed after the case was opened (added before the
+        index existed), without reading anything again.
+        """
+        clip = self.player.clip
+        if clip is None or clip.id is None or not self.player.opened:
+            return
+        ex = self.extras.get(clip.id, ClipExtras())
+        gaps = tuple((int(a), int(b)) for a, b in self.player.gaps)
+        duration = int(self.player.duration_ms or 0)
+        if ex.inner_gaps == gaps and (ex.duration_ms or clip.duration_ms) == duration:
+            return
+        self.extras[clip.id] = replace(ex, inner_gaps=gaps, duration_ms=duration)
+        self.rebuild()
+
     def _activity_found(self) -> None:
         """The player has the open clip's activity scores (a scan finished): show them in its lane."""
         clip = self.player.clip

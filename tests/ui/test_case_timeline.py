@@ -299,3 +299,17 @@ def test_activity_found_by_the_scan_appears_in_the_lane(qtbot, make_window, stor
     assert all(at(2026, 3, 15, 0, 0) <= b.start < at(2026, 3, 15, 0, 0, 30) for b in bins)
     assert max(b.level for b in bins) == 1.0
     assert not timeline.model.lane("Corridor").activity  # not scanned yet
+
+
+def test_a_clip_indexed_after_the_case_opened_shows_its_inner_gap(qtbot, make_window, store, template, case3):
+    case, clips = case3
+    with store.transaction():  # as for a clip added before the exact index existed
+        store.db.execute("DELETE FROM clip_index WHERE clip_id = ?", [clips["corridor2"].id])
+    window, _ctl, timeline = open_window(qtbot, make_window, store, template, case)
+    corridor = timeline.model.lane("Corridor")
+    assert [(g.start, g.end) for g in corridor.gaps] == [
+        (at(2026, 3, 15, 0, 0, 0), at(2026, 3, 15, 0, 0, 20))
+    ]
+    window.seek_to(clips["corridor2"].id, 0)  # indexed in the background, then opened
+    qtbot.waitUntil(lambda: len(timeline.model.lane("Corridor").gaps) == 2, timeout=20_000)
+    assert timeline.model.lane("Corridor").gaps[1].start == at(2026, 3, 15, 0, 0, 25)
