@@ -673,7 +673,12 @@ class CaseTimelineController(QObject):
         model = self.timeline.model
         if model is None:
             return
+        had_focus = self.timeline.hasFocus()
         message = open_recorded_moment(model, key, when, self.open_clip)
+        if (
+            had_focus
+        ):  # opening a clip focuses the picture; keep +/- for the timeline (playback keys work in both)
+            self.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
         if message:
             self.status(message, 8000)
         else:
