@@ -237,7 +237,8 @@ def clip_start(clip: Clip, tz: tzinfo) -> datetime | None:
     return _recorded_at(start.astimezone(tz), 0, ClockCorrection(int(clip.clock_offset_ms or 0)))
 
 
-def _file_name(path: str) -> str:
+def file_name(path: str) -> str:
+    """The last part of a path written with either slash (a Windows path read on Linux, say)."""
     return PurePath(path.replace("\\", "/")).name or path
 
 
@@ -337,7 +338,7 @@ def build_model(
         files = tuple(
             FileBar(
                 tf.clip_id,
-                _file_name(by_id[tf.clip_id].path),
+                file_name(by_id[tf.clip_id].path),
                 tf.start,
                 tf.end,
                 extras.get(tf.clip_id, ClipExtras()).has_audio,

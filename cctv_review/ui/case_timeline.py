@@ -61,6 +61,7 @@ from cctv_review.timeline_model import (
     add_ms,
     bounds_of,
     build_model,
+    file_name,
     format_clock,
     ms_between,
     ticks,
@@ -305,8 +306,10 @@ class CaseTimeline(QWidget):
 
     def tooltip_at(self, x: float, y: float) -> str:
         """What the tooltip says at ``(x, y)``: a finding, a gap, an overlap, a file, or the time."""
-        if self.model is None or self.view is None or x < self.axis_left():
+        if self.model is None or self.view is None:
             return ""
+        if x < self.axis_left():
+            return self._name_tooltip(y)
         tz = self.model.tz
         when = self.time_at(x)
         if when is None:
@@ -338,6 +341,22 @@ class CaseTimeline(QWidget):
         if len(lines) == 1:
             lines.append("No recording")
         return "\n".join(lines)
+
+    def _name_tooltip(self, y: float) -> str:
+        """Over the names: the clips not placed (axis row), or the lane's camera, files and sound."""
+        assert self.model is not None
+        if y < self.AXIS_H:
+            if not self.model.undated:
+                return ""
+            names = ", ".join(f"{c.camera} ({file_name(c.path)})" for c in self.model.undated)
+            return f"Not on the timeline because their recorded start is not set: {names}"
+        hit = self.lane_at(y)
+        if hit is None:
+            return ""
+        lane = hit[1]
+        files = len(lane.files)
+        sound = "; with sound" if lane.has_audio else ""
+        return f"{lane.camera}: {files} file{'s' if files != 1 else ''}{sound}. Click the lane to go there."
 
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -373,6 +392,14 @@ class CaseTimeline(QWidget):
 
         for row, lane in enumerate(model.lanes):
             self._paint_lane(p, row, lane, metrics)
+        if model.undated:  # clips that cannot be placed: said, not silently left out
+            p.setPen(QColor("#b06000"))
+            n = len(model.undated)
+            p.drawText(
+                QRectF(4, 0, self.NAME_W - 8, self.AXIS_H),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                f"{n} clip{'s' if n != 1 else ''} not placed",
+            )
 
         if self.playhead is not None:
             x = self.x_of(self.playhead)

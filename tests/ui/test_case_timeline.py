@@ -93,11 +93,12 @@ def case3(store, footage):
     return case, clips
 
 
-def open_window(qtbot, make_window, store, template, case):
+def open_window(qtbot, make_window, store, template, case, clips: int = 4):
+    """The main window on ``case``, once the timeline has read what its ``clips`` clips' files say."""
     window = make_window(store, template, restore=False)
     window.open_case(case.id)
     ctl = window.case_timeline
-    qtbot.waitUntil(lambda: len(ctl.extras) == 4, timeout=20_000)
+    qtbot.waitUntil(lambda: len(ctl.extras) == clips, timeout=20_000)
     return window, ctl, ctl.timeline
 
 
@@ -313,3 +314,19 @@ def test_a_clip_indexed_after_the_case_opened_shows_its_inner_gap(qtbot, make_wi
     window.seek_to(clips["corridor2"].id, 0)  # indexed in the background, then opened
     qtbot.waitUntil(lambda: len(timeline.model.lane("Corridor").gaps) == 2, timeout=20_000)
     assert timeline.model.lane("Corridor").gaps[1].start == at(2026, 3, 15, 0, 0, 25)
+
+
+def test_a_clip_without_recorded_start_is_said_not_placed(
+    qtbot, make_window, store, template, case3, footage
+):
+    case, _clips = case3
+    add_clip_file(store, case.id, footage["cell"], "Van dock")  # no recorded start
+    _window, _ctl, timeline = open_window(qtbot, make_window, store, template, case, clips=5)
+    assert [c.camera for c in timeline.model.undated] == ["Van dock"]
+    assert len(timeline.model.lanes) == 3
+    assert timeline.tooltip_at(5, 5) == (
+        "Not on the timeline because their recorded start is not set: Van dock (cell.mp4)"
+    )
+    assert timeline.tooltip_at(5, timeline.lane_rect(0).center().y()) == (
+        "Booking-in desk: 1 file; with sound. Click the lane to go there."
+    )
