@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import PurePath
+from typing import NamedTuple
 
 from cctv_review.domain import Clip, Finding, FindingLevel
 from cctv_review.palette import FINDING_LEVELS
@@ -130,13 +131,26 @@ class FileBar:
     has_audio: bool = False
 
 
-@dataclass(frozen=True)
-class ActivityBin:
-    """One activity bin in recorded time; ``level`` is the score over the lane's highest score (0..1]."""
+class ActivityBin(NamedTuple):
+    """One activity bin in recorded time; ``level`` is the score over the lane's highest score (0..1].
 
-    start: datetime
-    end: datetime
+    Kept as POSIX seconds (``start_s``/``end_s``, absolute time): an hour of
+    footage has 3,600 bins a camera, too many to build as aware datetimes
+    each time a finding is added (a named tuple: cheap to make).  :attr:`start`/:attr:`end`
+    give datetimes (UTC).
+    """
+
+    start_s: float
+    end_s: float
     level: float
+
+    @property
+    def start(self) -> datetime:
+        return datetime.fromtimestamp(self.start_s, timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.fromtimestamp(self.end_s, timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -243,21 +257,14 @@ def file_name(path: str) -> str:
 
 
 def _activity(extras: Iterable[tuple[datetime, ClipExtras]]) -> tuple[ActivityBin, ...]:
-    raw: list[tuple[datetime, datetime, float]] = []
+    raw: list[tuple[float, float, float]] = []
     for start, ex in extras:
         if ex.activity_bin_ms <= 0:
             continue
-        for i, score in enumerate(ex.activity_scores):
-            if score > 0:
-                raw.append(
-                    (
-                        add_ms(start, i * ex.activity_bin_ms),
-                        add_ms(start, (i + 1) * ex.activity_bin_ms),
-                        score,
-                    )
-                )
+        t0, step = start.timestamp(), ex.activity_bin_ms / 1000.0
+        raw += [(t0 + i * step, t0 + (i + 1) * step, s) for i, s in enumerate(ex.activity_scores) if s > 0]
     top = max((s for _, _, s in raw), default=0.0) or 1.0
-    return tuple(ActivityBin(a, b, min(1.0, s / top)) for a, b, s in raw)
+    return tuple(ActivityBin(a, b, s / top) for a, b, s in raw)
 
 
 def marker_tooltip(finding: Finding, when: datetime, tz: tzinfo) -> str:
@@ -304,33 +311,7 @@ def build_model(
         starts[clip.id] = start
         placed.append((clip.camera or "Camera", TrackFile(clip.id, start, duration, tuple(ex.inner_gaps))))
 
-    markers: dict[str, list[FindingMarker]] = {}
-    for f in findings:
-        if f.id is None:
-            continue
-        fclip = by_id.get(f.clip_id) if f.clip_id is not None else None
-        when: datetime | None = None
-        key = ""
-        if fclip is not None and fclip.id in starts:
-            when, key = add_ms(starts[fclip.id], f.position_ms), camera_key(fclip.camera or "Camera")
-        elif f.recorded_at is not None and (f.camera or fclip is not None):
-            when = f.recorded_at.astimezone(tz)
-            key = camera_key(f.camera or (fclip.camera if fclip else ""))
-        if when is None:
-            continue
-        colour = FINDING_LEVELS[FindingLevel(f.level)].colour
-        markers.setdefault(key, []).append(
-            FindingMarker(
-                f.id,
-                key,
-                when,
-                FindingLevel(f.level).value,
-                colour,
-                marker_tooltip(f, when, tz),
-                f.clip_id,
-                f.position_ms,
-            )
-        )
+    markers = _markers(findings, by_id, starts, tz)
 
     lanes = []
     for track in build_tracks(placed):
@@ -359,9 +340,57 @@ def build_model(
                 markers=tuple(sorted(markers.pop(key, []), key=lambda m: utc(m.when))),
             )
         )
+    return _finish(lanes, markers, by_id, tz, tuple(undated), starts)
+
+
+def _markers(
+    findings: Sequence[Finding], by_id: Mapping[int, Clip], starts: Mapping[int, datetime], tz: tzinfo
+) -> dict[str, list[FindingMarker]]:
+    """The findings' markers by camera key (see :func:`build_model` for where each goes)."""
+    markers: dict[str, list[FindingMarker]] = {}
+    for f in findings:
+        if f.id is None:
+            continue
+        clip_id = f.clip_id
+        fclip = by_id.get(clip_id) if clip_id is not None else None
+        when: datetime | None = None
+        key = ""
+        if fclip is not None and clip_id is not None and clip_id in starts:
+            when, key = add_ms(starts[clip_id], f.position_ms), camera_key(fclip.camera or "Camera")
+        elif f.recorded_at is not None and (f.camera or fclip is not None):
+            when = f.recorded_at.astimezone(tz)
+            key = camera_key(f.camera or (fclip.camera if fclip else ""))
+        if when is None:
+            continue
+        colour = FINDING_LEVELS[FindingLevel(f.level)].colour
+        markers.setdefault(key, []).append(
+            FindingMarker(
+                f.id,
+                key,
+                when,
+                FindingLevel(f.level).value,
+                colour,
+                marker_tooltip(f, when, tz),
+                f.clip_id,
+                f.position_ms,
+            )
+        )
+    return markers
+
+
+def _finish(
+    lanes: list[Lane],
+    markers: dict[str, list[FindingMarker]],
+    by_id: Mapping[int, Clip],
+    tz: tzinfo,
+    undated: tuple[Clip, ...],
+    starts: Mapping[int, datetime],
+) -> TimelineModel:
     # Findings on a camera that has no placed clip (its clip was removed, say) keep a lane of their own.
     for key, found in markers.items():
-        name = next((by_id[m.clip_id].camera for m in found if m.clip_id in by_id), "") or key
+        name = (
+            next((by_id[c].camera for m in found if (c := m.clip_id) is not None and c in by_id), "") or key
+        )
         lanes.append(Lane(key=key, camera=name, track=Track(name), markers=tuple(found)))
 
     moments = [utc(f.start) for lane in lanes for f in lane.files]
@@ -370,7 +399,23 @@ def build_model(
     ends += [utc(m.when) for lane in lanes for m in lane.markers]
     start = min(moments).astimezone(tz) if moments else None
     end = max(ends).astimezone(tz) if ends else None
-    return TimelineModel(tuple(lanes), tz, start, end, tuple(undated), starts)
+    return TimelineModel(tuple(lanes), tz, start, end, undated, dict(starts))
+
+
+def with_findings(model: TimelineModel, clips: Sequence[Clip], findings: Sequence[Finding]) -> TimelineModel:
+    """``model`` with the markers of ``findings`` instead of its own; files, gaps and activity are kept.
+
+    For a finding added, changed or deleted: much cheaper than :func:`build_model`
+    (the activity strips of hours of footage are not made again).
+    """
+    by_id = {c.id: c for c in clips if c.id is not None}
+    markers = _markers(findings, by_id, model.clip_starts, model.tz)
+    lanes = [
+        replace(lane, markers=tuple(sorted(markers.pop(lane.key, []), key=lambda m: utc(m.when))))
+        for lane in model.lanes
+        if lane.files
+    ]
+    return _finish(lanes, markers, by_id, model.tz, model.undated, model.clip_starts)
 
 
 # -- the visible stretch of time -----------------------------------------------------------

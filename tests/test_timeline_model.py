@@ -22,6 +22,7 @@ from cctv_review.timeline_model import (
     tick_step_ms,
     ticks,
     whole_view,
+    with_findings,
 )
 
 LONDON = zone("Europe/London")
@@ -290,3 +291,16 @@ def test_arithmetic_is_in_absolute_time_across_the_change():
     # 01:10 happens twice: 20 minutes in (BST) and 80 minutes in (GMT).
     assert model.locate("Cell", at(2026, 10, 25, 1, 10)) == (1, 20 * 60_000)
     assert model.locate("Cell", at(2026, 10, 25, 1, 10).replace(fold=1)) == (1, 80 * 60_000)
+
+
+def test_with_findings_replaces_the_markers_and_keeps_the_lanes():
+    clips, findings, extras = three_cameras()
+    model = build_model(clips, findings, extras, LONDON)
+    fewer = with_findings(model, clips, findings[1:])
+    assert fewer.lane("Cell 4").markers == ()
+    assert fewer.lane("Corridor").markers == model.lane("Corridor").markers
+    assert fewer.lane("Booking-in desk").activity is model.lane("Booking-in desk").activity
+    moved = Finding(case_id=1, theme="Cell visit", level=FindingLevel.SOME, position_ms=0, clip_id=1, id=13)
+    more = with_findings(model, clips, [*findings, moved])
+    assert [m.finding_id for m in more.lane("Booking-in desk").markers] == [13]
+    assert with_findings(more, clips, findings) == model

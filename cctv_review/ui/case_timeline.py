@@ -67,6 +67,7 @@ from cctv_review.timeline_model import (
     ticks,
     utc,
     whole_view,
+    with_findings,
 )
 from cctv_review.tracks import camera_key, step_over_gaps
 from cctv_review.ui import activity_nav, tasks
@@ -602,13 +603,26 @@ class CaseTimelineController(QObject):
         self.load_extras()
 
     def _changed(self, changes: Changes) -> None:
-        if changes.clips or changes.findings:
+        if changes.clips:
             self.rebuild()
-            if changes.clips and any(c.id not in self.extras for c in self.session.clips()):
+            if any(c.id not in self.extras for c in self.session.clips()):
                 self.load_extras()
+        elif changes.findings:
+            self.findings_changed()
+
+    def findings_changed(self) -> None:
+        """Markers only: the lanes' files, gaps and activity are kept (in memory: no SQL)."""
+        model = self.timeline.model
+        if model is None or self.session.case is None:
+            return
+        self.timeline.set_model(with_findings(model, self.session.clips(), self.session.findings()))
 
     def rebuild(self, keep_view: bool = True) -> None:
-        """Build the model again from the session's clips and findings (in memory: no SQL)."""
+        """Build the model again from the session's clips and findings (in memory: no SQL).
+
+        For clips, their extras or the sensitivity changed; findings alone go
+        through :meth:`findings_changed`.
+        """
         sensitivity = self.sensitivity
         extras = {
             clip_id: replace(
