@@ -35,6 +35,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -46,6 +47,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QDialog, QSizePolicy, QWidget
@@ -128,6 +130,12 @@ class CaseTimeline(QWidget):
         self.playhead: datetime | None = None
         self.current_key: str | None = None
         self._pan_from: tuple[float, Viewport] | None = None
+        #: The lanes drawn once for the current model, view and size (the playhead is drawn over it).
+        self._static: QPixmap | None = None
+        self._static_key: tuple[object, ...] | None = None
+        #: How often the lanes were drawn afresh (tests check playback only moves the playhead).
+        self.static_paints = 0
+        self._activity_arrays: dict[str, tuple[object, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._update_height()
 
     # -- data --------------------------------------------------------------------------
@@ -361,11 +369,15 @@ class CaseTimeline(QWidget):
 
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
+        """The lanes from a cached picture (redrawn when the model, view, size or camera change), then the playhead.
+
+        During playback only the playhead moves, so a repaint is one pixmap
+        copy and a line, whatever the length of the footage.
+        """
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().base())
         model, view = self.model, self.view
-        metrics = QFontMetrics(p.font())
         if model is None or view is None or not model.lanes:
+            p.fillRect(self.rect(), self.palette().base())
             p.setPen(QColor("#5f6368"))
             text = "Case timeline: no footage with a recorded start yet."
             if model is not None and model.undated:
@@ -377,6 +389,31 @@ class CaseTimeline(QWidget):
             )
             p.end()
             return
+        dpr = self.devicePixelRatioF()
+        key = (id(model), view, self.width(), self.height(), self.current_key, dpr)
+        if self._static is None or self._static_key != key:
+            self._static = QPixmap(round(self.width() * dpr), round(self.height() * dpr))
+            self._static.setDevicePixelRatio(dpr)
+            painter = QPainter(self._static)
+            self._paint_static(painter, model, view)
+            painter.end()
+            self._static_key = key
+            self.static_paints += 1
+        p.drawPixmap(0, 0, self._static)
+        bottom = self.AXIS_H + len(model.lanes) * self.LANE_H
+        if self.playhead is not None:
+            x = self.x_of(self.playhead)
+            if self.axis_left() <= x <= self.axis_left() + self.axis_width():
+                p.setPen(QPen(PLAYHEAD, 2))
+                p.drawLine(QPointF(x, 2), QPointF(x, bottom))
+        if self.hasFocus():
+            p.setPen(QPen(QColor("#8ab4f8"), 1))
+            p.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+        p.end()
+
+    def _paint_static(self, p: QPainter, model: TimelineModel, view: Viewport) -> None:
+        p.fillRect(self.rect(), self.palette().base())
+        metrics = QFontMetrics(p.font())
         tz = model.tz
         left, width = self.axis_left(), self.axis_width()
         bottom = self.AXIS_H + len(model.lanes) * self.LANE_H
@@ -390,9 +427,8 @@ class CaseTimeline(QWidget):
             p.setPen(QColor("#202124" if tick.major else "#5f6368"))
             p.drawText(QPointF(x + 3, self.AXIS_H - 6), tick.label)
         p.restore()
-
         for row, lane in enumerate(model.lanes):
-            self._paint_lane(p, row, lane, metrics)
+            self._paint_lane(p, row, lane, metrics, view)
         if model.undated:  # clips that cannot be placed: said, not silently left out
             p.setPen(QColor("#b06000"))
             n = len(model.undated)
@@ -402,17 +438,40 @@ class CaseTimeline(QWidget):
                 f"{n} clip{'s' if n != 1 else ''} not placed",
             )
 
-        if self.playhead is not None:
-            x = self.x_of(self.playhead)
-            if left <= x <= left + width:
-                p.setPen(QPen(PLAYHEAD, 2))
-                p.drawLine(QPointF(x, 2), QPointF(x, bottom))
-        if self.hasFocus():
-            p.setPen(QPen(QColor("#8ab4f8"), 1))
-            p.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
-        p.end()
+    def _activity_columns(self, lane: Lane, view: Viewport) -> list[tuple[int, float]]:
+        """The lane's activity as (pixel column, highest level in it), for the bins in view.
 
-    def _paint_lane(self, p: QPainter, row: int, lane: Lane, metrics: QFontMetrics) -> None:
+        One rectangle a pixel column, however many bins fall in it (numpy:
+        hours of footage hold thousands of bins a camera).
+        """
+        arrays = self._activity_arrays.get(lane.key)
+        if arrays is None or arrays[0] is not lane.activity:
+            starts = np.fromiter((b.start_s for b in lane.activity), float, len(lane.activity))
+            ends = np.fromiter((b.end_s for b in lane.activity), float, len(lane.activity))
+            levels = np.fromiter((b.level for b in lane.activity), float, len(lane.activity))
+            arrays = (lane.activity, starts, ends, levels)
+            self._activity_arrays[lane.key] = arrays
+        _, starts, ends, levels = arrays
+        if not len(starts):
+            return []
+        v0 = view.start.timestamp()
+        span_s = view.span_ms / 1000.0
+        width = int(self.axis_width())
+        i0 = int(np.searchsorted(ends, v0, side="right"))
+        i1 = int(np.searchsorted(starts, v0 + span_s, side="left"))
+        if i1 <= i0:
+            return []
+        scale = width / span_s
+        first = np.clip(((starts[i0:i1] - v0) * scale).astype(int), 0, width - 1)
+        last = np.clip(((ends[i0:i1] - v0) * scale).astype(int), 0, width - 1)
+        column = np.zeros(width, dtype=float)
+        np.maximum.at(column, first, levels[i0:i1])
+        wide = np.flatnonzero(last > first + 1)  # a bin wider than a pixel fills its columns
+        for i in wide:
+            np.maximum(column[first[i] : last[i]], levels[i0 + i], out=column[first[i] : last[i]])
+        return [(int(c), float(column[c])) for c in np.flatnonzero(column)]
+
+    def _paint_lane(self, p: QPainter, row: int, lane: Lane, metrics: QFontMetrics, view: Viewport) -> None:
         rect = self.lane_rect(row)
         name_rect = QRectF(4, rect.top(), self.NAME_W - 8, rect.height())
         current = lane.key == self.current_key
@@ -433,7 +492,10 @@ class CaseTimeline(QWidget):
         p.fillRect(rect, NO_FOOTAGE if not current else QColor("#e8f0fe"))
         bar_top = rect.top() + self.STRIP_H + 1
         bar_h = rect.height() - self.STRIP_H - self.MARKER_H - 2
+        v0, v1 = utc(view.start), utc(view.end)
         for f in lane.files:
+            if utc(f.end) < v0 or utc(f.start) > v1:
+                continue
             x0, x1 = self.x_of(f.start), self.x_of(f.end)
             bar = QRectF(x0, bar_top, max(2.0, x1 - x0), bar_h)
             p.fillRect(bar, FILE_FILL)
@@ -443,6 +505,8 @@ class CaseTimeline(QWidget):
                 p.setPen(QColor("#174ea6"))
                 p.drawText(bar.adjusted(3, -2, 0, 2), Qt.AlignmentFlag.AlignVCenter, "♪")
         for g in lane.gaps:  # nothing was recorded here: grey, hatched
+            if utc(g.end) < v0 or utc(g.start) > v1:
+                continue
             x0, x1 = self.x_of(g.start), self.x_of(g.end)
             band = QRectF(x0, rect.top(), max(3.0, x1 - x0), rect.height() - self.MARKER_H)
             p.fillRect(band, GAP_FILL)
@@ -450,13 +514,15 @@ class CaseTimeline(QWidget):
         for a, b in lane.overlaps:
             x0, x1 = self.x_of(a), self.x_of(b)
             p.fillRect(QRectF(x0, bar_top + bar_h - 3, max(2.0, x1 - x0), 3), OVERLAP)
-        for bin_ in lane.activity:
-            x0, x1 = self.x_of(bin_.start), self.x_of(bin_.end)
-            h = max(1.5, self.STRIP_H * bin_.level)
-            colour = QColor.fromHsvF(0.08, 0.35 + 0.6 * bin_.level, 0.95 - 0.25 * bin_.level)
-            p.fillRect(QRectF(x0, rect.top() + self.STRIP_H - h, max(1.0, x1 - x0), h), colour)
+        left = self.axis_left()
+        for column, level in self._activity_columns(lane, view):
+            h = max(1.5, self.STRIP_H * level)
+            colour = QColor.fromHsvF(0.08, 0.35 + 0.6 * level, 0.95 - 0.25 * level)
+            p.fillRect(QRectF(left + column, rect.top() + self.STRIP_H - h, 1.0, h), colour)
         y0 = rect.bottom() - self.MARKER_H
         for m in lane.markers:
+            if not v0 <= utc(m.when) <= v1:
+                continue
             x = self.x_of(m.when)
             path = QPainterPath()
             path.moveTo(QPointF(x, y0))

@@ -188,6 +188,16 @@ def test_clicking_a_lane_opens_that_camera_at_that_moment(qtbot, make_window, st
     qtbot.waitUntil(lambda: timeline.playhead is not None, timeout=5_000)
     assert abs(ms_between(timeline.playhead, when)) <= 150
     assert timeline.current_key == "corridor"
+    # While playing, only the playhead moves: the lanes are not drawn again.
+    timeline.grab()
+    drawn = timeline.static_paints
+    for ms in (40, 80, 120):
+        timeline.set_playhead(when + timedelta(milliseconds=ms))
+        timeline.grab()
+    assert timeline.static_paints == drawn
+    timeline.zoom_in()
+    timeline.grab()
+    assert timeline.static_paints == drawn + 1
 
     # A marker click goes to its finding's moment exactly, on its camera.
     force = timeline.model.lane("Cell 4").markers[0]
