@@ -50,6 +50,8 @@ class WindowActions:
         self.complete_action.setEnabled(case_open and not locked)
         self.reopen_action.setEnabled(case_open and locked)
         self.add_finding_action.setEnabled(case_open and not locked)
+        if self.go_to_time_action is not None:
+            self.go_to_time_action.setEnabled(case_open)
 
     def show_playing(self, playing: bool, window: QWidget) -> None:
         """The toolbar's play button shows pause while playing."""

@@ -641,7 +641,7 @@ class CaseTimelineController(QObject):
         self.session, self.player, self.timeline = session, player, timeline
         self.open_clip, self.status = open_clip, status
         self.parent_widget = parent
-        self.tz = store_zone(session)
+        self.tz: tzinfo = zone(DEFAULT_ZONE)  # the store's, read when a case is opened
         self.extras: dict[int, ClipExtras] = {}
         self.extras_task: tasks.Task | None = None
         self.goto_dialog: QDialog | None = None
@@ -663,7 +663,9 @@ class CaseTimelineController(QObject):
 
     # -- the model -------------------------------------------------------------------
     def case_opened(self) -> None:
+        """A case was opened (or none): its lanes, the whole detention in view, its clips' extras read."""
         self._case_id = self.session.case_id
+        self.tz = store_zone(self.session)  # the zone may have been changed in the settings since
         self.extras = {}
         self.rebuild(keep_view=False)
         self.load_extras()

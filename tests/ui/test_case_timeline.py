@@ -340,3 +340,14 @@ def test_a_clip_without_recorded_start_is_said_not_placed(
     assert timeline.tooltip_at(5, timeline.lane_rect(0).center().y()) == (
         "Booking-in desk: 1 file; with sound. Click the lane to go there."
     )
+
+
+def test_the_axis_follows_the_store_time_zone(qtbot, make_window, store, template, case3):
+    case, _clips = case3
+    store.set_setting("time_zone", "Europe/Paris")
+    window, _ctl, timeline = open_window(qtbot, make_window, store, template, case)
+    assert str(timeline.model.tz) == "Europe/Paris"
+    assert timeline.model.start.strftime("%H:%M:%S %Z") == "00:59:30 CET"  # 23:59:30 GMT
+    assert window.window_actions.go_to_time_action.isEnabled()
+    window.open_case(None)
+    assert not window.window_actions.go_to_time_action.isEnabled()
