@@ -351,3 +351,30 @@ def test_the_axis_follows_the_store_time_zone(qtbot, make_window, store, templat
     assert window.window_actions.go_to_time_action.isEnabled()
     window.open_case(None)
     assert not window.window_actions.go_to_time_action.isEnabled()
+
+
+def test_open_recorded_moment_steps_over_gaps_and_says_so():
+    from cctv_review.domain import Clip
+    from cctv_review.timeline_model import build_model
+    from cctv_review.ui.case_timeline import open_recorded_moment
+
+    clips = [
+        Clip(case_id=1, path="/f/a.mp4", camera="Corridor", recorded_start=at(2026, 3, 15, 1, 0), duration_ms=60_000, id=1),
+        Clip(case_id=1, path="/f/b.mp4", camera="Corridor", recorded_start=at(2026, 3, 15, 1, 10), duration_ms=60_000, id=2),
+    ]  # fmt: skip
+    model = build_model(clips, tz=LONDON)
+    opened: list[tuple[int, int]] = []
+
+    def go(when: datetime) -> str:
+        return open_recorded_moment(model, "corridor", when, lambda c, p: opened.append((c, p)))
+
+    assert go(at(2026, 3, 15, 1, 0, 30)) == "" and opened[-1] == (1, 30_000)
+    assert go(at(2026, 3, 15, 1, 5)) == "Corridor: no recording 01:01:00–01:10:00; shown from 01:10:00."
+    assert opened[-1] == (2, 0)
+    assert "shown at its last recorded moment" in go(at(2026, 3, 15, 2, 0))
+    assert opened[-1] == (2, 59_999)
+    go(at(2026, 3, 15, 0, 59))  # before the first file: from its first frame
+    assert opened[-1] == (1, 0)
+    assert open_recorded_moment(model, "cell", at(2026, 3, 15, 1, 0), lambda c, p: None).startswith(
+        "No footage"
+    )
