@@ -572,6 +572,8 @@ def open_recorded_moment(
             f"{lane.camera}: no recording {format_clock(gap.start, tz)}–{format_clock(gap.end, tz)}; "
             f"shown from {format_clock(target, tz)}."
         )
+    if utc(target) > utc(when):
+        return f"{lane.camera}: no recording at {format_clock(when, tz)}; it starts at {format_clock(target, tz)}."
     return f"{lane.camera}: no recording at {format_clock(when, tz)}; shown at its last recorded moment."
 
 

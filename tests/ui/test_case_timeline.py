@@ -373,7 +373,7 @@ def test_open_recorded_moment_steps_over_gaps_and_says_so():
     assert opened[-1] == (2, 0)
     assert "shown at its last recorded moment" in go(at(2026, 3, 15, 2, 0))
     assert opened[-1] == (2, 59_999)
-    go(at(2026, 3, 15, 0, 59))  # before the first file: from its first frame
+    assert go(at(2026, 3, 15, 0, 59)) == "Corridor: no recording at 00:59:00; it starts at 01:00:00."
     assert opened[-1] == (1, 0)
     assert open_recorded_moment(model, "cell", at(2026, 3, 15, 1, 0), lambda c, p: None).startswith(
         "No footage"
