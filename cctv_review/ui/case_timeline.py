@@ -77,6 +77,7 @@ from cctv_review.ui.timeline import GAP_FILL, GAP_HATCH, span_text
 
 if TYPE_CHECKING:
     from cctv_review.domain import Clip
+    from cctv_review.store import Store
     from cctv_review.ui.main_window import MainWindow
     from cctv_review.ui.player_widget import PlayerWidget
     from cctv_review.ui.services import ReviewSession
@@ -581,14 +582,19 @@ class _Cancelled(Exception):
     """The extras job stopped because it was cancelled (a newer case or clip list replaced it)."""
 
 
-def _extras_job(store_factory: Callable[[], object], clips: list[Clip]) -> tasks.WorkFn:
-    """Background job: what each clip's stored index, file and activity say (see :func:`load_extras`)."""
+def _extras_job(store_factory: Callable[[], Store], clips: list[Clip]) -> tasks.WorkFn:
+    """Background job: what each clip's stored index, file and activity say, as :class:`ClipExtras` by clip id.
+
+    ``store_factory`` opens a connection of the job's own
+    (``ReviewSession.worker_store``); the files are opened only to see
+    whether they hold an audio stream.  Stores nothing.
+    """
 
     def work(progress: tasks.ProgressFn, cancel: tasks.CancelFn) -> dict[int, ClipExtras]:
         from cctv_review.clips import stored_index
 
         out: dict[int, ClipExtras] = {}
-        with store_factory() as store:  # type: ignore[attr-defined]  # a Store: its own connection
+        with store_factory() as store:  # a connection of this thread's own
             for i, clip in enumerate(clips):
                 if cancel():
                     raise _Cancelled()
