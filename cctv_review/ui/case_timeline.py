@@ -96,7 +96,16 @@ ZOOM_STEP = 1.6
 
 
 def store_zone(session: ReviewSession) -> tzinfo:
-    """The store's recorder time zone (setting ``time_zone``, default Europe/London)."""
+    """The store's recorder time zone (setting ``time_zone``, default Europe/London).
+
+    Uses the session's own ``zone()`` where it has one (read once and kept
+    until the zone is set: no SQL), else reads the setting.
+    """
+    cached = getattr(session, "zone", None)
+    if callable(cached):
+        found = cached()
+        if isinstance(found, tzinfo):
+            return found
     name = session.setting(TIME_ZONE_KEY, DEFAULT_ZONE) or DEFAULT_ZONE
     try:
         return zone(str(name))
@@ -680,6 +689,8 @@ class CaseTimelineController(QObject):
 
     def _changed(self, changes: Changes) -> None:
         if changes.clips:
+            if callable(getattr(self.session, "zone", None)):
+                self.tz = store_zone(self.session)  # the session's zone() is kept in memory: no SQL
             self.rebuild()
             if any(c.id not in self.extras for c in self.session.clips()):
                 self.load_extras()

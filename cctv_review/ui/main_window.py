@@ -136,10 +136,6 @@ class MainWindow(QMainWindow):
             show_problem=self.show_problem,
             status=self.status,
         )
-        # The case timeline under the video (issue 11): lanes per camera in recorded time, Ctrl+G.
-        from cctv_review.ui.case_timeline import attach_case_timeline
-
-        self.case_timeline = attach_case_timeline(self)
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
 
@@ -163,6 +159,10 @@ class MainWindow(QMainWindow):
         self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))
         self.player.warning.connect(lambda text: self.status(text, 10000))
         session.changed.connect(self._changed)
+        # The case timeline under the video (issue 11): lanes per camera in recorded time, Ctrl+G.
+        from cctv_review.ui.case_timeline import attach_case_timeline
+
+        self.case_timeline = attach_case_timeline(self)
 
         self._default_size()
         self._restore_layout()
