@@ -38,6 +38,7 @@ CORE = [
     "cctv_review.sampling",
     "cctv_review.recorded_time",
     "cctv_review.tracks",
+    "cctv_review.timeline_model",
     "cctv_review.question_figures",
     "cctv_review.summary_filter",
     "cctv_review.case_query",

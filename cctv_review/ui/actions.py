@@ -52,6 +52,7 @@ class WindowActions:
     edit_clip_action: QAction | None = None
     relink_clip_action: QAction | None = None
     remove_clip_action: QAction | None = None
+    go_to_time_action: QAction | None = None
 
     def update(self, case_open: bool, locked: bool) -> None:
         """Enable what makes sense for the open case (none, in progress or completed)."""
@@ -66,6 +67,8 @@ class WindowActions:
                 action.setEnabled(case_open)
         if self.remove_clip_action is not None:
             self.remove_clip_action.setEnabled(case_open and not locked)
+        if self.go_to_time_action is not None:
+            self.go_to_time_action.setEnabled(case_open)
 
     def show_playing(self, playing: bool, window: QWidget) -> None:
         """The toolbar's play button shows pause while playing."""
@@ -128,6 +131,7 @@ def build_actions(window: MainWindow) -> WindowActions:
         play_action=None,
     )
     a.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+    a.go_to_time_action = _action(window, "&Go to time…", window.go_to_time, "go_to_time")
 
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
@@ -152,6 +156,7 @@ def build_actions(window: MainWindow) -> WindowActions:
             a.play_action = action
             action.setIcon(window.style().standardIcon(S.SP_MediaPlay))
     play_menu.addSeparator()
+    play_menu.addAction(a.go_to_time_action)
     play_menu.addAction(a.activity_masks_action)
     view_menu = menu.addMenu("&View")
     for action in (a.workspace_action, a.summary_action, a.find_case_action):

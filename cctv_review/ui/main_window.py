@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
         self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))
         self.player.warning.connect(lambda text: self.status(text, 10000))
         session.changed.connect(self._changed)
+        # The case timeline under the video (issue 11): lanes per camera in recorded time, Ctrl+G.
+        from cctv_review.ui.case_timeline import attach_case_timeline
+
+        self.case_timeline = attach_case_timeline(self)
 
         self._default_size()
         self._restore_layout()
@@ -403,6 +407,11 @@ class MainWindow(QMainWindow):
     def seek_to(self, clip_id: int | None, position_ms: int) -> None:
         self.tabs.setCurrentIndex(0)
         self.footage.seek_to(clip_id, position_ms)
+
+    def go_to_time(self) -> None:
+        """Ctrl+G: go to a recorded time, a date and time, or a time in the clip."""
+        self.tabs.setCurrentIndex(0)
+        self.case_timeline.go_to_time()
 
     def show_workspace(self) -> None:
         self.tabs.setCurrentIndex(0)

@@ -171,6 +171,7 @@ class PlayerWidget(QWidget):
     clipFailed = Signal(str)
     warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
+    activityChanged = Signal()  # the open clip's activity scores were set (self.bin_ms, self.scores)
 
     def __init__(self, parent: QWidget | None = None, player: QtPlayer | None = None) -> None:
         super().__init__(parent)
@@ -653,6 +654,7 @@ class PlayerWidget(QWidget):
         self.bin_ms, self.scores = int(bin_ms), list(scores)
         sensitivity = self.sensitivity_box.value()
         self.timeline.set_activity(bin_ms, activity_nav.strip_scores(self.scores, self.bin_ms, sensitivity))
+        self.activityChanged.emit()
 
     def show_scan_progress(self, fraction: float | None) -> None:
         visible = fraction is not None

@@ -89,6 +89,9 @@ SHORTCUTS: tuple[ShortcutSpec, ...] = (
     ShortcutSpec("find_case", ("Ctrl+F",), "Search cases by reference", "Window", scope="menu"),
     ShortcutSpec("show_summary", ("Ctrl+2",), "Show the summary", "Window", scope="menu"),
     ShortcutSpec("show_workspace", ("Ctrl+1",), "Show the case workspace", "Window", scope="menu"),
+    ShortcutSpec(
+        "go_to_time", ("Ctrl+G",), "Go to a recorded time or a time in the clip", "Window", scope="menu"
+    ),
     ShortcutSpec("show_shortcuts", ("F1",), "This list of keyboard shortcuts", "Window", scope="menu"),
     ShortcutSpec(
         "correct_clock",
