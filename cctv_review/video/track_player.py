@@ -460,7 +460,9 @@ class _Tile:
         self.reader: FrameReader | None = None
         self.reader_clip: int | None = None
         self.last: FramePlace | None = None
-        self.cost_ema = 0.0
+        self.cost_ema = 0.0  # wall s per read (one shown frame)
+        self.frame_cost = 0.0  # wall s per decoded frame, reading forward
+        self.samples = 0
         self.keyframes_only = False
         self.thread = threading.Thread(target=self._main, name=f"tile-{number}", daemon=True)
 
@@ -596,8 +598,9 @@ class _Tile:
             forward = speed > 0
             if fresh:
                 self.last = None
-                self.keyframes_only = False
+                self.keyframes_only = False  # tried again after every seek, pause or change of speed
                 self.cost_ema = 0.0
+                self.samples = 0
                 place = track.frame_at(now_ms)
                 if place is None:
                     self._no_recording(now_ms, forward)
@@ -622,8 +625,12 @@ class _Tile:
         forward = speed > 0
         with g._cv:
             now_ms = g.clock.position_ms()
-        lead_ms = self.cost_ema * 1000.0 * speed
-        target_t = now_ms + lead_ms
+        # Where the clock will be when the next frame is ready: decoding forward costs
+        # ``step`` frames' decoding; a keyframe (keyframes only, or reverse) one read.
+        fps0 = self._fps(track, now_ms)
+        step0 = display_step(fps0, abs(speed), MAX_DISPLAY_FPS)
+        per_read = self.cost_ema if (self.keyframes_only or not forward) else self.frame_cost * step0
+        target_t = now_ms + per_read * 1000.0 * speed
         place = track.frame_at(target_t)
         if place is None:
             if track.frame_at(now_ms) is None:
@@ -664,21 +671,17 @@ class _Tile:
         if track.frame_at(target.at_ms) is None:
             return self._after_file(track, clip, forward)
         t0 = time.monotonic()
+        decoded0 = (
+            self.reader.decoded_frames
+            if self.reader is not None and self.reader_clip == target.clip_id
+            else None
+        )
         frame = self._decode(target, keyframes=self.keyframes_only)
         cost = time.monotonic() - t0
         if frame is None:
             return None
-        self.cost_ema = cost if self.cost_ema == 0 else 0.7 * self.cost_ema + 0.3 * cost
-        budget = step / (index.fps * abs(speed))  # wall seconds between shown frames
-        if (
-            not self.keyframes_only
-            and abs(speed) > 2
-            and self.cost_ema > budget
-            and index.timing == "pts"
-            and index.gop_frames > 1
-        ):
-            self.keyframes_only = True
-            self.stats.keyframe_fallbacks += 1
+        self._measure(cost, decoded0)
+        self._maybe_keyframes_only(index, speed, step)
         # wait until the frame is due (forward: the clock reaches its time; reverse: the clock is
         # back before the next frame's time), then show it unless the clock has passed the frame
         # after it (it would be the wrong frame for the clock).
@@ -713,6 +716,44 @@ class _Tile:
         if self._show(target, frame, gen):
             self.last = target
         return None
+
+    def _fps(self, track: CameraTrack, t: float) -> float:
+        place = track.frame_at(t)
+        if place is None:
+            return 25.0
+        return track.clips[place.clip_id].index.fps
+
+    def _measure(self, cost: float, decoded_before: int | None) -> None:
+        """Keep the cost of a read (wall s) and, reading forward, of one decoded frame."""
+        self.cost_ema = cost if self.cost_ema == 0 else 0.7 * self.cost_ema + 0.3 * cost
+        reader = self.reader
+        if decoded_before is None or reader is None or self.keyframes_only:
+            return
+        frames = reader.decoded_frames - decoded_before
+        if frames <= 0:
+            return
+        per_frame = cost / frames
+        self.frame_cost = per_frame if self.frame_cost == 0 else 0.8 * self.frame_cost + 0.2 * per_frame
+        self.samples += 1
+
+    def _maybe_keyframes_only(self, index: ClipIndex, speed: float, step: int) -> None:
+        """Fall back to keyframes when decoding cannot keep up with the clock (see the module docstring).
+
+        Forward: when decoding every frame in turn takes longer than the clock
+        gives (cost per decoded frame x frame rate x speed > 1), frames can only
+        be skipped without decoding them by going from keyframe to keyframe.
+        Reverse: when one shown frame (a seek and up to a GOP decoded) costs more
+        than the time between shown frames.
+        """
+        if self.keyframes_only or index.timing != "pts" or index.gop_frames <= 1:
+            return
+        if speed > 0:
+            behind = self.samples >= 3 and self.frame_cost * index.fps * speed > 1.0
+        else:
+            behind = self.cost_ema > step / (index.fps * abs(speed)) and abs(speed) > 1
+        if behind:
+            self.keyframes_only = True
+            self.stats.keyframe_fallbacks += 1
 
     def _after_file(self, track: CameraTrack, clip: TrackClip, forward: bool) -> float | None:
         """Past the end (or start) of the file being shown: wait for the track's next frame."""
