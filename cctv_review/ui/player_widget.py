@@ -18,6 +18,16 @@ has none yet it builds it in a background job; the picture area says
 is called.  Without a source the engine indexes the file itself, in its
 decoder thread.
 
+One camera is one track: the clips of a camera with a recorded start,
+ordered by it (clock corrections applied), follow each other
+(:func:`clip_tracks`).  When playback reaches the end of a file it goes on
+with the camera's next file at the matching recorded moment, stepping a frame
+past the last (or before the first) frame of a file opens the next (previous)
+file, and a gap between files is stepped over with a "No recording
+01:10:00–01:25:00" notice.  Choosing another camera's clip in the list opens
+that camera at the same recorded moment (or its next recording after it).
+Clips with no recorded start play on their own, in clip time.
+
 Gaps in the recording (stretches with no frames: motion-triggered recorders)
 come from the index (``VideoInfo.gaps``): the timeline draws each one, and
 when playing or stepping crosses one, :attr:`PlayerWidget.warning` says
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +59,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review import recorded_time
 from cctv_review.domain import Clip, format_ms
+from cctv_review.tracks import Track, TrackFile, build_tracks, camera_key, describe_gap, step_over_gaps
 from cctv_review.ui import activity_nav
 from cctv_review.ui.shortcuts import JUMP_SECONDS
 from cctv_review.ui.timeline import Timeline, span_text
@@ -64,6 +77,29 @@ def gap_notice(start_ms: int, length_ms: int) -> str:
     """What the status bar says when playback or stepping crosses a gap in the recording."""
     end = start_ms + length_ms
     return f"No recording for {span_text(length_ms)} ({format_ms(start_ms, False)}–{format_ms(end, False)})"
+
+
+def _corrected_start(clip: Clip) -> datetime | None:
+    if clip.recorded_start is None:
+        return None
+    return clip.recorded_start.astimezone(timezone.utc) + timedelta(
+        milliseconds=int(clip.clock_offset_ms or 0)
+    )
+
+
+def clip_tracks(clips: list[Clip]) -> dict[str, Track]:
+    """The case's camera tracks by :func:`~cctv_review.tracks.camera_key`, from the stored clips.
+
+    Each clip with a recorded start is a file of its camera's track, starting
+    at its recorded start moved by its clock correction (UTC), for its stored
+    duration.  Clips without a recorded start are left out (they play alone).
+    """
+    files = [
+        (c.camera, TrackFile(c.id, start, max(1, int(c.duration_ms))))
+        for c in clips
+        if c.id is not None and (start := _corrected_start(c)) is not None
+    ]
+    return {camera_key(t.camera): t for t in build_tracks(files)}
 
 
 def make_player(parent: QObject | None = None) -> QtPlayer:
@@ -199,6 +235,9 @@ class PlayerWidget(QWidget):
         self._gap_announced: int | None = None  # the gap playback has just been told to enter
         #: The open clip's duration: the index's once open (exact), the stored clip's before.
         self.duration_ms = 0
+        self._stopped_at, self._stopped_playing = 0.0, False
+        #: The store's time zone, for recorded times in notices (the lead wires the store setting).
+        self.zone: tzinfo = recorded_time.zone()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -330,8 +369,87 @@ class PlayerWidget(QWidget):
     def _clip_clicked(self, item: QListWidgetItem) -> None:
         clip_id = item.data(Qt.ItemDataRole.UserRole)
         if self.clip is None or clip_id != self.clip.id:
-            self.load_clip(next(c for c in self.clips if c.id == clip_id))
+            target = next(c for c in self.clips if c.id == clip_id)
+            if not self.select_camera_at_moment(target):
+                self.load_clip(target)
         self.surface.setFocus()
+
+    # -- one camera = one track ------------------------------------------------------
+    def recorded_moment(self) -> datetime | None:
+        """The recorded moment on screen (UTC, clock correction applied), or None (time not set)."""
+        start = _corrected_start(self.clip) if self.clip is not None else None
+        return start + timedelta(milliseconds=self.position_ms) if start is not None else None
+
+    def select_camera_at_moment(self, clip: Clip) -> bool:
+        """Open ``clip``'s camera at the recorded moment on screen; False when that cannot be done.
+
+        The camera's file that covers the moment opens at it; if the camera
+        recorded nothing then, its next recording opens, with a notice.  Not
+        done (False) when either clip has no recorded start, or for a clip of
+        the camera already shown (the reviewer chose that very file).
+        """
+        moment = self.recorded_moment()
+        if moment is None or self.clip is None or _corrected_start(clip) is None:
+            return False
+        if camera_key(clip.camera) == camera_key(self.clip.camera):
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        when, gap = step_over_gaps(track, moment)
+        where = track.locate(when)
+        if where is None:
+            self.warning.emit(f"{clip.camera} has no recording at or after this moment.")
+            return False
+        if gap is not None:
+            self.warning.emit(f"{clip.camera}: {self._gap_text(gap)}")
+        was_playing = self.playing
+        self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        if was_playing:
+            self.play()
+        return True
+
+    def _gap_text(self, gap: object) -> str:
+        from cctv_review.tracks import Span
+
+        assert isinstance(gap, Span)
+        local = Span(gap.start.astimezone(self.zone), gap.end.astimezone(self.zone), None)
+        text = describe_gap(local)
+        return text[:1].upper() + text[1:]
+
+    def continue_track(self, forward: bool = True, play: bool = True) -> bool:
+        """Go on with the camera's next (or previous) file; False when this is its last (first) one.
+
+        Forward, the next file opens at the recorded moment where this one
+        ends (or at its start, after a gap, which is announced); backward, the
+        previous file opens on its last frame.
+        """
+        clip = self.clip
+        start = _corrected_start(clip) if clip is not None else None
+        if clip is None or start is None:
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        if forward:
+            end = start + timedelta(milliseconds=self.duration_ms or clip.duration_ms)
+            when, gap = step_over_gaps(track, end)
+            where = track.locate(when)
+            if where is None or where[0] == clip.id:
+                return False
+        else:
+            before = start - timedelta(milliseconds=1)
+            when, gap = step_over_gaps(track, before, forward=False)
+            # (after a gap, ``when`` is the end of the previous recording: its last frame is just before)
+            where = track.locate(when - timedelta(milliseconds=1) if gap is not None else when)
+            if where is None or where[0] == clip.id:
+                return False
+        if gap is not None:
+            self.warning.emit(self._gap_text(gap))
+        self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        if play:
+            self.play()
+        return True
 
     def load_clip(self, clip: Clip, position_ms: int = 0) -> None:
         """Show ``clip`` from ``position_ms``: with its stored index at once, else once it is indexed."""
@@ -498,6 +616,8 @@ class PlayerWidget(QWidget):
                 return
 
     def _state(self, playing: bool) -> None:
+        if not playing:
+            self._stopped_at, self._stopped_playing = time.monotonic(), self.playing
         self.playing = bool(playing)
         icon = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
@@ -513,6 +633,10 @@ class PlayerWidget(QWidget):
         self.clipFailed.emit(message)
 
     def _end(self) -> None:
+        # The engine says "paused" just before "end": playback was running if it stopped just now.
+        was_playing = self.playing or (time.monotonic() - self._stopped_at < 1.0 and self._stopped_playing)
+        if was_playing and not self.reverse_speed and self.continue_track(forward=True):
+            return  # the camera's next file plays on
         self._state(False)
 
     def _update_time(self) -> None:
@@ -544,8 +668,18 @@ class PlayerWidget(QWidget):
             self.play()
 
     def step(self, delta: int) -> None:
+        """Step ``delta`` frames; past the file's last (before its first) frame, into the camera's next (previous) file."""
         self.stop_reverse()
         if self.ready and not self.indexing:
+            index = self.current_frame_index()
+            info = getattr(self.player, "info", None)
+            count = int(getattr(info, "frame_count", 0) or 0) if self.opened else 0
+            at_end = index is not None and count > 0 and delta > 0 and index >= count - 1
+            if at_end and self.continue_track(forward=True, play=False):
+                return
+            at_start = index is not None and delta < 0 and index <= 0
+            if at_start and self.continue_track(forward=False, play=False):
+                return
             self.player.step(int(delta))
 
     def jump(self, seconds: float) -> None:

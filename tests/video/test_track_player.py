@@ -8,22 +8,20 @@ the files' layout (25 fps, known starts), independently of the engine.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import video_clipmaker as vc
+from track_clips import FPS, make_numbered
 
 from cctv_review.recorded_time import localize, zone
 from cctv_review.video.index import build_index
 from cctv_review.video.track_player import SyncPlayer, camera_tracks, epoch_ms
 
 LONDON = zone("Europe/London")
-FPS = 25
 T0 = localize(datetime(2026, 3, 14, 22, 40, 0), LONDON)
 
 # camera -> [(clip id, first barcode number, frames, start offset in s from T0)]
@@ -35,22 +33,6 @@ LAYOUT = {
 }
 
 
-def _make(path: Path, first: int, frames: int) -> Path:
-    exe = vc.ffmpeg_exe()
-    assert exe
-    cmd = [exe, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{vc.W}x{vc.H}"]
-    cmd += ["-r", str(FPS), "-i", "-", *vc.CODECS["h264_gop50"][1][:-4], "-g", "25", "-keyint_min", "25"]
-    cmd += ["-sc_threshold", "0", "-pix_fmt", "yuv420p", str(path)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
-    bg = vc._background(vc.W, vc.H)
-    assert proc.stdin is not None
-    for i in range(frames):
-        proc.stdin.write(vc.draw_frame(first + i, background=bg).tobytes())
-    proc.stdin.close()
-    assert proc.wait(timeout=120) == 0
-    return path
-
-
 @pytest.fixture(scope="module")
 def tracks(tmp_path_factory):
     if vc.ffmpeg_exe() is None:
@@ -59,7 +41,7 @@ def tracks(tmp_path_factory):
     clips, indexes = [], {}
     for camera, files in LAYOUT.items():
         for clip_id, first, frames, offset in files:
-            path = _make(folder / f"{camera.replace(' ', '_')}_{clip_id}.mp4", first, frames)
+            path = make_numbered(folder / f"{camera.replace(' ', '_')}_{clip_id}.mp4", first, frames)
             start = T0 + timedelta(seconds=offset)
             clips.append(
                 SimpleNamespace(
@@ -254,7 +236,7 @@ def test_switching_the_main_camera_keeps_the_moment(tracks, player):
 
 
 def test_clips_without_a_recorded_start_are_their_own_clip_time_tracks(tracks, tmp_path):
-    path = _make(tmp_path / "loose.mp4", 500, 50)
+    path = make_numbered(tmp_path / "loose.mp4", 500, 50)
     clip = SimpleNamespace(id=99, path=str(path), camera="Cell 2", recorded_start=None, clock_offset_ms=0)
     (track,) = camera_tracks([clip], lambda c: build_index(c.path))
     assert not track.recorded and track.key == "clip:99"
