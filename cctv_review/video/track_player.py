@@ -467,12 +467,11 @@ class _Tile:
         self.thread = threading.Thread(target=self._main, name=f"tile-{number}", daemon=True)
 
     # -- helpers -----------------------------------------------------------------
-    def _reader_for(self, clip_id: int) -> FrameReader:
+    def _reader_for(self, track: CameraTrack, clip_id: int) -> FrameReader:
         if self.reader is not None and self.reader_clip == clip_id:
             return self.reader
         self._close_reader()
-        assert self.track is not None
-        tc = self.track.clips[clip_id]
+        tc = track.clips[clip_id]
         self.reader = FrameReader(tc.path, info_from_index(tc.path, tc.index), threads=self.group.threads)
         self.reader_clip = clip_id
         self.stats.files_opened += 1
@@ -491,8 +490,8 @@ class _Tile:
         info = reader.info
         return scale_for(info.display_width, info.height, self.display)
 
-    def _decode(self, place: FramePlace, *, keyframes: bool = False) -> Frame | None:
-        reader = self._reader_for(place.clip_id)
+    def _decode(self, track: CameraTrack, place: FramePlace, *, keyframes: bool = False) -> Frame | None:
+        reader = self._reader_for(track, place.clip_id)
         reader.set_output(self._scale(reader), self.group.alloc)
         reader.keyframes_only = keyframes
         try:
@@ -501,10 +500,8 @@ class _Tile:
             self.group._emit(self.group.on_error, self.number, exc)
             return None
 
-    def _show(self, place: FramePlace, frame: Frame, gen: int) -> bool:
+    def _show(self, track: CameraTrack, place: FramePlace, frame: Frame, gen: int) -> bool:
         g = self.group
-        track = self.track
-        assert track is not None
         prepared = None
         if g.prepare is not None:
             try:
@@ -537,10 +534,8 @@ class _Tile:
             self.message = text
             self.group._emit(self.group.on_message, self.number, text)
 
-    def _no_recording(self, t: float, forward: bool) -> None:
+    def _no_recording(self, track: CameraTrack, t: float, forward: bool) -> None:
         """Tell the tile there is no recording at ``t`` (and when there is next)."""
-        track = self.track
-        assert track is not None
         main = self.group._main_track()
         if main is not None and main.recorded != track.recorded:
             self._say("Recorded start not set — cannot be shown in step with the other cameras")
@@ -558,10 +553,16 @@ class _Tile:
     # -- the loop ----------------------------------------------------------------
     def _main(self) -> None:
         try:
-            self._loop()
-        except Exception as exc:  # pragma: no cover - defensive
-            log.exception("tile %d failed", self.number)
-            self.group._emit(self.group.on_error, self.number, exc)
+            while True:
+                try:
+                    self._loop()
+                    return
+                except Exception as exc:  # a bug: said, and the tile carries on at the next command
+                    log.exception("tile %d failed", self.number)
+                    self.group._emit(self.group.on_error, self.number, exc)
+                    self._close_reader()
+                    with self.group._cv:
+                        self.group._cv.wait_for(lambda: self.stop or self.gen != self.group._gen, timeout=1.0)
         finally:
             self._close_reader()
 
@@ -603,12 +604,12 @@ class _Tile:
                 self.samples = 0
                 place = track.frame_at(now_ms)
                 if place is None:
-                    self._no_recording(now_ms, forward)
+                    self._no_recording(track, now_ms, forward)
                     if running:
                         waiting_until = self._resume_at(track, now_ms, forward)
                     continue
-                frame = self._decode(place)
-                if frame is not None and self._show(place, frame, gen):
+                frame = self._decode(track, place)
+                if frame is not None and self._show(track, place, frame, gen):
                     self.last = place
                 continue
             waiting_until = self._play_one(track, gen, speed)
@@ -634,7 +635,7 @@ class _Tile:
         place = track.frame_at(target_t)
         if place is None:
             if track.frame_at(now_ms) is None:
-                self._no_recording(now_ms, forward)
+                self._no_recording(track, now_ms, forward)
                 return self._resume_at(track, now_ms, forward)
             place = track.frame_at(now_ms)
             assert place is not None
@@ -676,7 +677,7 @@ class _Tile:
             if self.reader is not None and self.reader_clip == target.clip_id
             else None
         )
-        frame = self._decode(target, keyframes=self.keyframes_only)
+        frame = self._decode(track, target, keyframes=self.keyframes_only)
         cost = time.monotonic() - t0
         if frame is None:
             return None
@@ -704,7 +705,7 @@ class _Tile:
                     g._cv.wait(min(dt, 0.05))
                     continue
             # the clock is in a gap of this camera (inside a file) before the frame is due
-            self._no_recording(t, forward)
+            self._no_recording(track, t, forward)
             told = True
         with g._cv:
             t = g.clock.position_ms()
@@ -713,7 +714,7 @@ class _Tile:
             self.stats.dropped += 1
             self.last = target
             return None
-        if self._show(target, frame, gen):
+        if self._show(track, target, frame, gen):
             self.last = target
         return None
 

@@ -32,7 +32,12 @@ T0 = localize(datetime(2026, 3, 14, 22, 40, 0), LONDON)
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> list[Clip]:
     folder = tmp_path_factory.mktemp("camera_track")
-    layout = [(1, "Cell 4", 0, 0.0), (2, "Cell 4", 100, 4.0), (3, "Cell 4", 200, 11.0), (4, "Desk", 1000, 1.0)]
+    layout = [
+        (1, "Cell 4", 0, 0.0),
+        (2, "Cell 4", 100, 4.0),
+        (3, "Cell 4", 200, 11.0),
+        (4, "Desk", 1000, 1.0),
+    ]
     out = []
     for clip_id, camera, first, offset in layout:
         path = make_numbered(folder / f"c{clip_id}.mp4", first, 100 if camera == "Cell 4" else 250)
