@@ -138,6 +138,13 @@ class MainWindow(QMainWindow):
         )
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
+        # Cameras side by side (View menu and toolbar): tiles in sync; F and stills act on the main tile.
+        from cctv_review.ui.side_by_side import SideBySide
+
+        self.side_by_side = SideBySide(
+            self, session, self.footage, add_finding=self.add_finding, status=self.status
+        )
+        self.side_by_side.add_actions()
 
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
@@ -449,6 +456,7 @@ class MainWindow(QMainWindow):
         self.footage.save_position()
         self.save_layout()
         self.footage.shutdown()
+        self.side_by_side.shutdown()
         self.summary.shutdown()
         tasks.cancel_all()
         self.player.close_player()

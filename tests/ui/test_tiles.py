@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "video"))
 import video_clipmaker as vc  # type: ignore[import-not-found]  # (on the path set above)
 from test_track_player import LAYOUT, LONDON, T0, expected  # type: ignore[import-not-found]
 from track_clips import make_numbered  # type: ignore[import-not-found]
+from ui_fixtures import make_window  # noqa: F401  (fixture)
 
 from cctv_review.video.index import build_index
 from cctv_review.video.track_player import camera_tracks, epoch_ms
@@ -162,3 +163,38 @@ def test_seek_recorded_from_the_timeline_makes_that_camera_main(qtbot, window):
     view.seek_recorded("desk", T0 + timedelta(seconds=2))
     assert view.chosen[view.main] == "desk"
     settle(qtbot, view, [dict((c.casefold(), c) for c in CAMS)[k] for k in view.chosen])
+
+
+def test_view_menu_opens_the_case_side_by_side_and_the_main_view_feeds_the_workspace(
+    qtbot, store, template, make_window, tmp_path
+):
+    from cctv_review.clips import add_clip_file
+    from cctv_review.domain import Case
+
+    case = store.add_case(Case(reference="CR-077", custody_suite="Northgate"))
+    for clip_id, camera, first, offset in ((1, "Cell 4", 0, 0.0), (2, "Desk", 1000, 1.0)):
+        path = make_numbered(tmp_path / f"m{clip_id}.mp4", first, 100)
+        add_clip_file(store, case.id, path, camera, T0 + timedelta(seconds=offset))
+    window = make_window(store, template, restore=False)
+    window.open_case(case.id)
+    qtbot.waitUntil(lambda: window.player.clip is not None, timeout=10_000)
+    window.side_by_side.actions["2"].trigger()
+    qtbot.waitUntil(
+        lambda: window.side_by_side.tiles is not None and window.side_by_side.tiles.isVisible(),
+        timeout=20_000,
+    )
+    tiles = window.side_by_side.tiles
+    view = tiles.view
+    assert view.chosen == ["cell 4", "desk"]
+    view.player.engine.seek(at(2.0))
+    qtbot.waitUntil(lambda: painted_number(view, 0) == 50 and painted_number(view, 1) == 1025, timeout=20_000)
+    QTest.mouseDClick(view.tiles[1].surface, Qt.MouseButton.LeftButton)  # Desk becomes the main view
+    # the workspace shows the main view's clip at its frame (findings and stills act on it)
+    qtbot.waitUntil(
+        lambda: (
+            window.player.clip is not None
+            and window.player.clip.camera == "Desk"
+            and window.player.position_ms == 1000
+        ),
+        timeout=20_000,
+    )
