@@ -276,6 +276,8 @@ class TileView(QWidget):
         surface = self.tiles[tile].surface
         if text:
             surface.image = None
+            track = self.track(self.chosen[tile]) if tile < len(self.chosen) else None
+            surface.caption = track.name if track is not None else ""
         surface.set_message(text)
 
     def shown(self, tile: int) -> ShownFrame | None:

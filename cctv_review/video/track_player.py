@@ -542,7 +542,9 @@ class _Tile:
             return
         nxt = track.next_recording(t) if forward else track.previous_recording_end(t)
         if nxt is None:
-            self._say("No recording" + (" after this" if forward else " before this"))
+            edge = track.previous_recording_end(t) if forward else track.next_recording(t)
+            where = f" {'after' if forward else 'before'} {track.describe(edge)}" if edge is not None else ""
+            self._say(f"No recording{where}")
         elif forward:
             self._say(f"No recording — next at {track.describe(nxt)}")
         else:
