@@ -27,7 +27,10 @@ window; the single camera in a 1920x1080 area).  Measured in one run:
   first and the last third of the run (no growth = no drift);
 * **evenness at 16x**: mean and standard deviation of the recorded-time step
   between consecutive shown frames;
-* **CPU time per second** (all threads of this process, user + system).
+* **CPU time per second** (all threads of this process, user + system);
+* for reference, FFmpeg's own decode-only rate of the clip (``ffmpeg -f null``,
+  the engine's thread count) just before and after the runs: 2x2 at 1x needs
+  100 frames/s decoded, so this says what the machine could give at the time.
 
 Timing figures depend on the machine and its load; compare them with the
 single-camera figures of the same run.
@@ -39,6 +42,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -61,6 +65,19 @@ T0 = datetime(2026, 3, 14, 22, 40, 0, tzinfo=timezone.utc)
 OFFSETS_MS = (0, 13, 507, 1027)
 TILE_AREA = (960, 540)
 SINGLE_AREA = (1920, 1080)
+
+
+def ffmpeg_rate(path: Path, seconds: float = 10.0) -> float:
+    """FFmpeg's decode-only frames/s for the first ``seconds`` of ``path`` (wall clock)."""
+    from cctv_review.video._pyav import DECODE_THREADS
+
+    t = time.monotonic()
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-threads", str(DECODE_THREADS), "-i", str(path), "-t", str(seconds),
+         "-f", "null", "-"],
+        check=True,
+    )  # fmt: skip
+    return seconds * 25 / (time.monotonic() - t)
 
 
 def cpu_seconds() -> float:
@@ -223,12 +240,16 @@ def main() -> None:
     tracks = camera_tracks(clips, lambda _c: index, timezone.utc)
     start = epoch_ms(T0) + 2000.0
     fast_start = start + args.seconds * 1000.0
+    before = ffmpeg_rate(clip_path)
     results = {
         "2x2 at 1x": measure(tracks, 1.0, start, args.seconds, TILE_AREA),
         "2x2 at 16x": measure(tracks, 16.0, fast_start, args.fast_wall, TILE_AREA),
         "single camera at 1x": measure(tracks[:1], 1.0, start, min(args.seconds, 20.0), SINGLE_AREA),
         "single camera at 16x": measure(tracks[:1], 16.0, fast_start, args.fast_wall, SINGLE_AREA),
     }
+    after = ffmpeg_rate(clip_path)
+    print(f"\nffmpeg decode-only (same clip, same threads): {before:.0f} frames/s before, {after:.0f} after "
+          f"(2x2 at 1x needs {4 * 25} frames/s; one camera {25})")  # fmt: skip
     for title, r in results.items():
         show(title, r)
 

@@ -226,6 +226,8 @@ class PlayerWidget(QWidget):
         #: ``(clip) -> ClipIndex | None``: the clip's stored frame index, or None when it is being
         #: built (the source then calls :meth:`index_ready`).  None: the engine indexes the file itself.
         self.index_source: Callable[[Clip], ClipIndex | None] | None = None
+        #: ``(clip) -> (bin_ms, scores) | None``: another clip's stored activity (N/P across files).
+        self.activity_source: Callable[[Clip], tuple[int, list[float]] | None] | None = None
         #: The open clip's frame index, when it came from the source.
         self.index: ClipIndex | None = None
         #: True while the clip waits for its index (nothing plays yet).
@@ -797,16 +799,56 @@ class PlayerWidget(QWidget):
         self.timeline.set_scan_progress(fraction)
 
     def _activity_step(self, forward: bool) -> None:
-        """N / P: go to the next / previous activity event and say where, or that there is none."""
+        """N / P: go to the next / previous activity event and say where, or that there is none.
+
+        With no more activity in this file that way, the camera's next
+        (previous) files are searched in turn (their stored activity, through
+        :attr:`activity_source`), so N and P run across the camera's track.
+        """
         if self.ready and not self.scores:
             self.warning.emit("Activity has not been found in this clip yet.")
             return
         step = activity_nav.step(
             self.scores, self.bin_ms, self.position_ms, forward, self.sensitivity_box.value()
         )
+        if step.target_ms is None and self._activity_in_other_files(forward):
+            return
         if step.target_ms is not None:
             self.seek(step.target_ms)
         self.warning.emit(step.message)
+
+    def _activity_in_other_files(self, forward: bool) -> bool:
+        """Go to the first (last) activity event of the camera's next (previous) files; False if none."""
+        clip = self.clip
+        if clip is None or self.activity_source is None or _corrected_start(clip) is None:
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        order = [f.clip_id for f in track.files]
+        if clip.id not in order:
+            return False
+        here = order.index(clip.id)
+        others = order[here + 1 :] if forward else list(reversed(order[:here]))
+        for clip_id in others:
+            other = next((c for c in self.clips if c.id == clip_id), None)
+            found = self.activity_source(other) if other is not None else None
+            if other is None or found is None:
+                continue
+            bin_ms, scores = found
+            # from before its first moment (or after its last): its first (last) event counts
+            start = -3_600_000 if forward else max(1, int(other.duration_ms)) + 3_600_000
+            step = activity_nav.step(scores, bin_ms, start, forward, self.sensitivity_box.value())
+            if step.target_ms is None:
+                continue
+            self.load_clip(other, step.target_ms)
+            self.warning.emit(
+                f"{other.camera}, next file: {step.message}"
+                if forward
+                else f"{other.camera}, previous file: {step.message}"
+            )
+            return True
+        return False
 
     def next_activity(self) -> None:
         self._activity_step(True)

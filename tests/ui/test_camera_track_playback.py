@@ -136,3 +136,22 @@ def test_choosing_another_camera_keeps_the_recorded_moment(qtbot, widget, clips)
     wait_number(qtbot, w, 1200)
     assert w.select_camera_at_moment(clips[0])
     assert w.clip is not None and w.clip.id == 3 and w.position_ms == 0
+
+
+def test_n_and_p_run_across_the_cameras_files(qtbot, widget, clips):
+    w, notices = widget
+    activity = {1: [0.0] * 4, 2: [0.0, 0.0, 0.6, 0.6], 3: [0.6, 0.6, 0.0, 0.0]}
+    w.activity_source = lambda clip: (1000, activity[clip.id]) if clip.id in activity else None
+    w.load_clip(clips[0], 1000)
+    w.set_activity(1000, activity[1])
+    wait_number(qtbot, w, 25)
+    w.next_activity()  # nothing more in file 1: file 2's event at 0:00:02
+    assert w.clip is not None and w.clip.id == 2 and w.position_ms == 2000
+    assert notices[-1].startswith("Cell 4, next file: Activity 1 of 1")
+    wait_number(qtbot, w, 150)
+    w.set_activity(1000, activity[2])
+    w.next_activity()  # past file 2's only event: file 3's at its start
+    assert w.clip is not None and w.clip.id == 3 and w.position_ms == 0
+    w.set_activity(1000, activity[3])
+    w.previous_activity()  # back: file 2's event
+    assert w.clip is not None and w.clip.id == 2 and w.position_ms == 2000
