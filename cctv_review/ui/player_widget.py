@@ -206,6 +206,9 @@ class PlayerWidget(QWidget):
     clipFailed = Signal(str)
     warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
+    #: The recorded moment on screen (aware datetime, UTC, clock correction applied) whenever the
+    #: position changes, for the case timeline's playhead; not emitted for clips with no recorded start.
+    recordedTimeChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, player: QtPlayer | None = None) -> None:
         super().__init__(parent)
@@ -381,6 +384,29 @@ class PlayerWidget(QWidget):
         """The recorded moment on screen (UTC, clock correction applied), or None (time not set)."""
         start = _corrected_start(self.clip) if self.clip is not None else None
         return start + timedelta(milliseconds=self.position_ms) if start is not None else None
+
+    def seek_recorded(self, camera_key_: str, when: datetime) -> bool:
+        """Show camera ``camera_key_`` at the recorded moment ``when`` (the case timeline's seek).
+
+        ``camera_key_`` is :func:`~cctv_review.tracks.camera_key` of the camera
+        name; ``when`` aware.  The camera's file covering ``when`` opens (or is
+        sought) there; in a gap, its next recording, with a notice.  False if
+        the camera has no recording at or after ``when``.
+        """
+        track = clip_tracks(self.clips).get(camera_key_)
+        if track is None:
+            return False
+        moment, gap = step_over_gaps(track, when)
+        where = track.locate(moment)
+        if where is None:
+            return False
+        if gap is not None:
+            self.warning.emit(f"{track.camera}: {self._gap_text(gap)}")
+        if self.clip is not None and self.clip.id == where[0] and not self.failed:
+            self.seek(where[1])
+        else:
+            self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        return True
 
     def select_camera_at_moment(self, clip: Clip) -> bool:
         """Open ``clip``'s camera at the recorded moment on screen; False when that cannot be done.
@@ -585,6 +611,9 @@ class PlayerWidget(QWidget):
         self.timeline.set_position(self.position_ms)
         self._update_time()
         self.positionChanged.emit(self.position_ms)
+        moment = self.recorded_moment()
+        if moment is not None:
+            self.recordedTimeChanged.emit(moment)
 
     def gap_crossed(self, before_ms: int, after_ms: int) -> tuple[int, int] | None:
         """The gap the move from ``before_ms`` to ``after_ms`` went across (either way), or None."""

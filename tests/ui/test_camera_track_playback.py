@@ -155,3 +155,16 @@ def test_n_and_p_run_across_the_cameras_files(qtbot, widget, clips):
     w.set_activity(1000, activity[3])
     w.previous_activity()  # back: file 2's event
     assert w.clip is not None and w.clip.id == 2 and w.position_ms == 2000
+
+
+def test_seek_recorded_and_the_recorded_time_signal(qtbot, widget, clips):
+    w, _notices = widget
+    moments = []
+    w.recordedTimeChanged.connect(moments.append)
+    assert w.seek_recorded("cell 4", T0 + timedelta(seconds=5))  # file 2, 1 s in
+    assert w.clip is not None and w.clip.id == 2 and w.position_ms == 1000
+    wait_number(qtbot, w, 125)
+    qtbot.waitUntil(lambda: bool(moments) and moments[-1] == T0 + timedelta(seconds=5))
+    assert w.seek_recorded("desk", T0 + timedelta(seconds=3))
+    assert w.clip is not None and w.clip.id == 4 and w.position_ms == 2000
+    assert not w.seek_recorded("cell 4", T0 + timedelta(seconds=30))  # after its last recording
