@@ -88,7 +88,9 @@ class SideBySide(QObject):
         self.layout = layout
         if self.tiles is None:
             self.tiles = TilesWindow(None, add_finding=self._finding)
+            self.tiles.view.activity_source = self._activity
             self.tiles.mainMoment.connect(self._hand_over)
+        self.tiles.view.sensitivity = self.footage.player.sensitivity_box.value()
         self._load(then_show=True)
 
     def _load(self, then_show: bool = False) -> None:
@@ -137,6 +139,10 @@ class SideBySide(QObject):
         """The tiles stopped on the main view's frame: the workspace shows it (for F and stills)."""
         if any(c.id == clip_id for c in self.session.clips()):
             self.footage.seek_to(clip_id, position_ms)
+
+    def _activity(self, clip_id: int) -> tuple[int, list[float]] | None:
+        found = self.session.activity(clip_id)
+        return (found.bin_ms, list(found.scores)) if found is not None else None
 
     def _finding(self) -> None:
         self.window.raise_()

@@ -178,6 +178,10 @@ class TileView(QWidget):
         self.layout_name = "1"
         self.tiles: list[Tile] = []
         self.chosen: list[str] = []  # camera key per tile ("" = none)
+        #: ``(clip_id) -> (bin_ms, scores) | None``: a file's stored activity, for N / P.
+        self.activity_source: Callable[[int], tuple[int, Sequence[float]] | None] | None = None
+        #: Activity sensitivity for N / P (0..1, as the workspace's).
+        self.sensitivity: float | str = "normal"
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
@@ -320,6 +324,14 @@ class TileView(QWidget):
                 tile.set_cameras(cameras, key)
         self._show_main()
 
+    def activity_step(self, forward: bool) -> None:
+        """N / P: the main view's camera's next (previous) activity, across its files; the line goes to ``notice``."""
+        source = self.activity_source
+        if source is None:
+            self.notice.emit("Activity has not been found for these cameras yet.")
+            return
+        self.notice.emit(self.player.engine.activity_step(forward, source, self.sensitivity))
+
     def close_player(self) -> None:
         self.player.engine.close()
 
@@ -363,6 +375,8 @@ class TilesWindow(QMainWindow):
             ("◀|", "Previous frame of the main view (Left)", "Left", lambda: self.view.step(-1)),
             ("▶/❚❚", "Play / pause (Space)", "Space", self.view.toggle_play),
             ("|▶", "Next frame of the main view (Right)", "Right", lambda: self.view.step(1)),
+            ("◀◆", "Previous activity of the main view (P)", "P", lambda: self.view.activity_step(False)),
+            ("◆▶", "Next activity of the main view (N)", "N", lambda: self.view.activity_step(True)),
         ):
             action = QAction(text, self)
             action.setToolTip(tip)

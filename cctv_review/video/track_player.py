@@ -805,6 +805,7 @@ class SyncPlayer:
         self._main = 0
         self._closed = False
         self._notice_gap: tuple[float, float] | None = None
+        self._known: dict[str, CameraTrack] | None = None
         self._conductor = threading.Thread(target=self._conduct, name="sync-conductor", daemon=True)
         self._conductor.start()
 
@@ -974,8 +975,6 @@ class SyncPlayer:
             self.set_tile(self._main, self._known[camera_key])
         self.seek_time(when)
 
-    _known: dict[str, CameraTrack] | None = None
-
     def set_known_tracks(self, tracks: Iterable[CameraTrack]) -> None:
         """Every track of the case, so :meth:`seek_recorded` can bring in a camera not shown."""
         self._known = {t.key: t for t in tracks}
@@ -1043,6 +1042,53 @@ class SyncPlayer:
             self._touch()
         if was:
             self._emit(self.on_state, False)
+
+    def activity_step(
+        self,
+        forward: bool,
+        activity_of: Callable[[int], tuple[int, Sequence[float]] | None],
+        sensitivity: float | str = "normal",
+    ) -> str:
+        """N / P on the main view: go to the start of its camera's next (previous) activity event.
+
+        Runs across the camera's files: ``activity_of(clip_id)`` gives a
+        file's stored activity (``bin_ms``, one score a bin: the fraction of
+        the picture that changed; see :mod:`cctv_review.video.activity`), or
+        None if it has not been found yet.  Events are found at
+        ``sensitivity`` as the workspace's N/P finds them.  Returns the line
+        for the status bar ("Activity at 22:41:07 (Cell 4)", or that there is
+        none that way).
+        """
+        from .activity import NAV_TOLERANCE_MS, find_events, score_threshold
+
+        track = self._main_track()
+        if track is None:
+            return "No camera in the main view."
+        t = self.position_ms
+        starts: list[float] = []
+        missing = 0
+        for clip_id, clip in track.clips.items():
+            found = activity_of(clip_id)
+            if found is None:
+                missing += 1
+                continue
+            bin_ms, scores = found
+            for ev in find_events(list(scores), int(bin_ms), score_threshold(sensitivity)):
+                at = clip.start_ms + ev.start_ms
+                if track.recording_at(at):
+                    starts.append(at)
+        starts.sort()
+        if forward:
+            target = next((a for a in starts if a > t + NAV_TOLERANCE_MS), None)
+        else:
+            target = next((a for a in reversed(starts) if a < t - NAV_TOLERANCE_MS), None)
+        if target is None:
+            if missing:
+                return f"Activity has not been found yet in {missing} file(s) of {track.name}."
+            way = "after" if forward else "before"
+            return f"No more activity {way} {track.describe(t)} ({track.name})."
+        self.seek(target)
+        return f"Activity at {track.describe(target)} ({track.name})."
 
     def close(self) -> None:
         """Stop every thread (joined with a timeout) and release the files."""

@@ -198,3 +198,18 @@ def test_view_menu_opens_the_case_side_by_side_and_the_main_view_feeds_the_works
         ),
         timeout=20_000,
     )
+
+
+def test_n_in_the_tiles_goes_to_the_main_cameras_next_activity(qtbot, window):
+    view = window.view
+    window.set_layout("2")
+    lines = []
+    view.notice.connect(lines.append)
+    view.activity_source = lambda clip_id: (1000, [0.0, 0.0, 0.7, 0.7]) if clip_id == 2 else (1000, [0.0] * 4)
+    view.player.engine.seek(at(0.5))
+    next_activity = next(
+        a for a in window.findChildren(type(window.layout_actions["1"])) if "(N)" in a.toolTip()
+    )
+    next_activity.trigger()
+    assert lines[-1] == "Activity at 22:40:06 (Cell 4)."
+    settle(qtbot, view, ["Cell 4", "Corridor"])

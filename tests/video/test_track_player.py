@@ -243,3 +243,29 @@ def test_clips_without_a_recorded_start_are_their_own_clip_time_tracks(tracks, t
     place = track.frame_at(1000.0)
     assert place is not None and place.frame == 25 and place.at_ms == pytest.approx(1000.0)
     assert track.describe(61_000) == "0:01:01"
+
+
+def test_activity_jumps_run_across_the_main_cameras_files(tracks, player):
+    p, rec = player
+    p.set_tiles([tracks["Cell 4"], tracks["Desk"]], main=0)
+    p.seek(at(0.5))
+    activity = {2: (1000, [0.0, 0.0, 0.7, 0.7]), 3: (1000, [0.0, 0.7, 0.7, 0.0])}  # file 1: none
+    line = p.activity_step(True, lambda clip_id: activity.get(clip_id, (1000, [0.0] * 4)))
+    assert line == "Activity at 22:40:06 (Cell 4)."  # file 2, 2 s in
+    assert p.position_ms == pytest.approx(at(6.0))
+    assert settled(p, rec, ["Cell 4", "Desk"]) == [150, 1000 + int(4.5 * FPS)]
+    assert (
+        p.activity_step(True, lambda c: activity.get(c, (1000, [0.0] * 4)))
+        == "Activity at 22:40:12 (Cell 4)."
+    )
+    assert p.activity_step(True, lambda c: activity.get(c, (1000, [0.0] * 4))).startswith(
+        "No more activity after"
+    )
+    assert (
+        p.activity_step(False, lambda c: activity.get(c, (1000, [0.0] * 4)))
+        == "Activity at 22:40:06 (Cell 4)."
+    )
+    p.seek(at(13.0))
+    assert p.activity_step(True, lambda c: activity.get(c)).startswith(
+        "Activity has not been found yet in 1 file"
+    )
