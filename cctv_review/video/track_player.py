@@ -94,6 +94,10 @@ CLIP_TIME_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPS_MS = 0.01
 #: Most tiles a view holds (3x3).
 MAX_TILES = 9
+#: Most bytes of decoded frames a tile keeps for reverse play (its back cache).
+BACK_CACHE_BYTES = 96 << 20
+#: Late frames dropped in a row before one is shown anyway (a picture rather than none).
+MAX_DROPS_IN_ROW = 8
 #: Speeds offered (reverse shuttle uses the same, negated).
 MIN_SPEED, MAX_SPEED = 0.25, 16.0
 
@@ -417,7 +421,8 @@ class ShownFrame:
     """A frame a tile shows: whose, which, when (epoch ms of recorded time) and its pixels.
 
     ``image``/``prepared``/``scale`` as in :class:`~cctv_review.video.player.PlayerFrame`;
-    ``keyframes_only`` is True when the tile had fallen back to keyframes.
+    ``keyframes_only`` is True when the tile had fallen back to keyframes;
+    ``clock_ms`` is the clock when the tile decided to show it.
     """
 
     tile: int
@@ -430,6 +435,7 @@ class ShownFrame:
     scale: int = 1
     prepared: Any = None
     keyframes_only: bool = False
+    clock_ms: float | None = None
 
 
 @dataclass
@@ -464,6 +470,9 @@ class _Tile:
         self.frame_cost = 0.0  # wall s per decoded frame, reading forward
         self.samples = 0
         self.keyframes_only = False
+        #: Reverse play: frames decoded ahead (in reverse order of showing), by (clip id, frame).
+        self.back_cache: dict[tuple[int, int], Frame] = {}
+        self.dropped_in_row = 0
         self.thread = threading.Thread(target=self._main, name=f"tile-{number}", daemon=True)
 
     # -- helpers -----------------------------------------------------------------
@@ -500,7 +509,52 @@ class _Tile:
             self.group._emit(self.group.on_error, self.number, exc)
             return None
 
-    def _show(self, track: CameraTrack, place: FramePlace, frame: Frame, gen: int) -> bool:
+    def _decode_back(self, track: CameraTrack, place: FramePlace, step: int) -> Frame | None:
+        """Reverse play: frame ``place`` from the back cache, else its GOP decoded once and cached.
+
+        Playing backwards, each shown frame would otherwise cost a seek and
+        the decoding of everything from its keyframe.  Instead the stretch
+        from the keyframe to the target is decoded once and the frames that
+        reverse play will show (every ``step``-th, down from the target) are
+        kept, up to :data:`BACK_CACHE_BYTES`, so the following ones come from
+        memory (as the single-clip player's back-step cache does).
+        """
+        cached = self.back_cache.get((place.clip_id, place.frame))
+        if cached is not None:
+            return cached
+        self.back_cache.clear()
+        index = track.clips[place.clip_id].index
+        key = index.keyframe_before(place.frame)
+        reader = self._reader_for(track, place.clip_id)
+        reader.set_output(self._scale(reader), self.group.alloc)
+        reader.keyframes_only = False
+        try:
+            first = reader.read_at_frame(key)
+            # frames worth keeping: every step-th down from the target, as many as the budget holds
+            lowest = place.frame - step * max(0, BACK_CACHE_BYTES // max(1, first.nbytes) - 1)
+            n: int | None = first.index
+            while n is not None and n <= place.frame:
+                if (place.frame - n) % step == 0 and n >= lowest:
+                    self.back_cache[(place.clip_id, n)] = first if n == first.index else reader.retrieve()
+                if n >= place.frame:
+                    break
+                n = reader.grab_next()
+        except CorruptVideo as exc:
+            self.group._emit(self.group.on_error, self.number, exc)
+            return None
+        return self.back_cache.get((place.clip_id, place.frame))
+
+    def _show(
+        self, track: CameraTrack, place: FramePlace, frame: Frame, gen: int, until: float | None = None
+    ) -> bool:
+        """Hand ``frame`` over; with ``until`` (while playing), only if the clock is still in its time.
+
+        A frame is right for the clock from its own time to ``until`` (the
+        next frame's time).  The check and the hand-over are one step under
+        the player's lock, so a frame is never shown for a clock it is wrong
+        for (a late one is dropped: returns False).  Keyframes-only frames,
+        and a frame after :data:`MAX_DROPS_IN_ROW` dropped ones, are shown anyway.
+        """
         g = self.group
         prepared = None
         if g.prepare is not None:
@@ -508,21 +562,30 @@ class _Tile:
                 prepared = g.prepare(frame)
             except Exception:
                 log.exception("prepare hook failed")
-        shown = ShownFrame(
-            self.number,
-            track.key,
-            place.clip_id,
-            frame.index,
-            track.clips[place.clip_id].frame_ms(frame.index),
-            frame.position_ms,
-            frame.image,
-            frame.scale,
-            prepared,
-            self.keyframes_only,
-        )
+        at_ms = track.clips[place.clip_id].frame_ms(frame.index)
         with g._cv:
             if gen != g._gen or self.stop:
                 return False
+            clock = g.clock.position_ms()
+            wrong = until is not None and not (at_ms - _EPS_MS <= clock < until + _EPS_MS)
+            if wrong and not self.keyframes_only and self.dropped_in_row < MAX_DROPS_IN_ROW:
+                self.stats.dropped += 1
+                self.dropped_in_row += 1
+                return False
+            self.dropped_in_row = 0
+            shown = ShownFrame(
+                self.number,
+                track.key,
+                place.clip_id,
+                frame.index,
+                at_ms,
+                frame.position_ms,
+                frame.image,
+                frame.scale,
+                prepared,
+                self.keyframes_only,
+                clock,
+            )
             self.shown = shown
             self.stats.shown += 1
         self._say("")
@@ -602,6 +665,7 @@ class _Tile:
             if fresh:
                 self.last = None
                 self.keyframes_only = False  # tried again after every seek, pause or change of speed
+                self.back_cache.clear()
                 self.cost_ema = 0.0
                 self.samples = 0
                 place = track.frame_at(now_ms)
@@ -609,6 +673,9 @@ class _Tile:
                     self._no_recording(track, now_ms, forward)
                     if running:
                         waiting_until = self._resume_at(track, now_ms, forward)
+                    continue
+                if running:  # playing on from here: the next frame is due when decoded (see _play_one)
+                    waiting_until = self._play_one(track, gen, speed)
                     continue
                 frame = self._decode(track, place)
                 if frame is not None and self._show(track, place, frame, gen):
@@ -679,7 +746,10 @@ class _Tile:
             if self.reader is not None and self.reader_clip == target.clip_id
             else None
         )
-        frame = self._decode(track, target, keyframes=self.keyframes_only)
+        if forward or self.keyframes_only:
+            frame = self._decode(track, target, keyframes=self.keyframes_only)
+        else:
+            frame = self._decode_back(track, target, step)
         cost = time.monotonic() - t0
         if frame is None:
             return None
@@ -709,15 +779,8 @@ class _Tile:
             # the clock is in a gap of this camera (inside a file) before the frame is due
             self._no_recording(track, t, forward)
             told = True
-        with g._cv:
-            t = g.clock.position_ms()
-        late = (t >= frame_end) if forward else (t < target.at_ms)
-        if late and self.shown is not None and not self.keyframes_only:
-            self.stats.dropped += 1
-            self.last = target
-            return None
-        if self._show(track, target, frame, gen):
-            self.last = target
+        self._show(track, target, frame, gen, until=frame_end)
+        self.last = target  # shown, or dropped as too late: the next one is after it either way
         return None
 
     def _fps(self, track: CameraTrack, t: float) -> float:
