@@ -545,15 +545,21 @@ class _Tile:
         return self.back_cache.get((place.clip_id, place.frame))
 
     def _show(
-        self, track: CameraTrack, place: FramePlace, frame: Frame, gen: int, until: float | None = None
+        self,
+        track: CameraTrack,
+        place: FramePlace,
+        frame: Frame,
+        gen: int,
+        until: float | None = None,
+        keyframes: bool = False,
     ) -> bool:
         """Hand ``frame`` over; with ``until`` (while playing), only if the clock is still in its time.
 
         A frame is right for the clock from its own time to ``until`` (the
         next frame's time).  The check and the hand-over are one step under
         the player's lock, so a frame is never shown for a clock it is wrong
-        for (a late one is dropped: returns False).  Keyframes-only frames,
-        and a frame after :data:`MAX_DROPS_IN_ROW` dropped ones, are shown anyway.
+        for (a late one is dropped: returns False), except after
+        :data:`MAX_DROPS_IN_ROW` dropped ones (a picture rather than none).
         """
         g = self.group
         prepared = None
@@ -568,7 +574,7 @@ class _Tile:
                 return False
             clock = g.clock.position_ms()
             wrong = until is not None and not (at_ms - _EPS_MS <= clock < until + _EPS_MS)
-            if wrong and not self.keyframes_only and self.dropped_in_row < MAX_DROPS_IN_ROW:
+            if wrong and self.dropped_in_row < MAX_DROPS_IN_ROW:
                 self.stats.dropped += 1
                 self.dropped_in_row += 1
                 return False
@@ -583,7 +589,7 @@ class _Tile:
                 frame.image,
                 frame.scale,
                 prepared,
-                self.keyframes_only,
+                keyframes,
                 clock,
             )
             self.shown = shown
@@ -754,11 +760,19 @@ class _Tile:
         if frame is None:
             return None
         self._measure(cost, decoded0)
+        keyframes = self.keyframes_only  # the mode this frame was read in
         self._maybe_keyframes_only(index, speed, step)
         # wait until the frame is due (forward: the clock reaches its time; reverse: the clock is
         # back before the next frame's time), then show it unless the clock has passed the frame
-        # after it (it would be the wrong frame for the clock).
-        nxt_place = track.frame_after(target)
+        # after it (it would be the wrong frame for the clock).  Reading keyframes only, a keyframe
+        # is the right one until the next keyframe.
+        after = target
+        if keyframes:
+            keys = index.keyframes
+            later = keys[keys > target.frame]
+            last_frame = int(later[0]) - 1 if len(later) else index.frame_count - 1
+            after = FramePlace(target.clip_id, last_frame, clip.frame_ms(last_frame))
+        nxt_place = track.frame_after(after)
         frame_end = nxt_place.at_ms if nxt_place is not None else (track.end_ms or target.at_ms)
         due = target.at_ms if forward else frame_end - _EPS_MS
         told = False
@@ -779,7 +793,7 @@ class _Tile:
             # the clock is in a gap of this camera (inside a file) before the frame is due
             self._no_recording(track, t, forward)
             told = True
-        self._show(track, target, frame, gen, until=frame_end)
+        self._show(track, target, frame, gen, until=frame_end, keyframes=keyframes)
         self.last = target  # shown, or dropped as too late: the next one is after it either way
         return None
 
