@@ -672,8 +672,7 @@ class _Tile:
                 self.last = None
                 self.keyframes_only = False  # tried again after every seek, pause or change of speed
                 self.back_cache.clear()
-                self.cost_ema = 0.0
-                self.samples = 0
+                self.cost_ema = 0.0  # (the cost of a decoded frame is kept: it is the machine's)
                 place = track.frame_at(now_ms)
                 if place is None:
                     self._no_recording(track, now_ms, forward)
@@ -717,6 +716,7 @@ class _Tile:
         clip = track.clips[place.clip_id]
         index = clip.index
         step = display_step(index.fps, abs(speed), MAX_DISPLAY_FPS)
+        self._maybe_keyframes_only(index, speed, step)  # known to be too slow: keyframes from the start
         last = self.last
         frame_no = place.frame
         if last is not None and last.clip_id == place.clip_id:
