@@ -120,6 +120,7 @@ class FootageController(QObject):
         self.position_timer.timeout.connect(self.save_position)
 
         player.index_source = self._index_for
+        player.activity_source = self._activity_for
         player.clipChanged.connect(self._clip_changed)
         player.stateChanged.connect(self._state_changed)
         player.savePointReached.connect(self.save_position)
@@ -518,6 +519,13 @@ class FootageController(QObject):
         return task
 
     # -- activity ------------------------------------------------------------------
+    def _activity_for(self, clip: Clip) -> tuple[int, list[float]] | None:
+        """The player's ``activity_source``: a clip's stored activity (N/P across a camera's files)."""
+        if clip.id is None:
+            return None
+        found = self.session.activity(clip.id)
+        return (found.bin_ms, list(found.scores)) if found is not None else None
+
     def _clip_changed(self, clip: Clip | None) -> None:
         if clip is None or clip.id is None:
             self.player.show_scan_progress(None)

@@ -69,7 +69,9 @@ class MainWindow(QMainWindow):
         # -- widgets -----------------------------------------------------------
         self.case_list = CaseListWidget(session)
         self.player = PlayerWidget()
-        self.player.recorded_zone = session.zone()  # the clip list writes recorded starts in it
+        self.player.recorded_zone = self.player.zone = (
+            session.zone()
+        )  # recorded starts and gap notices use it
         self.form = ReviewForm(session)
         self.findings = FindingsPanel(session)
         self.summary = SummaryView(session)
@@ -153,6 +155,14 @@ class MainWindow(QMainWindow):
         self.viewing_gate = ViewingGate(session, self)
         self.footage.gate = self.viewing_gate.allow
         self.figure_actions = build_figure_actions(self)
+
+        # Cameras side by side (View menu and toolbar): tiles in sync; F and stills act on the main tile.
+        from cctv_review.ui.side_by_side import SideBySide
+
+        self.side_by_side = SideBySide(
+            self, session, self.footage, add_finding=self.add_finding, status=self.status
+        )
+        self.side_by_side.add_actions()
 
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
@@ -512,7 +522,7 @@ class MainWindow(QMainWindow):
             except (StoreError, RecordedTimeError) as exc:
                 self.show_problem(str(exc))
                 return
-            self.player.recorded_zone = self.session.zone()
+            self.player.recorded_zone = self.player.zone = self.session.zone()
             self.player.set_clips(self.session.clips())
             self._update_status()
             self.status(f"Recorded times are now shown in {self.session.time_zone()}.", 6000)
@@ -565,6 +575,7 @@ class MainWindow(QMainWindow):
         self.footage.save_position()
         self.save_layout()
         self.footage.shutdown()
+        self.side_by_side.shutdown()
         self.summary.shutdown()
         tasks.cancel_all()
         self.player.close_player()

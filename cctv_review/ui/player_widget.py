@@ -18,6 +18,16 @@ has none yet it builds it in a background job; the picture area says
 is called.  Without a source the engine indexes the file itself, in its
 decoder thread.
 
+One camera is one track: the clips of a camera with a recorded start,
+ordered by it (clock corrections applied), follow each other
+(:func:`clip_tracks`).  When playback reaches the end of a file it goes on
+with the camera's next file at the matching recorded moment, stepping a frame
+past the last (or before the first) frame of a file opens the next (previous)
+file, and a gap between files is stepped over with a "No recording
+01:10:00–01:25:00" notice.  Choosing another camera's clip in the list opens
+that camera at the same recorded moment (or its next recording after it).
+Clips with no recorded start play on their own, in clip time.
+
 Gaps in the recording (stretches with no frames: motion-triggered recorders)
 come from the index (``VideoInfo.gaps``): the timeline draws each one, and
 when playing or stepping crosses one, :attr:`PlayerWidget.warning` says
@@ -29,7 +39,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +59,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cctv_review import recorded_time
 from cctv_review.domain import Clip, format_ms
+from cctv_review.tracks import Track, TrackFile, build_tracks, camera_key, describe_gap, step_over_gaps
 from cctv_review.ui import activity_nav
 from cctv_review.ui.shortcuts import JUMP_SECONDS
 from cctv_review.ui.timeline import Timeline, span_text
@@ -65,6 +77,29 @@ def gap_notice(start_ms: int, length_ms: int) -> str:
     """What the status bar says when playback or stepping crosses a gap in the recording."""
     end = start_ms + length_ms
     return f"No recording for {span_text(length_ms)} ({format_ms(start_ms, False)}–{format_ms(end, False)})"
+
+
+def _corrected_start(clip: Clip) -> datetime | None:
+    if clip.recorded_start is None:
+        return None
+    return clip.recorded_start.astimezone(timezone.utc) + timedelta(
+        milliseconds=int(clip.clock_offset_ms or 0)
+    )
+
+
+def clip_tracks(clips: list[Clip]) -> dict[str, Track]:
+    """The case's camera tracks by :func:`~cctv_review.tracks.camera_key`, from the stored clips.
+
+    Each clip with a recorded start is a file of its camera's track, starting
+    at its recorded start moved by its clock correction (UTC), for its stored
+    duration.  Clips without a recorded start are left out (they play alone).
+    """
+    files = [
+        (c.camera, TrackFile(c.id, start, max(1, int(c.duration_ms))))
+        for c in clips
+        if c.id is not None and (start := _corrected_start(c)) is not None
+    ]
+    return {camera_key(t.camera): t for t in build_tracks(files)}
 
 
 def make_player(parent: QObject | None = None) -> QtPlayer:
@@ -172,6 +207,9 @@ class PlayerWidget(QWidget):
     warning = Signal(str)  # non-fatal notice from the engine (e.g. a damaged stretch was skipped)
     savePointReached = Signal()  # pause, seek or clip change: a good moment to save the position
     activityChanged = Signal()  # the open clip's activity scores were set (self.bin_ms, self.scores)
+    #: The recorded moment on screen (aware datetime, UTC, clock correction applied) whenever the
+    #: position changes, for the case timeline's playhead; not emitted for clips with no recorded start.
+    recordedTimeChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, player: QtPlayer | None = None) -> None:
         super().__init__(parent)
@@ -192,6 +230,8 @@ class PlayerWidget(QWidget):
         #: ``(clip) -> ClipIndex | None``: the clip's stored frame index, or None when it is being
         #: built (the source then calls :meth:`index_ready`).  None: the engine indexes the file itself.
         self.index_source: Callable[[Clip], ClipIndex | None] | None = None
+        #: ``(clip) -> (bin_ms, scores) | None``: another clip's stored activity (N/P across files).
+        self.activity_source: Callable[[Clip], tuple[int, list[float]] | None] | None = None
         #: The open clip's frame index, when it came from the source.
         self.index: ClipIndex | None = None
         #: True while the clip waits for its index (nothing plays yet).
@@ -201,6 +241,9 @@ class PlayerWidget(QWidget):
         self._gap_announced: int | None = None  # the gap playback has just been told to enter
         #: The open clip's duration: the index's once open (exact), the stored clip's before.
         self.duration_ms = 0
+        self._stopped_at, self._stopped_playing = 0.0, False
+        #: The store's time zone, for recorded times in notices (the lead wires the store setting).
+        self.zone: tzinfo = recorded_time.zone()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -332,8 +375,110 @@ class PlayerWidget(QWidget):
     def _clip_clicked(self, item: QListWidgetItem) -> None:
         clip_id = item.data(Qt.ItemDataRole.UserRole)
         if self.clip is None or clip_id != self.clip.id:
-            self.load_clip(next(c for c in self.clips if c.id == clip_id))
+            target = next(c for c in self.clips if c.id == clip_id)
+            if not self.select_camera_at_moment(target):
+                self.load_clip(target)
         self.surface.setFocus()
+
+    # -- one camera = one track ------------------------------------------------------
+    def recorded_moment(self) -> datetime | None:
+        """The recorded moment on screen (UTC, clock correction applied), or None (time not set)."""
+        start = _corrected_start(self.clip) if self.clip is not None else None
+        return start + timedelta(milliseconds=self.position_ms) if start is not None else None
+
+    def seek_recorded(self, camera_key_: str, when: datetime) -> bool:
+        """Show camera ``camera_key_`` at the recorded moment ``when`` (the case timeline's seek).
+
+        ``camera_key_`` is :func:`~cctv_review.tracks.camera_key` of the camera
+        name; ``when`` aware.  The camera's file covering ``when`` opens (or is
+        sought) there; in a gap, its next recording, with a notice.  False if
+        the camera has no recording at or after ``when``.
+        """
+        track = clip_tracks(self.clips).get(camera_key_)
+        if track is None:
+            return False
+        moment, gap = step_over_gaps(track, when)
+        where = track.locate(moment)
+        if where is None:
+            return False
+        if gap is not None:
+            self.warning.emit(f"{track.camera}: {self._gap_text(gap)}")
+        if self.clip is not None and self.clip.id == where[0] and not self.failed:
+            self.seek(where[1])
+        else:
+            self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        return True
+
+    def select_camera_at_moment(self, clip: Clip) -> bool:
+        """Open ``clip``'s camera at the recorded moment on screen; False when that cannot be done.
+
+        The camera's file that covers the moment opens at it; if the camera
+        recorded nothing then, its next recording opens, with a notice.  Not
+        done (False) when either clip has no recorded start, or for a clip of
+        the camera already shown (the reviewer chose that very file).
+        """
+        moment = self.recorded_moment()
+        if moment is None or self.clip is None or _corrected_start(clip) is None:
+            return False
+        if camera_key(clip.camera) == camera_key(self.clip.camera):
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        when, gap = step_over_gaps(track, moment)
+        where = track.locate(when)
+        if where is None:
+            self.warning.emit(f"{clip.camera} has no recording at or after this moment.")
+            return False
+        if gap is not None:
+            self.warning.emit(f"{clip.camera}: {self._gap_text(gap)}")
+        was_playing = self.playing
+        self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        if was_playing:
+            self.play()
+        return True
+
+    def _gap_text(self, gap: object) -> str:
+        from cctv_review.tracks import Span
+
+        assert isinstance(gap, Span)
+        local = Span(gap.start.astimezone(self.zone), gap.end.astimezone(self.zone), None)
+        text = describe_gap(local)
+        return text[:1].upper() + text[1:]
+
+    def continue_track(self, forward: bool = True, play: bool = True) -> bool:
+        """Go on with the camera's next (or previous) file; False when this is its last (first) one.
+
+        Forward, the next file opens at the recorded moment where this one
+        ends (or at its start, after a gap, which is announced); backward, the
+        previous file opens on its last frame.
+        """
+        clip = self.clip
+        start = _corrected_start(clip) if clip is not None else None
+        if clip is None or start is None:
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        if forward:
+            end = start + timedelta(milliseconds=self.duration_ms or clip.duration_ms)
+            when, gap = step_over_gaps(track, end)
+            where = track.locate(when)
+            if where is None or where[0] == clip.id:
+                return False
+        else:
+            before = start - timedelta(milliseconds=1)
+            when, gap = step_over_gaps(track, before, forward=False)
+            # (after a gap, ``when`` is the end of the previous recording: its last frame is just before)
+            where = track.locate(when - timedelta(milliseconds=1) if gap is not None else when)
+            if where is None or where[0] == clip.id:
+                return False
+        if gap is not None:
+            self.warning.emit(self._gap_text(gap))
+        self.load_clip(next(c for c in self.clips if c.id == where[0]), where[1])
+        if play:
+            self.play()
+        return True
 
     def load_clip(self, clip: Clip, position_ms: int = 0) -> None:
         """Show ``clip`` from ``position_ms``: with its stored index at once, else once it is indexed."""
@@ -467,6 +612,9 @@ class PlayerWidget(QWidget):
         self.timeline.set_position(self.position_ms)
         self._update_time()
         self.positionChanged.emit(self.position_ms)
+        moment = self.recorded_moment()
+        if moment is not None:
+            self.recordedTimeChanged.emit(moment)
 
     def gap_crossed(self, before_ms: int, after_ms: int) -> tuple[int, int] | None:
         """The gap the move from ``before_ms`` to ``after_ms`` went across (either way), or None."""
@@ -500,6 +648,8 @@ class PlayerWidget(QWidget):
                 return
 
     def _state(self, playing: bool) -> None:
+        if not playing:
+            self._stopped_at, self._stopped_playing = time.monotonic(), self.playing
         self.playing = bool(playing)
         icon = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
@@ -515,6 +665,10 @@ class PlayerWidget(QWidget):
         self.clipFailed.emit(message)
 
     def _end(self) -> None:
+        # The engine says "paused" just before "end": playback was running if it stopped just now.
+        was_playing = self.playing or (time.monotonic() - self._stopped_at < 1.0 and self._stopped_playing)
+        if was_playing and not self.reverse_speed and self.continue_track(forward=True):
+            return  # the camera's next file plays on
         self._state(False)
 
     def _update_time(self) -> None:
@@ -546,8 +700,18 @@ class PlayerWidget(QWidget):
             self.play()
 
     def step(self, delta: int) -> None:
+        """Step ``delta`` frames; past the file's last (before its first) frame, into the camera's next (previous) file."""
         self.stop_reverse()
         if self.ready and not self.indexing:
+            index = self.current_frame_index()
+            info = getattr(self.player, "info", None)
+            count = int(getattr(info, "frame_count", 0) or 0) if self.opened else 0
+            at_end = index is not None and count > 0 and delta > 0 and index >= count - 1
+            if at_end and self.continue_track(forward=True, play=False):
+                return
+            at_start = index is not None and delta < 0 and index <= 0
+            if at_start and self.continue_track(forward=False, play=False):
+                return
             self.player.step(int(delta))
 
     def jump(self, seconds: float) -> None:
@@ -666,16 +830,56 @@ class PlayerWidget(QWidget):
         self.timeline.set_scan_progress(fraction)
 
     def _activity_step(self, forward: bool) -> None:
-        """N / P: go to the next / previous activity event and say where, or that there is none."""
+        """N / P: go to the next / previous activity event and say where, or that there is none.
+
+        With no more activity in this file that way, the camera's next
+        (previous) files are searched in turn (their stored activity, through
+        :attr:`activity_source`), so N and P run across the camera's track.
+        """
         if self.ready and not self.scores:
             self.warning.emit("Activity has not been found in this clip yet.")
             return
         step = activity_nav.step(
             self.scores, self.bin_ms, self.position_ms, forward, self.sensitivity_box.value()
         )
+        if step.target_ms is None and self._activity_in_other_files(forward):
+            return
         if step.target_ms is not None:
             self.seek(step.target_ms)
         self.warning.emit(step.message)
+
+    def _activity_in_other_files(self, forward: bool) -> bool:
+        """Go to the first (last) activity event of the camera's next (previous) files; False if none."""
+        clip = self.clip
+        if clip is None or self.activity_source is None or _corrected_start(clip) is None:
+            return False
+        track = clip_tracks(self.clips).get(camera_key(clip.camera))
+        if track is None:
+            return False
+        order = [f.clip_id for f in track.files]
+        if clip.id not in order:
+            return False
+        here = order.index(clip.id)
+        others = order[here + 1 :] if forward else list(reversed(order[:here]))
+        for clip_id in others:
+            other = next((c for c in self.clips if c.id == clip_id), None)
+            found = self.activity_source(other) if other is not None else None
+            if other is None or found is None:
+                continue
+            bin_ms, scores = found
+            # from before its first moment (or after its last): its first (last) event counts
+            start = -3_600_000 if forward else max(1, int(other.duration_ms)) + 3_600_000
+            step = activity_nav.step(scores, bin_ms, start, forward, self.sensitivity_box.value())
+            if step.target_ms is None:
+                continue
+            self.load_clip(other, step.target_ms)
+            self.warning.emit(
+                f"{other.camera}, next file: {step.message}"
+                if forward
+                else f"{other.camera}, previous file: {step.message}"
+            )
+            return True
+        return False
 
     def next_activity(self) -> None:
         self._activity_step(True)

@@ -228,8 +228,34 @@ class PyAVDecoder(ExactSeek):
 
     def rewind(self) -> None:
         """Reopen the file: the next grab returns the first frame."""
+        keyframes_only = self.keyframes_only
         self.close()
         self._open()
+        self._keyframes_only = False  # the new codec context decodes every frame
+        self.keyframes_only = keyframes_only
+
+    @property
+    def keyframes_only(self) -> bool:
+        """True while the decoder decodes keyframes only (FFmpeg's ``skip_frame = NONKEY``).
+
+        Set by the track player when decoding cannot keep up (many tiles, high
+        speed): packets that are not keyframes are still demuxed and numbered
+        but not decoded, so ``grab()`` returns only keyframes.  Only for
+        ``"pts"`` timing (frames numbered by their packets).
+        """
+        return bool(getattr(self, "_keyframes_only", False))
+
+    @keyframes_only.setter
+    def keyframes_only(self, on: bool) -> None:
+        on = bool(on) and self._by_packet
+        if on == self.keyframes_only:
+            return
+        self._keyframes_only = on
+        self._ctx.skip_frame = "NONKEY" if on else "DEFAULT"
+        if not on:
+            # The frames skipped since the last keyframe are missing as references:
+            # the next read must seek to a keyframe, not decode forward from here.
+            self.index = None
 
     @property
     def seekable(self) -> bool:

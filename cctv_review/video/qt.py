@@ -181,3 +181,65 @@ class QtPlayer(QObject):
 
     def close(self) -> None:
         self._player.close()
+
+
+class QtSyncPlayer(QObject):
+    """Signals-based facade over :class:`~cctv_review.video.track_player.SyncPlayer` (side-by-side tiles).
+
+    Frames are converted to QImages in the tiles' worker threads (the same
+    ``alloc``/``prepare`` hooks as :class:`QtPlayer`) and delivered by queued
+    signals.  ``clockChanged`` carries the clock's recorded time (an aware
+    ``datetime`` in the main track's zone) whenever the main tile shows a frame
+    and after every seek, step or pause: the case timeline's playhead.
+    """
+
+    frameReady = Signal(int, QImage, object)  # tile, image, ShownFrame
+    messageChanged = Signal(int, str)  # tile, "No recording — next at 01:25:00" ("" clears)
+    notice = Signal(str)  # "No recording 01:10:00–01:25:00" (a gap stepped over)
+    stateChanged = Signal(bool)  # playing
+    errorOccurred = Signal(int, str)  # tile, plain-language message
+    clockChanged = Signal(object)  # datetime: the clock's recorded time
+
+    def __init__(self, parent: QObject | None = None, **kwargs) -> None:
+        from .track_player import SyncPlayer
+
+        super().__init__(parent)
+        self._player = SyncPlayer(
+            on_frame=self._on_frame,
+            on_message=self.messageChanged.emit,
+            on_notice=self.notice.emit,
+            on_state=self._on_state,
+            on_error=lambda tile, err: self.errorOccurred.emit(tile, str(err)),
+            prepare=display_qimage,
+            alloc=qimage_alloc,
+            **kwargs,
+        )
+
+    def _on_frame(self, tile: int, shown) -> None:
+        qimg = shown.prepared
+        if qimg is None:
+            qimg = display_qimage(shown)
+        self.frameReady.emit(tile, qimg, shown)
+        if tile == self._player.main:
+            self.clockChanged.emit(self._player.position())
+
+    def _on_state(self, playing: bool) -> None:
+        self.stateChanged.emit(playing)
+        self.clockChanged.emit(self._player.position())
+
+    @property
+    def engine(self):
+        """The :class:`~cctv_review.video.track_player.SyncPlayer` itself."""
+        return self._player
+
+    def __getattr__(self, name: str):
+        # play, pause, toggle, set_speed, seek, seek_time, seek_recorded, jump, step, set_tiles,
+        # set_tile, set_main, set_display_size, shown, message, position... are the engine's.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._player, name)
+
+    def seek_recorded(self, camera_key: str, when) -> None:
+        """Go to ``when`` on ``camera_key`` (see :meth:`SyncPlayer.seek_recorded`), then say the clock moved."""
+        self._player.seek_recorded(camera_key, when)
+        self.clockChanged.emit(self._player.position())

@@ -116,6 +116,15 @@ class FrameReader:
         """Index of the frame last decoded (None before the first read)."""
         return self._dec.index
 
+    @property
+    def keyframes_only(self) -> bool:
+        """Decode keyframes only (see :attr:`~cctv_review.video._pyav.PyAVDecoder.keyframes_only`)."""
+        return self._dec.keyframes_only
+
+    @keyframes_only.setter
+    def keyframes_only(self, on: bool) -> None:
+        self._dec.keyframes_only = on
+
     # -- reading ---------------------------------------------------------
     def clamp(self, index: int) -> int:
         return max(0, min(self.info.frame_count - 1, int(index)))
