@@ -46,6 +46,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from cctv_review import audit as audit_chain
+from cctv_review import case_figures
 from cctv_review.domain import (
     CASE_FLAGS,
     Answer,
@@ -993,10 +994,12 @@ class Store:
 
         Raises :class:`CompletionRefused` (listing what is missing: required
         answers, the outcome, its rationale), :class:`NotFound` or
-        :class:`StoreError`.  Five SQL statements: BEGIN, one UPDATE that also
+        :class:`StoreError`.  Six SQL statements: BEGIN, one UPDATE that also
         returns the case's answers (checked in Python; the UPDATE is rolled
-        back when something is missing), the audit entry (with its trigger),
-        COMMIT; whatever the number of cases.
+        back when something is missing) and its findings by theme and level,
+        the audit entry (with its trigger), the case's summary figures
+        (:mod:`cctv_review.case_figures`, one INSERT), COMMIT; whatever the
+        number of cases.
         """
         now = _iso(utc_now())
         with self.transaction():
@@ -1004,7 +1007,8 @@ class Store:
                 "UPDATE cases SET status = 'complete', completed_at = ?, completed_by = ?, updated_at = ? "
                 "WHERE id = ? AND status != 'complete' RETURNING *, "
                 "(SELECT json_group_object(question_id, value) FROM answers WHERE answers.case_id = cases.id) "
-                "AS answers_json",
+                "AS answers_json, "
+                f"{case_figures.FINDINGS_JSON_SQL.format(case='cases.id')} AS findings_json",
                 [now, self.user, now, case_id],
             )
             if not written:
@@ -1025,6 +1029,17 @@ class Store:
                     "template": f"{template.id}@{template.version}",
                 },
                 state=self._state(("cases", row)),
+            )
+            # The summary's figures of the now locked case (cctv_review.case_figures): one INSERT.
+            case_figures.save(
+                self.db.conn,
+                case_figures.figures_row(
+                    case_id,
+                    row["completed_at"],
+                    json.loads(row["findings_json"] or "[]"),
+                    json.loads(row["answers_json"] or "{}"),
+                    case_figures.force_questions(template),
+                ),
             )
         return case
 

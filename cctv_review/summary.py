@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from cctv_review import case_figures
 from cctv_review.domain import (
     CASE_FLAGS,
     CaseStatus,
@@ -248,7 +251,7 @@ def summarise(
         _breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))
     ]
     by_flag = [_breakdown(flag, label, flags[flag]) for flag, label in CASE_FLAGS.items()]
-    by_theme, findings, good_practice = _themes(conn, template, where, params)
+    by_theme, findings, good_practice = _themes(conn, template, where, params, completed)
 
     return Summary(
         total_cases=sum(status_counts.values()),
@@ -260,7 +263,9 @@ def summarise(
         by_suite=by_suite,
         by_month=by_month,
         by_flag=by_flag,
-        use_of_force=_force_summary(conn, template, where, params) if completed else ForceSummary(0, 0, 0, 0),
+        use_of_force=_force_summary(conn, template, where, params, completed)
+        if completed
+        else ForceSummary(0, 0, 0, 0),
         findings=findings,
         good_practice_findings=good_practice,
         template=f"{template.id}@{template.version}",
@@ -280,40 +285,72 @@ def _breakdown(key: str, label: str, counts: Counter[str]) -> Breakdown:
     )
 
 
-def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tuple[list[ThemeRow], int, int]:
-    """Findings of completed cases by theme; returns (rows, findings, good-practice findings).
+#: A completed case's ``case_figures`` row is its present one (see :mod:`cctv_review.case_figures`).
+_FIGURES_CURRENT = "cf.case_id = c.id AND cf.completed_at IS c.completed_at"
 
-    Inner query: one row per (case, theme) with that case's finding count and
-    whether it had a finding at each level; outer query: those rows summed by
-    theme, so "cases with a significant finding in the theme" counts each case
-    once without any ``COUNT(DISTINCT)``.  ``CROSS JOIN`` keeps the cases as
-    the outer loop, so each completed case's findings are read from the
-    covering index ``(case_id, theme, level)`` already grouped.
+
+def _themes(
+    conn: Any, template: Template, where: str, params: list[Any], completed: int | None = None
+) -> tuple[list[ThemeRow], int, int]:
+    """Findings of completed cases by theme (first review); returns (rows, findings, good-practice findings).
+
+    Each completed case's figures are read from its ``case_figures`` row (one
+    row per case, written when it was completed: about 60,000 rows at 100,000
+    cases instead of 750,000 findings), added up by
+    :func:`cctv_review.case_figures.add_themes`.  ``completed`` is the number
+    of completed cases in the selection: when fewer rows were found (cases
+    completed outside the app, or before the table), the rest are worked out
+    from their findings: an inner query with one row per (case, theme) with
+    that case's finding count and whether it had a finding at each level, and
+    an outer query summing those rows by theme, so "cases with a significant
+    finding in the theme" counts each case once without any ``COUNT(DISTINCT)``
+    (``CROSS JOIN`` keeps the cases as the outer loop).
     """
-    rows = conn.execute(
-        f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
-            FROM (SELECT f.theme AS theme,
-                         MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
-                         COUNT(*) AS n, SUM(f.level = ?) AS good_n
-                  FROM cases c CROSS JOIN findings f ON f.case_id = c.id
-                  WHERE c.status = ? AND {where}
-                  GROUP BY c.id, f.theme)
-            GROUP BY theme""",
-        [
-            FindingLevel.SIGNIFICANT.value,
-            FindingLevel.SOME.value,
-            FindingLevel.GOOD_PRACTICE.value,
-            FindingLevel.GOOD_PRACTICE.value,
-            _COMPLETE,
-            *params,
-        ],
-    ).fetchall()
-    found = {theme: values for theme, *values in rows}
+    totals: dict[str, np.ndarray] = {}
+    read = case_figures.add_themes(
+        totals,
+        conn.execute(
+            f"""SELECT cf.theme_ids, cf.themes FROM cases c JOIN case_figures cf ON {_FIGURES_CURRENT}
+                WHERE c.status = ? AND {where}""",
+            [_COMPLETE, *params],
+        ),
+    )
+    figures = conn.execute(
+        f"""SELECT COALESCE(SUM(cf.findings), 0), COALESCE(SUM(cf.good_practice_findings), 0)
+            FROM cases c JOIN case_figures cf ON {_FIGURES_CURRENT} WHERE c.status = ? AND {where}""",
+        [_COMPLETE, *params],
+    ).fetchone()
+    findings, good_practice = int(figures[0]), int(figures[1])
+    if completed is None or read < completed:
+        rows = conn.execute(
+            f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
+                FROM (SELECT f.theme AS theme,
+                             MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
+                             COUNT(*) AS n, SUM(f.level = ?) AS good_n
+                      FROM cases c CROSS JOIN findings f ON f.case_id = c.id
+                      WHERE c.status = ? AND {where} AND f.review_round = 1
+                        AND NOT EXISTS (SELECT 1 FROM case_figures cf WHERE {_FIGURES_CURRENT})
+                      GROUP BY c.id, f.theme)
+                GROUP BY theme""",
+            [
+                FindingLevel.SIGNIFICANT.value,
+                FindingLevel.SOME.value,
+                FindingLevel.GOOD_PRACTICE.value,
+                FindingLevel.GOOD_PRACTICE.value,
+                _COMPLETE,
+                *params,
+            ],
+        ).fetchall()
+        for theme, cases, significant, some, good, n, good_n in rows:
+            total = totals.setdefault(theme, np.zeros(5, dtype=np.int64))
+            total += (cases, significant, some, good, n)
+            findings += n
+            good_practice += good_n
     known = [t.id for t in template.themes]
-    theme_ids = known + sorted(set(found) - set(known))
+    theme_ids = known + sorted(set(totals) - set(known))
     by_theme = []
     for tid in theme_ids:
-        cases, significant, some, good, n, _good_n = found.get(tid, (0, 0, 0, 0, 0, 0))
+        cases, significant, some, good, n = (int(v) for v in totals.get(tid, (0, 0, 0, 0, 0)))
         by_theme.append(
             ThemeRow(
                 theme=tid,
@@ -325,8 +362,6 @@ def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tup
                 findings=n,
             )
         )
-    findings = sum(values[4] for values in found.values())
-    good_practice = sum(values[5] for values in found.values())
     return by_theme, findings, good_practice
 
 
@@ -342,47 +377,77 @@ def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int]
     return "; ".join(parts) or "all cases"
 
 
-def _force_summary(conn: Any, template: Template, where: str, params: list[Any]) -> ForceSummary:
-    """Use of force over completed cases, from the template's role questions (one query).
+def _force_summary(
+    conn: Any, template: Template, where: str, params: list[Any], completed: int | None = None
+) -> ForceSummary:
+    """Use of force over completed cases, from the template's role questions.
 
     Force counts as used when the ``force_used`` answer is "yes" (not when
     "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
     justified, proportionate and necessary when every judgement question the
     template has is answered "yes"; not, when any is "no"; otherwise
     undetermined.  Answers are stored as JSON, read with ``json_extract``.
+    The answers of each completed case are read from its ``case_figures`` row
+    when it was made for the same questions (one query over those rows); the
+    cases without one (fewer rows than ``completed``) are read from
+    ``answers`` (a second query).
     """
     roles = template.roles
     used_q = roles.get("force_used")
-    judgement_qs = [
-        roles[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
-    ]
-    joins = []
-    join_params: list[Any] = []
-    for i, question in enumerate([used_q, *judgement_qs]):
-        if question is None:
-            continue
-        joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
-        join_params.append(question)
+    judgement_roles = [r for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles]
 
-    def value(i: int) -> str:
-        return f"json_extract(a{i}.value, '$')"
+    def rules(value: dict[str, str]) -> tuple[str, str, str]:
+        """(used, jpn, not_jpn) SQL over the answer expressions ``value[role]``."""
+        used = (
+            f"CASE WHEN {value['force_used']} IN ('yes', 'no') THEN {value['force_used']} = 'yes' "
+            "ELSE c.use_of_force != 0 END"
+            if used_q
+            else "c.use_of_force != 0"
+        )
+        judgements = [value[r] for r in judgement_roles]
+        jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
+        not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
+        return used, jpn, not_jpn
 
-    used = (
-        f"CASE WHEN {value(0)} IN ('yes', 'no') THEN {value(0)} = 'yes' ELSE c.use_of_force != 0 END"
-        if used_q
-        else "c.use_of_force != 0"
+    def counts(
+        sql_from: str, value: dict[str, str], where_more: str, sql_params: list[Any]
+    ) -> tuple[int, ...]:
+        used, jpn, not_jpn = rules(value)
+        row = conn.execute(
+            f"""SELECT COUNT(*), COALESCE(SUM(used), 0), COALESCE(SUM(used AND jpn), 0),
+                       COALESCE(SUM(used AND NOT jpn AND not_jpn), 0)
+                FROM (SELECT ({used}) AS used, ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
+                      FROM {sql_from} WHERE c.status = ? AND {where} {where_more})""",
+            sql_params,
+        ).fetchone()
+        return tuple(int(v) for v in row)
+
+    stored = {role: f"cf.{role}" for role in case_figures.FORCE_ROLES}
+    read, cases, jpn_n, not_jpn_n = counts(
+        f"cases c JOIN case_figures cf ON {_FIGURES_CURRENT} AND cf.force_questions = ?",
+        stored,
+        "",
+        [case_figures.force_questions(template), _COMPLETE, *params],
     )
-    judgements = [value(i) for i in range(1, len(judgement_qs) + 1)]
-    jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
-    not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
-    row = conn.execute(
-        f"""SELECT COUNT(*), COALESCE(SUM(jpn), 0), COALESCE(SUM(NOT jpn AND not_jpn), 0)
-            FROM (SELECT ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
-                  FROM cases c {" ".join(joins)}
-                  WHERE c.status = ? AND {where} AND ({used}))""",
-        [*join_params, _COMPLETE, *params],
-    ).fetchone()
-    cases, jpn_n, not_jpn_n = row
+    if completed is None or read < completed:
+        joins = []
+        join_params: list[Any] = []
+        live: dict[str, str] = {}
+        for i, role in enumerate(("force_used", *judgement_roles)):
+            question = roles.get(role)
+            if question is None:
+                continue
+            joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
+            join_params.append(question)
+            live[role] = f"json_extract(a{i}.value, '$')"
+        _, more, more_jpn, more_not = counts(
+            f"cases c {' '.join(joins)}",
+            live,
+            "AND NOT EXISTS (SELECT 1 FROM case_figures cf "
+            f"WHERE {_FIGURES_CURRENT} AND cf.force_questions = ?)",
+            [*join_params, _COMPLETE, *params, case_figures.force_questions(template)],
+        )
+        cases, jpn_n, not_jpn_n = cases + more, jpn_n + more_jpn, not_jpn_n + more_not
     return ForceSummary(cases, jpn_n, not_jpn_n, cases - jpn_n - not_jpn_n)
 
 
