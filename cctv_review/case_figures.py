@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,13 @@ TABLE_SQL = """CREATE TABLE case_figures (
     force_proportionate TEXT,
     force_necessary TEXT
 )"""
+
+#: What the summary reads of every case (status, suite, date, outcome, flags; completed_at to match a
+#: ``case_figures`` row), so its queries read this index rather than the case rows with their text.
+INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS idx_cases_summary ON cases (status, custody_suite, detention_date, outcome, "
+    "child, vulnerable_adult, mental_health, use_of_force, strip_search, completed_at)"
+)
 
 #: The template roles of the force questions, in the order of ``force_questions`` and the value columns.
 FORCE_ROLES = ("force_used", "force_justified", "force_proportionate", "force_necessary")
@@ -91,6 +98,11 @@ def force_questions(template: Template) -> str:
     return "\t".join(roles.get(role, "") for role in FORCE_ROLES)
 
 
+def theme_ids(template: Template) -> list[str]:
+    """The template's theme ids (each completed case's row gives them a slot)."""
+    return [theme.id for theme in template.themes]
+
+
 def _answer_value(raw: str | None) -> Any:
     """An answer as ``json_extract(value, '$')`` gives it: a JSON string as text, a number as a
     number, null as None, an array or object as its JSON text."""
@@ -113,14 +125,17 @@ def figures_row(
     findings: Iterable[tuple[str, str, int]],
     answers: Mapping[str, str],
     questions: str,
+    themes_shown: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The ``case_figures`` row of one case.
 
     ``findings``: ``(theme, level, count)`` of the case's first-review
     findings; ``answers``: question id -> the stored JSON text of its value;
-    ``questions``: :func:`force_questions` of the template.
+    ``questions``: :func:`force_questions` of the template; ``themes_shown``:
+    themes given a slot even with no finding (the template's: so the cases of
+    one template share one theme list and are added up in one step).
     """
-    themes: dict[str, list[int]] = {}
+    themes: dict[str, list[int]] = {theme: [0, 0, 0, 0] for theme in themes_shown}
     total = good = 0
     for theme, level, n in findings:
         slot = themes.setdefault(theme, [0, 0, 0, 0])
@@ -192,8 +207,11 @@ def refresh(conn: Any, template: Template, case_ids: Iterable[int] | None = None
         f"SELECT c.id, c.completed_at, {FINDINGS_JSON_SQL.format(case='c.id')} FROM cases c WHERE {where}",
         params,
     )
+    shown = theme_ids(template)
     rows = (
-        figures_row(case_id, completed_at, json.loads(found or "[]"), answers.get(case_id, {}), questions)
+        figures_row(
+            case_id, completed_at, json.loads(found or "[]"), answers.get(case_id, {}), questions, shown
+        )
         for case_id, completed_at, found in cursor.fetchall()
     )
     written = 0
@@ -214,8 +232,8 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
-def add_themes(totals: dict[str, np.ndarray], rows: Iterable[tuple[str, bytes]]) -> int:
-    """Add the by-theme figures of ``(theme_ids, themes)`` rows into ``totals``; returns the rows read.
+def add_themes(totals: dict[str, np.ndarray], rows: Iterable[Sequence[Any]]) -> int:
+    """Add the by-theme figures of ``(theme_ids, themes, ...)`` rows into ``totals``; returns the rows read.
 
     ``totals`` maps a theme id to an int64 array ``[cases, significant cases,
     some cases, good-practice cases, findings]``.  Rows are grouped by their
@@ -224,13 +242,13 @@ def add_themes(totals: dict[str, np.ndarray], rows: Iterable[tuple[str, bytes]])
     """
     groups: dict[str, list[bytes]] = {}
     count = 0
-    for theme_ids, blob in rows:
-        groups.setdefault(theme_ids, []).append(blob)
+    for row in rows:
+        groups.setdefault(row[0], []).append(row[1])
         count += 1
-    for theme_ids, blobs in groups.items():
-        if not theme_ids:
+    for layout, blobs in groups.items():
+        if not layout:
             continue
-        order = theme_ids.split("\t")
+        order = layout.split("\t")
         data = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), len(order), 4)
         findings = data[:, :, 0].astype(np.int64)
         sums = data.sum(axis=0, dtype=np.int64)  # per theme: findings, significant, some, good

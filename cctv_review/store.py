@@ -1039,6 +1039,7 @@ class Store:
                     json.loads(row["findings_json"] or "[]"),
                     json.loads(row["answers_json"] or "{}"),
                     case_figures.force_questions(template),
+                    case_figures.theme_ids(template),
                 ),
             )
         return case

@@ -296,7 +296,8 @@ def _themes(
 
     Each completed case's figures are read from its ``case_figures`` row (one
     row per case, written when it was completed: about 60,000 rows at 100,000
-    cases instead of 750,000 findings), added up by
+    cases instead of 750,000 findings; ``CROSS JOIN`` reads that small table
+    first and each case by its id), added up by
     :func:`cctv_review.case_figures.add_themes`.  ``completed`` is the number
     of completed cases in the selection: when fewer rows were found (cases
     completed outside the app, or before the table), the rest are worked out
@@ -307,20 +308,16 @@ def _themes(
     (``CROSS JOIN`` keeps the cases as the outer loop).
     """
     totals: dict[str, np.ndarray] = {}
-    read = case_figures.add_themes(
-        totals,
-        conn.execute(
-            f"""SELECT cf.theme_ids, cf.themes FROM cases c JOIN case_figures cf ON {_FIGURES_CURRENT}
-                WHERE c.status = ? AND {where}""",
-            [_COMPLETE, *params],
-        ),
-    )
-    figures = conn.execute(
-        f"""SELECT COALESCE(SUM(cf.findings), 0), COALESCE(SUM(cf.good_practice_findings), 0)
-            FROM cases c JOIN case_figures cf ON {_FIGURES_CURRENT} WHERE c.status = ? AND {where}""",
+    kept = conn.execute(
+        f"""SELECT cf.theme_ids, cf.themes, cf.findings, cf.good_practice_findings
+            FROM case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT}
+            WHERE c.status = ? AND {where}""",
         [_COMPLETE, *params],
-    ).fetchone()
-    findings, good_practice = int(figures[0]), int(figures[1])
+    ).fetchall()
+    read = case_figures.add_themes(totals, kept)
+    findings = sum(row[2] for row in kept)
+    good_practice = sum(row[3] for row in kept)
+    del kept
     if completed is None or read < completed:
         rows = conn.execute(
             f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
@@ -424,7 +421,7 @@ def _force_summary(
 
     stored = {role: f"cf.{role}" for role in case_figures.FORCE_ROLES}
     read, cases, jpn_n, not_jpn_n = counts(
-        f"cases c JOIN case_figures cf ON {_FIGURES_CURRENT} AND cf.force_questions = ?",
+        f"case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT} AND cf.force_questions = ?",
         stored,
         "",
         [case_figures.force_questions(template), _COMPLETE, *params],

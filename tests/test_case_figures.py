@@ -78,7 +78,7 @@ def test_the_summary_reads_the_kept_rows(store, template, complete_case):
     row = next(t for t in before.by_theme if t.theme == "cell_observations")
     assert (row.cases, row.significant_cases, row.findings) == (1, 1, 1)
     store.db.conn.execute(
-        "UPDATE case_figures SET themes = ?, findings = 7",
+        "UPDATE case_figures SET theme_ids = 'cell_observations', themes = ?, findings = 7",
         [case_figures.SLOT.pack(7, 0, 1, 0)],
     )
     after = summarise(store, template)
@@ -157,6 +157,7 @@ def test_migration_fills_the_rows_of_cases_already_complete(tmp_path, template, 
         expected = summarise(store, template)
     conn = sqlite3.connect(path)  # back to the schema before the table, as an older version left it
     conn.execute("DROP TABLE case_figures")
+    conn.execute("DROP INDEX idx_cases_summary")
     conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(_figures_migration())}")
     conn.commit()
     conn.close()
