@@ -82,12 +82,11 @@ _SIGNIFICANT = FindingLevel.SIGNIFICANT.value
 _SOME = FindingLevel.SOME.value
 _GOOD = FindingLevel.GOOD_PRACTICE.value
 
-#: One case's findings by theme and level (first review), as JSON ``[[theme, level, count], ...]``.
-#: ``{case}`` is the SQL expression of the case id.
+#: One case's first-review findings as JSON ``[[theme, level], ...]`` (one pair per finding; no
+#: GROUP BY, so the completion's statement reads as what it is).  ``{case}``: the SQL of the case id.
 FINDINGS_JSON_SQL = (
-    "(SELECT json_group_array(json_array(theme, level, n)) FROM "
-    "(SELECT theme, level, COUNT(*) AS n FROM findings "
-    "WHERE findings.case_id = {case} AND findings.review_round = 1 GROUP BY theme, level))"
+    "(SELECT json_group_array(json_array(theme, level)) FROM findings "
+    "WHERE findings.case_id = {case} AND findings.review_round = 1)"
 )
 
 
@@ -122,22 +121,23 @@ def _answer_value(raw: str | None) -> Any:
 def figures_row(
     case_id: int,
     completed_at: str | None,
-    findings: Iterable[tuple[str, str, int]],
+    findings: Iterable[Sequence[Any]],
     answers: Mapping[str, str],
     questions: str,
     themes_shown: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The ``case_figures`` row of one case.
 
-    ``findings``: ``(theme, level, count)`` of the case's first-review
-    findings; ``answers``: question id -> the stored JSON text of its value;
+    ``findings``: ``(theme, level)`` of each of the case's first-review
+    findings (or ``(theme, level, count)`` for that many); ``answers``: question id -> the stored JSON text of its value;
     ``questions``: :func:`force_questions` of the template; ``themes_shown``:
     themes given a slot even with no finding (the template's: so the cases of
     one template share one theme list and are added up in one step).
     """
     themes: dict[str, list[int]] = {theme: [0, 0, 0, 0] for theme in themes_shown}
     total = good = 0
-    for theme, level, n in findings:
+    for finding in findings:
+        theme, level, n = finding[0], finding[1], (finding[2] if len(finding) > 2 else 1)
         slot = themes.setdefault(theme, [0, 0, 0, 0])
         slot[0] += n
         slot[1] |= level == _SIGNIFICANT
