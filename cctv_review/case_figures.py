@@ -237,8 +237,7 @@ def add_themes(totals: dict[str, np.ndarray], rows: Iterable[Sequence[Any]]) -> 
 
     ``totals`` maps a theme id to an int64 array ``[cases, significant cases,
     some cases, good-practice cases, findings]``.  Rows are grouped by their
-    theme list and each group summed at once (NumPy over the joined blobs),
-    so the Python work is per distinct theme list, not per case.
+    theme list and each group summed at once (:func:`add_theme_group`).
     """
     groups: dict[str, list[bytes]] = {}
     count = 0
@@ -246,16 +245,21 @@ def add_themes(totals: dict[str, np.ndarray], rows: Iterable[Sequence[Any]]) -> 
         groups.setdefault(row[0], []).append(row[1])
         count += 1
     for layout, blobs in groups.items():
-        if not layout:
-            continue
-        order = layout.split("\t")
-        data = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), len(order), 4)
-        findings = data[:, :, 0].astype(np.int64)
-        sums = data.sum(axis=0, dtype=np.int64)  # per theme: findings, significant, some, good
-        cases = (findings > 0).sum(axis=0)
-        for i, theme in enumerate(order):
-            total = totals.get(theme)
-            if total is None:
-                total = totals[theme] = np.zeros(5, dtype=np.int64)
-            total += (cases[i], sums[i, 1], sums[i, 2], sums[i, 3], sums[i, 0])
+        add_theme_group(totals, layout, blobs)
     return count
+
+
+def add_theme_group(totals: dict[str, np.ndarray], layout: str, blobs: Sequence[bytes]) -> None:
+    """Add the ``themes`` blobs of rows sharing the theme list ``layout`` into ``totals`` (NumPy over
+    the joined blobs: the Python work is per theme list, not per case)."""
+    if not layout or not blobs:
+        return
+    order = layout.split("\t")
+    data = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), len(order), 4)
+    sums = data.sum(axis=0, dtype=np.int64)  # per theme: findings, significant, some, good practice
+    cases = (data[:, :, 0] > 0).sum(axis=0)
+    for i, theme in enumerate(order):
+        total = totals.get(theme)
+        if total is None:
+            total = totals[theme] = np.zeros(5, dtype=np.int64)
+        total += (cases[i], sums[i, 1], sums[i, 2], sums[i, 3], sums[i, 0])

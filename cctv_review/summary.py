@@ -251,7 +251,8 @@ def summarise(
         _breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))
     ]
     by_flag = [_breakdown(flag, label, flags[flag]) for flag, label in CASE_FLAGS.items()]
-    by_theme, findings, good_practice = _themes(conn, template, where, params, completed)
+    kept = _kept_figures(conn, template, where, params) if completed else None
+    by_theme, findings, good_practice = _themes(conn, template, where, params, completed, kept)
 
     return Summary(
         total_cases=sum(status_counts.values()),
@@ -263,7 +264,7 @@ def summarise(
         by_suite=by_suite,
         by_month=by_month,
         by_flag=by_flag,
-        use_of_force=_force_summary(conn, template, where, params, completed)
+        use_of_force=_force_summary(conn, template, where, params, completed, kept)
         if completed
         else ForceSummary(0, 0, 0, 0),
         findings=findings,
@@ -289,17 +290,98 @@ def _breakdown(key: str, label: str, counts: Counter[str]) -> Breakdown:
 _FIGURES_CURRENT = "cf.case_id = c.id AND cf.completed_at IS c.completed_at"
 
 
+@dataclass
+class _Kept:
+    """What the completed cases' ``case_figures`` rows add up to (one pass: :func:`_kept_figures`)."""
+
+    rows: int = 0  # completed cases read from their rows
+    themes: dict[str, np.ndarray] = field(default_factory=dict)  # see case_figures.add_themes
+    findings: int = 0
+    good_practice: int = 0
+    force_rows: int = 0  # ... of them with answers read for this template's force questions
+    force_used: int = 0
+    force_jpn: int = 0
+    force_not_jpn: int = 0
+
+
+def _force_rules(template: Template, value: dict[str, str]) -> tuple[str, str, str]:
+    """The use-of-force rules as SQL ``(used, jpn, not_jpn)`` over answer expressions ``value[role]``.
+
+    Force counts as used when the ``force_used`` answer is "yes" (not when
+    "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
+    justified, proportionate and necessary when every judgement question the
+    template has is answered "yes"; not, when any is "no"; otherwise
+    undetermined.
+    """
+    roles = template.roles
+    used = (
+        f"CASE WHEN {value['force_used']} IN ('yes', 'no') THEN {value['force_used']} = 'yes' "
+        "ELSE c.use_of_force != 0 END"
+        if "force_used" in roles
+        else "c.use_of_force != 0"
+    )
+    judgements = [
+        value[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
+    ]
+    jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
+    not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
+    return used, jpn, not_jpn
+
+
+def _kept_figures(conn: Any, template: Template, where: str, params: list[Any]) -> _Kept:
+    """The selection's completed cases added up from their present ``case_figures`` rows (one query).
+
+    ``CROSS JOIN`` reads that small table first and each case by its id
+    (about 60,000 rows at 100,000 cases instead of 750,000 findings and four
+    answers a case).  A row's theme list is returned only when it is not the
+    template's (the usual one), so 60,000 copies of it are not made in Python.
+    The use-of-force rules are applied in SQL to the answers kept in the row
+    when they were read for this template's questions.
+    """
+    used, jpn, not_jpn = _force_rules(template, {role: f"cf.{role}" for role in case_figures.FORCE_ROLES})
+    usual = "\t".join(case_figures.theme_ids(template))
+    rows = conn.execute(
+        f"""SELECT CASE WHEN cf.theme_ids = ? THEN NULL ELSE cf.theme_ids END, cf.themes,
+                   cf.findings, cf.good_practice_findings,
+                   CASE WHEN cf.force_questions = ? THEN
+                        8 + ({used}) + 2 * (({used}) AND ({jpn}))
+                          + 4 * (({used}) AND NOT ({jpn}) AND ({not_jpn})) END
+            FROM case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT}
+            WHERE c.status = ? AND {where}""",
+        [usual, case_figures.force_questions(template), _COMPLETE, *params],
+    ).fetchall()
+    kept = _Kept(rows=len(rows))
+    if not rows:
+        return kept
+    layouts, blobs, findings, good, force = zip(*rows, strict=True)
+    del rows
+    if any(layouts):  # rows of another template's themes: grouped by theme list
+        case_figures.add_themes(kept.themes, zip([layout or usual for layout in layouts], blobs, strict=True))
+    else:
+        case_figures.add_theme_group(kept.themes, usual, blobs)
+    kept.findings, kept.good_practice = sum(findings), sum(good)
+    # force: None (answers kept for other questions), else 8 + used + 2 * jpn + 4 * not jpn
+    codes = Counter(force)
+    kept.force_rows = sum(n for code, n in codes.items() if code is not None)
+    kept.force_used = sum(n for code, n in codes.items() if code is not None and code & 1)
+    kept.force_jpn = sum(n for code, n in codes.items() if code is not None and code & 2)
+    kept.force_not_jpn = sum(n for code, n in codes.items() if code is not None and code & 4)
+    return kept
+
+
 def _themes(
-    conn: Any, template: Template, where: str, params: list[Any], completed: int | None = None
+    conn: Any,
+    template: Template,
+    where: str,
+    params: list[Any],
+    completed: int | None = None,
+    kept: _Kept | None = None,
 ) -> tuple[list[ThemeRow], int, int]:
     """Findings of completed cases by theme (first review); returns (rows, findings, good-practice findings).
 
-    Each completed case's figures are read from its ``case_figures`` row (one
-    row per case, written when it was completed: about 60,000 rows at 100,000
-    cases instead of 750,000 findings; ``CROSS JOIN`` reads that small table
-    first and each case by its id), added up by
-    :func:`cctv_review.case_figures.add_themes`.  ``completed`` is the number
-    of completed cases in the selection: when fewer rows were found (cases
+    The completed cases with a present ``case_figures`` row are added up from
+    it (``kept``, :func:`_kept_figures`).  ``completed`` is the number of
+    completed cases in the selection: when fewer rows were found (cases
     completed outside the app, or before the table), the rest are worked out
     from their findings: an inner query with one row per (case, theme) with
     that case's finding count and whether it had a finding at each level, and
@@ -307,18 +389,10 @@ def _themes(
     finding in the theme" counts each case once without any ``COUNT(DISTINCT)``
     (``CROSS JOIN`` keeps the cases as the outer loop).
     """
-    totals: dict[str, np.ndarray] = {}
-    kept = conn.execute(
-        f"""SELECT cf.theme_ids, cf.themes, cf.findings, cf.good_practice_findings
-            FROM case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT}
-            WHERE c.status = ? AND {where}""",
-        [_COMPLETE, *params],
-    ).fetchall()
-    read = case_figures.add_themes(totals, kept)
-    findings = sum(row[2] for row in kept)
-    good_practice = sum(row[3] for row in kept)
-    del kept
-    if completed is None or read < completed:
+    kept = kept or _Kept()
+    totals = {theme: values.copy() for theme, values in kept.themes.items()}
+    findings, good_practice = kept.findings, kept.good_practice
+    if completed is None or kept.rows < completed:
         rows = conn.execute(
             f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
                 FROM (SELECT f.theme AS theme,
@@ -375,76 +449,45 @@ def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int]
 
 
 def _force_summary(
-    conn: Any, template: Template, where: str, params: list[Any], completed: int | None = None
+    conn: Any,
+    template: Template,
+    where: str,
+    params: list[Any],
+    completed: int | None = None,
+    kept: _Kept | None = None,
 ) -> ForceSummary:
-    """Use of force over completed cases, from the template's role questions.
+    """Use of force over completed cases, from the template's role questions (rules: :func:`_force_rules`).
 
-    Force counts as used when the ``force_used`` answer is "yes" (not when
-    "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
-    justified, proportionate and necessary when every judgement question the
-    template has is answered "yes"; not, when any is "no"; otherwise
-    undetermined.  Answers are stored as JSON, read with ``json_extract``.
-    The answers of each completed case are read from its ``case_figures`` row
-    when it was made for the same questions (one query over those rows); the
-    cases without one (fewer rows than ``completed``) are read from
-    ``answers`` (a second query).
+    The cases whose ``case_figures`` row kept the answers to this template's
+    force questions are counted from it (``kept``); when fewer than
+    ``completed`` were, the others are read from ``answers`` (stored as JSON,
+    read with ``json_extract``) in one more query.
     """
-    roles = template.roles
-    used_q = roles.get("force_used")
-    judgement_roles = [r for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles]
-
-    def rules(value: dict[str, str]) -> tuple[str, str, str]:
-        """(used, jpn, not_jpn) SQL over the answer expressions ``value[role]``."""
-        used = (
-            f"CASE WHEN {value['force_used']} IN ('yes', 'no') THEN {value['force_used']} = 'yes' "
-            "ELSE c.use_of_force != 0 END"
-            if used_q
-            else "c.use_of_force != 0"
-        )
-        judgements = [value[r] for r in judgement_roles]
-        jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
-        not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
-        return used, jpn, not_jpn
-
-    def counts(
-        sql_from: str, value: dict[str, str], where_more: str, sql_params: list[Any]
-    ) -> tuple[int, ...]:
-        used, jpn, not_jpn = rules(value)
-        row = conn.execute(
-            f"""SELECT COUNT(*), COALESCE(SUM(used), 0), COALESCE(SUM(used AND jpn), 0),
-                       COALESCE(SUM(used AND NOT jpn AND not_jpn), 0)
-                FROM (SELECT ({used}) AS used, ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
-                      FROM {sql_from} WHERE c.status = ? AND {where} {where_more})""",
-            sql_params,
-        ).fetchone()
-        return tuple(int(v) for v in row)
-
-    stored = {role: f"cf.{role}" for role in case_figures.FORCE_ROLES}
-    read, cases, jpn_n, not_jpn_n = counts(
-        f"case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT} AND cf.force_questions = ?",
-        stored,
-        "",
-        [case_figures.force_questions(template), _COMPLETE, *params],
-    )
-    if completed is None or read < completed:
+    kept = kept or _Kept()
+    cases, jpn_n, not_jpn_n = kept.force_used, kept.force_jpn, kept.force_not_jpn
+    if completed is None or kept.force_rows < completed:
+        roles = template.roles
         joins = []
         join_params: list[Any] = []
         live: dict[str, str] = {}
-        for i, role in enumerate(("force_used", *judgement_roles)):
+        for i, role in enumerate(case_figures.FORCE_ROLES):
             question = roles.get(role)
             if question is None:
                 continue
             joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
             join_params.append(question)
             live[role] = f"json_extract(a{i}.value, '$')"
-        _, more, more_jpn, more_not = counts(
-            f"cases c {' '.join(joins)}",
-            live,
-            "AND NOT EXISTS (SELECT 1 FROM case_figures cf "
-            f"WHERE {_FIGURES_CURRENT} AND cf.force_questions = ?)",
+        used, jpn, not_jpn = _force_rules(template, live)
+        row = conn.execute(
+            f"""SELECT COUNT(*), COALESCE(SUM(jpn), 0), COALESCE(SUM(NOT jpn AND not_jpn), 0)
+                FROM (SELECT ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
+                      FROM cases c {" ".join(joins)}
+                      WHERE c.status = ? AND {where} AND ({used})
+                        AND NOT EXISTS (SELECT 1 FROM case_figures cf
+                                        WHERE {_FIGURES_CURRENT} AND cf.force_questions = ?))""",
             [*join_params, _COMPLETE, *params, case_figures.force_questions(template)],
-        )
-        cases, jpn_n, not_jpn_n = cases + more, jpn_n + more_jpn, not_jpn_n + more_not
+        ).fetchone()
+        cases, jpn_n, not_jpn_n = cases + row[0], jpn_n + row[1], not_jpn_n + row[2]
     return ForceSummary(cases, jpn_n, not_jpn_n, cases - jpn_n - not_jpn_n)
 
 
