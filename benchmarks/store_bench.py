@@ -677,6 +677,15 @@ def report(results: dict[str, Any]) -> None:
             f"{p['peak_rss_mb']:.0f} MB",
             ">= 50 cases/s, < 1 GB",
         )
+    a = results.get("pdf_all", {})
+    if "seconds" in a:
+        peaks = ", ".join(f"{mb} MB at {fraction:.0%}" for fraction, mb in a["rss_mb_by_fraction"])
+        add(
+            f"PDF of every case ({a['cases']:,} cases, {a['size_mb']:.0f} MB)",
+            f"{a['seconds']:.0f} s = {a['cases_per_s']:.0f} cases/s, peak {a['peak_rss_mb']:.0f} MB "
+            f"(resident set on the way: {peaks})",
+            "< 1 GB",
+        )
     for name, value in results.items():
         if isinstance(value, dict) and "error" in value:
             add(name, "FAILED: " + value["error"], "")
