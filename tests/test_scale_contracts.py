@@ -172,3 +172,20 @@ def test_full_width_formula_characters_are_quoted_in_the_workbook(store, templat
     assert all(cell.quotePrefix for cell in notes.values())  # shown and kept as text, never a formula
     with zipfile.ZipFile(path) as z:
         assert "<f>" not in z.read("xl/worksheets/sheet3.xml").decode()
+
+
+def test_an_export_records_the_trails_head_so_cutting_it_off_is_caught(tmp_path, capsys):
+    """Issue 12: "every export ... record[s] the trail's head outside the store" (an anchor)."""
+    from test_tamper import raw, restore_triggers, seeded, verify_fails
+
+    from cctv_review.cli import main
+
+    path = seeded(tmp_path / "a.sqlite")
+    assert main(["--db", str(path), "export", "--format", "csv", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    conn = raw(path)
+    last = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+    conn.execute("DELETE FROM audit WHERE id > ?", [last - 2])  # the export's entry and the one before
+    restore_triggers(conn)
+    conn.close()
+    verify_fails(path, capsys, "checkpoint", "removed")
