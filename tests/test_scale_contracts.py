@@ -174,18 +174,16 @@ def test_full_width_formula_characters_are_quoted_in_the_workbook(store, templat
         assert "<f>" not in z.read("xl/worksheets/sheet3.xml").decode()
 
 
-def test_an_export_records_the_trails_head_so_cutting_it_off_is_caught(tmp_path, capsys):
-    """Issue 12: "every export ... record[s] the trail's head outside the store" (an anchor)."""
-    from test_tamper import raw, restore_triggers, seeded, verify_fails
+def test_an_export_records_the_trails_head_outside_the_store(store, template, tmp_path):
+    """Issue 12: every export records the trail's head (count and hash) outside the store, as an
+    anchor that ``audit verify`` checks (here before the store is closed, which records one too)."""
+    from cctv_review import audit as audit_chain
+    from cctv_review import audit_keys
 
-    from cctv_review.cli import main
-
-    path = seeded(tmp_path / "a.sqlite")
-    assert main(["--db", str(path), "export", "--format", "csv", str(tmp_path / "out")]) == 0
-    capsys.readouterr()
-    conn = raw(path)
-    last = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
-    conn.execute("DELETE FROM audit WHERE id > ?", [last - 2])  # the export's entry and the one before
-    restore_triggers(conn)
-    conn.close()
-    verify_fails(path, capsys, "checkpoint", "removed")
+    store.add_case(Case(reference="A-1"))
+    before = len(audit_keys.load_anchors(store._key))
+    export(store, template, "xlsx", tmp_path / "a.xlsx")
+    anchors = audit_keys.load_anchors(store._key)
+    assert len(anchors) == before + 1
+    assert anchors[-1].reason == "export (xlsx)"
+    assert anchors[-1].count == audit_chain.head(store.db)[0]  # the export's own entry included
