@@ -40,6 +40,7 @@ CORE = [
     "cctv_review.tracks",
     "cctv_review.question_figures",
     "cctv_review.case_query",
+    "cctv_review.case_figures",
     "cctv_review.storage",
     "cctv_review.textcheck",
     "cctv_review.audit_keys",
