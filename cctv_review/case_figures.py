@@ -263,3 +263,51 @@ def add_theme_group(totals: dict[str, np.ndarray], layout: str, blobs: Sequence[
         if total is None:
             total = totals[theme] = np.zeros(5, dtype=np.int64)
         total += (cases[i], sums[i, 1], sums[i, 2], sums[i, 3], sums[i, 0])
+
+
+def check(conn: Any) -> list[int]:
+    """The completed cases whose present ``case_figures`` row is not what their findings and answers give.
+
+    Each such row is worked out again from the case's findings and answers
+    (for the force questions and theme list the row names, so no template is
+    needed) and compared with the row as kept; rows of an earlier completion
+    are ignored, as the summary ignores them.  For ``audit verify``: the data
+    tables are covered by the audit trail, and this covers what the summary
+    reads instead of them.  Three statements; returns the case ids, sorted.
+    """
+    kept = {
+        row[0]: row
+        for row in conn.execute(
+            f"SELECT {', '.join('cf.' + c for c in _COLUMNS)} FROM case_figures cf "
+            "JOIN cases c ON c.id = cf.case_id AND cf.completed_at IS c.completed_at "
+            "WHERE c.status = 'complete'"
+        )
+    }
+    if not kept:
+        return []
+    questions = {q for row in kept.values() for q in row[6].split("\t") if q}
+    answers: dict[int, dict[str, str]] = {}
+    for case_id, question, value in conn.execute(
+        "SELECT case_id, question_id, value FROM answers WHERE question_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(questions))],
+    ):
+        if case_id in kept:
+            answers.setdefault(case_id, {})[question] = value
+    wrong = []
+    for case_id, found in conn.execute(
+        f"SELECT c.id, {FINDINGS_JSON_SQL.format(case='c.id')} FROM cases c "
+        "WHERE c.id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(kept))],
+    ):
+        row = kept[case_id]
+        again = figures_row(
+            case_id,
+            row[1],
+            json.loads(found or "[]"),
+            answers.get(case_id, {}),
+            row[6],
+            row[4].split("\t") if row[4] else (),
+        )
+        if tuple(again[c] for c in _COLUMNS) != tuple(row):
+            wrong.append(case_id)
+    return sorted(wrong)

@@ -731,7 +731,18 @@ class Store:
         )
         kept = audit_keys.where_kept(self.store_id) if self.store_id else ""
         identity = f"Database identity {self.store_id}" + (f"; its key is kept in {kept}." if kept else ".")
-        return dataclasses.replace(check, notes=(*check.notes, identity))
+        check = dataclasses.replace(check, notes=(*check.notes, identity))
+        if check_rows:  # what the summary reads instead of the findings (cctv_review.case_figures)
+            wrong = [
+                f"case {case_id}: its kept summary figures (case_figures) are not what its findings and "
+                "answers give: changed outside the app"
+                for case_id in case_figures.check(self.db.conn)
+            ]
+            if wrong:
+                check = dataclasses.replace(
+                    check, ok=False, problem=check.problem or wrong[0], problems=(*check.problems, *wrong)
+                )
+        return check
 
     def checkpoint(self, reason: str = "checkpoint") -> Any:
         """Record the trail's head outside the store (:func:`cctv_review.audit_keys.record_anchor`).

@@ -169,3 +169,36 @@ def test_migration_fills_the_rows_of_cases_already_complete(tmp_path, template, 
 
 def _figures_migration():
     return next(m for m in MIGRATIONS if m.__name__ == "_v_case_figures")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE case_figures SET findings = findings + 1",
+        "UPDATE case_figures SET themes = zeroblob(length(themes))",
+        "UPDATE case_figures SET force_used = 'no'",
+        "UPDATE case_figures SET theme_ids = 'welfare', themes = x'01000000010000000000000000000000'",
+    ],
+)
+def test_kept_figures_changed_outside_the_app_fail_audit_verify(store, template, complete_case, sql):
+    """The summary reads case_figures instead of the findings, so audit verify checks it against them."""
+    complete_case(
+        "CR-1",
+        "some",
+        findings=[("welfare", "some")],
+        answers={"uof.force_used": "yes", "uof.justified": "no"},
+    )
+    complete_case("CR-2", "none")
+    assert store.verify_audit().ok
+    store.db.conn.execute(sql + " WHERE case_id = (SELECT id FROM cases WHERE reference = 'CR-1')")
+    check = store.verify_audit()
+    assert not check.ok
+    assert "case_figures" in check.problem and "case 1" in check.problem
+    assert len([p for p in check.problems if "case_figures" in p]) == 1  # CR-2 is fine
+
+
+def test_audit_verify_accepts_kept_figures_of_a_seeded_store(store, template):
+    seed_random_store(store, template, 7)
+    with store.transaction():
+        case_figures.refresh(store.db.conn, template)
+    assert case_figures.check(store.db.conn) == []
