@@ -604,7 +604,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[name] = run_step(name, big)
         print(name, json.dumps(results[name]))
-    (WORK / "store_bench.json").write_text(json.dumps(results, indent=2))
+    figures = WORK / "store_bench.json"
+    figures.unlink(missing_ok=True)  # a fresh file: never write through a hard link into another copy
+    figures.write_text(json.dumps(results, indent=2))
     report(results)
     return 1 if any("error" in v for v in results.values() if isinstance(v, dict)) else 0
 
