@@ -1007,7 +1007,7 @@ class Store:
         answers, the outcome, its rationale), :class:`NotFound` or
         :class:`StoreError`.  Six SQL statements: BEGIN, one UPDATE that also
         returns the case's answers (checked in Python; the UPDATE is rolled
-        back when something is missing) and its findings by theme and level,
+        back when something is missing) and its findings' themes and levels,
         the audit entry (with its trigger), the case's summary figures
         (:mod:`cctv_review.case_figures`, one INSERT), COMMIT; whatever the
         number of cases.

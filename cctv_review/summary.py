@@ -198,15 +198,18 @@ def summarise(
     """Build the summary over the store's cases (optionally a date range or a selection).
 
     ``store`` is a :class:`cctv_review.store.Store` (only its SQLite connection,
-    ``store.db.conn``, is used).  The figures come from three aggregate queries,
-    each one pass in SQLite, whatever the number of cases: the cases grouped by
-    status, custody suite, month and outcome (with the flag counts summed in
-    each group); the findings of completed cases grouped by case and theme,
-    then by theme; and the use-of-force answers of completed cases.  Python
-    only folds the (few) groups into the :class:`Summary`.  The rules are the
-    summary's own: only completed cases count; a theme counts a case once
-    whatever its number of findings; force counts as used when the reviewer
-    answered so, or (not answered yes/no) when the case is flagged.
+    ``store.db.conn``, is used).  The figures come from two queries, each one
+    pass in SQLite, whatever the number of cases: the cases grouped by status,
+    custody suite, month and outcome (with the flag counts summed in each
+    group), and the completed cases' kept figures (``case_figures``: per theme
+    and for use of force, one row per case written when it was completed; see
+    :func:`_kept_figures`).  Completed cases without a present row are worked
+    out from their findings and answers (two more queries, only then).  Python
+    folds the groups into the :class:`Summary` (and NumPy adds up the theme
+    counts).  The rules are the summary's own: only completed cases count, with
+    their first review's findings (``review_round`` 1); a theme counts a case
+    once whatever its number of findings; force counts as used when the
+    reviewer answered so, or (not answered yes/no) when the case is flagged.
     """
     case_ids = list(case_ids) if case_ids is not None else None
     conn = store.db.conn
