@@ -47,7 +47,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("CCTV_BENCH_WORK") or Path(__file__).resolve().parent / "_work")
-BUILD_VERSION = 2  # bump when the generated store changes shape
+BUILD_VERSION = 3  # bump when the generated store changes shape
 sys.path.insert(0, str(ROOT))
 
 SUITES = [
@@ -210,6 +210,10 @@ def build_store(path: Path, cases: int, findings: int, seed: int = 12) -> Path:
             "still_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch,
         )
+    with conn:  # the completed cases' summary figures, as completing each case in the app writes them
+        from cctv_review import case_figures
+
+        case_figures.refresh(conn, template)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()
@@ -472,13 +476,61 @@ def step_pdf(db: Path) -> dict[str, Any]:
     }
 
 
+def _rss_mb() -> float:
+    """This process's resident set now, in MB (Linux ``/proc/self/statm``; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def step_pdf_all(db: Path) -> dict[str, Any]:
+    """The PDF report of every case: time and memory, with the resident set sampled as it goes.
+
+    The export's progress callback records the resident set at each tenth of
+    the way, so the figures show whether memory grows with the number of
+    cases drawn (it must not: the target is < 1 GB at any size).
+    """
+    from cctv_review.export import export
+    from cctv_review.export.pdf_report import ensure_gui_application
+    from cctv_review.store import Store
+    from cctv_review.template import load_template
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    ensure_gui_application()
+    out = WORK / "all.pdf"
+    samples: list[tuple[float, float]] = []
+
+    def progress(fraction: float, message: str) -> None:
+        if not samples or fraction - samples[-1][0] >= 0.1:
+            samples.append((round(fraction, 2), round(_rss_mb())))
+
+    with Store(db) as store:
+        cases = store.db.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+        seconds, _ = _timed(lambda: export(store, load_template(), "pdf", out, progress=progress))
+    size = out.stat().st_size
+    out.unlink()
+    return {
+        "seconds": seconds,
+        "cpu_s": CPU["s"],
+        "cases": cases,
+        "cases_per_s": cases / seconds,
+        "cases_per_cpu_s": cases / CPU["s"],
+        "size_mb": size / 1e6,
+        "rss_mb_by_fraction": samples,
+    }
+
+
 STEPS = {
     "summary": step_summary,
     "window": step_window,
     "actions": step_actions,
     "xlsx": step_xlsx,
     "pdf": step_pdf,
+    "pdf_all": step_pdf_all,  # not in the default run (about half an hour): --steps pdf_all
 }
+DEFAULT_STEPS = ("summary", "window", "actions", "xlsx", "pdf")
 
 
 def run_step(name: str, db: Path) -> dict[str, Any]:
@@ -507,6 +559,7 @@ def _copy(db: Path) -> Path:
     import shutil
 
     copy = WORK / f"copy-{db.name}"
+    copy.unlink(missing_ok=True)  # a fresh file: never write through a hard link into another copy
     shutil.copyfile(db, copy)
     return copy
 
@@ -517,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cases", type=int, help="cases in the big store (default 100,000; 5,000 with --quick)"
     )
-    parser.add_argument("--steps", default=",".join(STEPS), help="which steps, comma-separated")
+    parser.add_argument("--steps", default=",".join(DEFAULT_STEPS), help="which steps, comma-separated")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -551,7 +604,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[name] = run_step(name, big)
         print(name, json.dumps(results[name]))
-    (WORK / "store_bench.json").write_text(json.dumps(results, indent=2))
+    figures = WORK / "store_bench.json"
+    figures.unlink(missing_ok=True)  # a fresh file: never write through a hard link into another copy
+    figures.write_text(json.dumps(results, indent=2))
     report(results)
     return 1 if any("error" in v for v in results.values() if isinstance(v, dict)) else 0
 
@@ -623,6 +678,15 @@ def report(results: dict[str, Any]) -> None:
             f"{p['seconds']:.1f} s = {p['cases_per_s']:.0f} cases/s ({p['cases_per_cpu_s']:.0f} per CPU s), "
             f"{p['peak_rss_mb']:.0f} MB",
             ">= 50 cases/s, < 1 GB",
+        )
+    a = results.get("pdf_all", {})
+    if "seconds" in a:
+        peaks = ", ".join(f"{mb} MB at {fraction:.0%}" for fraction, mb in a["rss_mb_by_fraction"])
+        add(
+            f"PDF of every case ({a['cases']:,} cases, {a['size_mb']:.0f} MB)",
+            f"{a['seconds']:.0f} s = {a['cases_per_s']:.0f} cases/s, peak {a['peak_rss_mb']:.0f} MB "
+            f"(resident set on the way: {peaks})",
+            "< 1 GB",
         )
     for name, value in results.items():
         if isinstance(value, dict) and "error" in value:

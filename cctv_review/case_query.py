@@ -138,8 +138,13 @@ def case_ids(conn: Any, case_filter: CaseFilter, sort_column: int = 2, descendin
     where, params = filter_sql(case_filter)
     key, key_params = sort_sql(sort_column)
     direction = "DESC" if descending else "ASC"
+    # A tie term that repeats the sort key is left out: SQLite does not see through the repeat and
+    # would sort every row again rather than read them in an index's order (twice the time at 100,000).
+    ties = ", ".join(term for term in TIE_ORDER.split(", ") if term != key)
+    if key == "reference COLLATE NOCASE":  # unique (idx_cases_reference): no ties, the index alone
+        ties = "id"
     rows = conn.execute(
-        f"SELECT id FROM cases WHERE {where} ORDER BY {key} {direction}, {TIE_ORDER}",
+        f"SELECT id FROM cases WHERE {where} ORDER BY {key} {direction}, {ties}",
         [*params, *key_params],
     )
     return [row[0] for row in rows]

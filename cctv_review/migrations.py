@@ -321,6 +321,24 @@ def _v_review_packages(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v_case_figures(db: sqlite_utils.Database) -> None:
+    """Each completed case's summary figures, kept beside it (``cctv_review.case_figures``; issue 12).
+
+    With an index covering what the summary reads of ``cases`` (so it reads
+    the index, not the rows with their rationale text).  The table is filled
+    for the cases already complete, their force answers
+    read for the bundled template's questions (a case reviewed on another
+    template is worked out from its answers by the summary, as before).
+    Needs ``findings.review_round`` (``_v_recorded_time_and_team``, on main before it).
+    """
+    from cctv_review import case_figures
+    from cctv_review.template import load_template
+
+    db.execute(case_figures.TABLE_SQL)
+    db.execute(case_figures.INDEX_SQL)
+    case_figures.refresh(db.conn, load_template())
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core,
     _v2_audit,
@@ -331,6 +349,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v_scale_indexes,
     _v_recorded_time_and_team,
     _v_review_packages,
+    _v_case_figures,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

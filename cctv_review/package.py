@@ -883,6 +883,19 @@ def import_package(
                 json.dumps({"file": str(package.path), "cases": package.manifest.get("cases", [])}),
             ],
         )
+        if work:  # the summary's kept figures of the cases written follow them (cctv_review.case_figures)
+            from cctv_review import case_figures
+            from cctv_review.template import load_template
+
+            references = [plan.reference for plan, _parts in work]
+            ids = [
+                row["id"]
+                for row in store._query(
+                    "SELECT id FROM cases WHERE reference COLLATE NOCASE IN (SELECT value FROM json_each(?))",
+                    [json.dumps(references)],
+                )
+            ]
+            case_figures.refresh(store.db.conn, load_template(), ids)
         actions = {
             p.reference: (choices.get(p.reference.casefold(), CONFLICT) if p.action == CONFLICT else p.action)
             for p in plans

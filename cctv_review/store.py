@@ -46,6 +46,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from cctv_review import audit as audit_chain
+from cctv_review import case_figures
 from cctv_review.domain import (
     CASE_FLAGS,
     Answer,
@@ -730,7 +731,18 @@ class Store:
         )
         kept = audit_keys.where_kept(self.store_id) if self.store_id else ""
         identity = f"Database identity {self.store_id}" + (f"; its key is kept in {kept}." if kept else ".")
-        return dataclasses.replace(check, notes=(*check.notes, identity))
+        check = dataclasses.replace(check, notes=(*check.notes, identity))
+        if check_rows:  # what the summary reads instead of the findings (cctv_review.case_figures)
+            wrong = [
+                f"case {case_id}: its kept summary figures (case_figures) are not what its findings and "
+                "answers give: changed outside the app"
+                for case_id in case_figures.check(self.db.conn)
+            ]
+            if wrong:
+                check = dataclasses.replace(
+                    check, ok=False, problem=check.problem or wrong[0], problems=(*check.problems, *wrong)
+                )
+        return check
 
     def checkpoint(self, reason: str = "checkpoint") -> Any:
         """Record the trail's head outside the store (:func:`cctv_review.audit_keys.record_anchor`).
@@ -998,10 +1010,12 @@ class Store:
 
         Raises :class:`CompletionRefused` (listing what is missing: required
         answers, the outcome, its rationale), :class:`NotFound` or
-        :class:`StoreError`.  Five SQL statements: BEGIN, one UPDATE that also
+        :class:`StoreError`.  Six SQL statements: BEGIN, one UPDATE that also
         returns the case's answers (checked in Python; the UPDATE is rolled
-        back when something is missing), the audit entry (with its trigger),
-        COMMIT; whatever the number of cases.
+        back when something is missing) and its findings' themes and levels,
+        the audit entry (with its trigger), the case's summary figures
+        (:mod:`cctv_review.case_figures`, one INSERT), COMMIT; whatever the
+        number of cases.
         """
         now = _iso(utc_now())
         with self.transaction():
@@ -1009,7 +1023,8 @@ class Store:
                 "UPDATE cases SET status = 'complete', completed_at = ?, completed_by = ?, updated_at = ? "
                 "WHERE id = ? AND status != 'complete' RETURNING *, "
                 "(SELECT json_group_object(question_id, value) FROM answers WHERE answers.case_id = cases.id) "
-                "AS answers_json",
+                "AS answers_json, "
+                f"{case_figures.FINDINGS_JSON_SQL.format(case='cases.id')} AS findings_json",
                 [now, self.user, now, case_id],
             )
             if not written:
@@ -1030,6 +1045,18 @@ class Store:
                     "template": f"{template.id}@{template.version}",
                 },
                 state=self._state(("cases", row)),
+            )
+            # The summary's figures of the now locked case (cctv_review.case_figures): one INSERT.
+            case_figures.save(
+                self.db.conn,
+                case_figures.figures_row(
+                    case_id,
+                    row["completed_at"],
+                    json.loads(row["findings_json"] or "[]"),
+                    json.loads(row["answers_json"] or "{}"),
+                    case_figures.force_questions(template),
+                    case_figures.theme_ids(template),
+                ),
             )
         return case
 

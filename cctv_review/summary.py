@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from cctv_review import case_figures
 from cctv_review.domain import (
     CASE_FLAGS,
     CaseStatus,
@@ -202,15 +205,18 @@ def summarise(
     """Build the summary over the store's cases (optionally a date range or a selection).
 
     ``store`` is a :class:`cctv_review.store.Store` (only its SQLite connection,
-    ``store.db.conn``, is used).  The figures come from three aggregate queries,
-    each one pass in SQLite, whatever the number of cases: the cases grouped by
-    status, custody suite, month and outcome (with the flag counts summed in
-    each group); the findings of completed cases grouped by case and theme,
-    then by theme; and the use-of-force answers of completed cases.  Python
-    only folds the (few) groups into the :class:`Summary`.  The rules are the
-    summary's own: only completed cases count; a theme counts a case once
-    whatever its number of findings; force counts as used when the reviewer
-    answered so, or (not answered yes/no) when the case is flagged.
+    ``store.db.conn``, is used).  The figures come from two queries, each one
+    pass in SQLite, whatever the number of cases: the cases grouped by status,
+    custody suite, month and outcome (with the flag counts summed in each
+    group), and the completed cases' kept figures (``case_figures``: per theme
+    and for use of force, one row per case written when it was completed; see
+    :func:`_kept_figures`).  Completed cases without a present row are worked
+    out from their findings and answers (two more queries, only then).  Python
+    folds the groups into the :class:`Summary` (and NumPy adds up the theme
+    counts).  The rules are the summary's own: only completed cases count, with
+    their first review's findings (``review_round`` 1); a theme counts a case
+    once whatever its number of findings; force counts as used when the
+    reviewer answered so, or (not answered yes/no) when the case is flagged.
     """
     case_ids = list(case_ids) if case_ids is not None else None
     conn = store.db.conn
@@ -255,7 +261,8 @@ def summarise(
         _breakdown(m, month_label(m), months[m]) for m in sorted(months, key=lambda m: (m == "unknown", m))
     ]
     by_flag = [_breakdown(flag, label, flags[flag]) for flag, label in CASE_FLAGS.items()]
-    by_theme, findings, good_practice = _themes(conn, template, where, params)
+    kept = _kept_figures(conn, template, where, params) if completed else None
+    by_theme, findings, good_practice = _themes(conn, template, where, params, completed, kept)
 
     return Summary(
         total_cases=sum(status_counts.values()),
@@ -267,7 +274,9 @@ def summarise(
         by_suite=by_suite,
         by_month=by_month,
         by_flag=by_flag,
-        use_of_force=_force_summary(conn, template, where, params) if completed else ForceSummary(0, 0, 0, 0),
+        use_of_force=_force_summary(conn, template, where, params, completed, kept)
+        if completed
+        else ForceSummary(0, 0, 0, 0),
         findings=findings,
         good_practice_findings=good_practice,
         template=f"{template.id}@{template.version}",
@@ -298,40 +307,142 @@ def _breakdown(key: str, label: str, counts: Counter[str]) -> Breakdown:
     )
 
 
-def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tuple[list[ThemeRow], int, int]:
-    """Findings of completed cases by theme; returns (rows, findings, good-practice findings).
+#: A completed case's ``case_figures`` row is its present one (see :mod:`cctv_review.case_figures`).
+_FIGURES_CURRENT = "cf.case_id = c.id AND cf.completed_at IS c.completed_at"
 
-    Inner query: one row per (case, theme) with that case's finding count and
-    whether it had a finding at each level; outer query: those rows summed by
-    theme, so "cases with a significant finding in the theme" counts each case
-    once without any ``COUNT(DISTINCT)``.  ``CROSS JOIN`` keeps the cases as
-    the outer loop, so each completed case's findings are read from the
-    covering index ``(case_id, theme, level)`` already grouped.
+
+@dataclass
+class _Kept:
+    """What the completed cases' ``case_figures`` rows add up to (one pass: :func:`_kept_figures`)."""
+
+    rows: int = 0  # completed cases read from their rows
+    themes: dict[str, np.ndarray] = field(default_factory=dict)  # see case_figures.add_themes
+    findings: int = 0
+    good_practice: int = 0
+    force_rows: int = 0  # ... of them with answers read for this template's force questions
+    force_used: int = 0
+    force_jpn: int = 0
+    force_not_jpn: int = 0
+
+
+def _force_rules(template: Template, value: dict[str, str]) -> tuple[str, str, str]:
+    """The use-of-force rules as SQL ``(used, jpn, not_jpn)`` over answer expressions ``value[role]``.
+
+    Force counts as used when the ``force_used`` answer is "yes" (not when
+    "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
+    justified, proportionate and necessary when every judgement question the
+    template has is answered "yes"; not, when any is "no"; otherwise
+    undetermined.
     """
+    roles = template.roles
+    used = (
+        f"CASE WHEN {value['force_used']} IN ('yes', 'no') THEN {value['force_used']} = 'yes' "
+        "ELSE c.use_of_force != 0 END"
+        if "force_used" in roles
+        else "c.use_of_force != 0"
+    )
+    judgements = [
+        value[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
+    ]
+    jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
+    not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
+    return used, jpn, not_jpn
+
+
+def _kept_figures(conn: Any, template: Template, where: str, params: list[Any]) -> _Kept:
+    """The selection's completed cases added up from their present ``case_figures`` rows (one query).
+
+    ``CROSS JOIN`` reads that small table first and each case by its id
+    (about 60,000 rows at 100,000 cases instead of 750,000 findings and four
+    answers a case).  A row's theme list is returned only when it is not the
+    template's (the usual one), so 60,000 copies of it are not made in Python.
+    The use-of-force rules are applied in SQL to the answers kept in the row
+    when they were read for this template's questions.
+    """
+    used, jpn, not_jpn = _force_rules(template, {role: f"cf.{role}" for role in case_figures.FORCE_ROLES})
+    usual = "\t".join(case_figures.theme_ids(template))
     rows = conn.execute(
-        f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
-            FROM (SELECT f.theme AS theme,
-                         MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
-                         COUNT(*) AS n, SUM(f.level = ?) AS good_n
-                  FROM cases c CROSS JOIN findings f ON f.case_id = c.id
-                  WHERE c.status = ? AND {where}
-                  GROUP BY c.id, f.theme)
-            GROUP BY theme""",
-        [
-            FindingLevel.SIGNIFICANT.value,
-            FindingLevel.SOME.value,
-            FindingLevel.GOOD_PRACTICE.value,
-            FindingLevel.GOOD_PRACTICE.value,
-            _COMPLETE,
-            *params,
-        ],
+        f"""SELECT CASE WHEN cf.theme_ids = ? THEN NULL ELSE cf.theme_ids END, cf.themes,
+                   cf.findings, cf.good_practice_findings,
+                   CASE WHEN cf.force_questions = ? THEN
+                        8 + ({used}) + 2 * (({used}) AND ({jpn}))
+                          + 4 * (({used}) AND NOT ({jpn}) AND ({not_jpn})) END
+            FROM case_figures cf CROSS JOIN cases c ON {_FIGURES_CURRENT}
+            WHERE c.status = ? AND {where}""",
+        [usual, case_figures.force_questions(template), _COMPLETE, *params],
     ).fetchall()
-    found = {theme: values for theme, *values in rows}
+    kept = _Kept(rows=len(rows))
+    if not rows:
+        return kept
+    layouts, blobs, findings, good, force = zip(*rows, strict=True)
+    del rows
+    if any(layouts):  # rows of another template's themes: grouped by theme list
+        case_figures.add_themes(kept.themes, zip([layout or usual for layout in layouts], blobs, strict=True))
+    else:
+        case_figures.add_theme_group(kept.themes, usual, blobs)
+    kept.findings, kept.good_practice = sum(findings), sum(good)
+    # force: None (answers kept for other questions), else 8 + used + 2 * jpn + 4 * not jpn
+    codes = Counter(force)
+    kept.force_rows = sum(n for code, n in codes.items() if code is not None)
+    kept.force_used = sum(n for code, n in codes.items() if code is not None and code & 1)
+    kept.force_jpn = sum(n for code, n in codes.items() if code is not None and code & 2)
+    kept.force_not_jpn = sum(n for code, n in codes.items() if code is not None and code & 4)
+    return kept
+
+
+def _themes(
+    conn: Any,
+    template: Template,
+    where: str,
+    params: list[Any],
+    completed: int | None = None,
+    kept: _Kept | None = None,
+) -> tuple[list[ThemeRow], int, int]:
+    """Findings of completed cases by theme (first review); returns (rows, findings, good-practice findings).
+
+    The completed cases with a present ``case_figures`` row are added up from
+    it (``kept``, :func:`_kept_figures`).  ``completed`` is the number of
+    completed cases in the selection: when fewer rows were found (cases
+    completed outside the app, or before the table), the rest are worked out
+    from their findings: an inner query with one row per (case, theme) with
+    that case's finding count and whether it had a finding at each level, and
+    an outer query summing those rows by theme, so "cases with a significant
+    finding in the theme" counts each case once without any ``COUNT(DISTINCT)``
+    (``CROSS JOIN`` keeps the cases as the outer loop).
+    """
+    kept = kept or _Kept()
+    totals = {theme: values.copy() for theme, values in kept.themes.items()}
+    findings, good_practice = kept.findings, kept.good_practice
+    if completed is None or kept.rows < completed:
+        rows = conn.execute(
+            f"""SELECT theme, COUNT(*), SUM(sig), SUM(som), SUM(good), SUM(n), SUM(good_n)
+                FROM (SELECT f.theme AS theme,
+                             MAX(f.level = ?) AS sig, MAX(f.level = ?) AS som, MAX(f.level = ?) AS good,
+                             COUNT(*) AS n, SUM(f.level = ?) AS good_n
+                      FROM cases c CROSS JOIN findings f ON f.case_id = c.id
+                      WHERE c.status = ? AND {where} AND f.review_round = 1
+                        AND NOT EXISTS (SELECT 1 FROM case_figures cf WHERE {_FIGURES_CURRENT})
+                      GROUP BY c.id, f.theme)
+                GROUP BY theme""",
+            [
+                FindingLevel.SIGNIFICANT.value,
+                FindingLevel.SOME.value,
+                FindingLevel.GOOD_PRACTICE.value,
+                FindingLevel.GOOD_PRACTICE.value,
+                _COMPLETE,
+                *params,
+            ],
+        ).fetchall()
+        for theme, cases, significant, some, good, n, good_n in rows:
+            total = totals.setdefault(theme, np.zeros(5, dtype=np.int64))
+            total += (cases, significant, some, good, n)
+            findings += n
+            good_practice += good_n
     known = [t.id for t in template.themes]
-    theme_ids = known + sorted(set(found) - set(known))
+    theme_ids = known + sorted(set(totals) - set(known))
     by_theme = []
     for tid in theme_ids:
-        cases, significant, some, good, n, _good_n = found.get(tid, (0, 0, 0, 0, 0, 0))
+        cases, significant, some, good, n = (int(v) for v in totals.get(tid, (0, 0, 0, 0, 0)))
         by_theme.append(
             ThemeRow(
                 theme=tid,
@@ -343,8 +454,6 @@ def _themes(conn: Any, template: Template, where: str, params: list[Any]) -> tup
                 findings=n,
             )
         )
-    findings = sum(values[4] for values in found.values())
-    good_practice = sum(values[5] for values in found.values())
     return by_theme, findings, good_practice
 
 
@@ -360,47 +469,46 @@ def _scope(date_from: date | None, date_to: date | None, case_ids: Iterable[int]
     return "; ".join(parts) or "all cases"
 
 
-def _force_summary(conn: Any, template: Template, where: str, params: list[Any]) -> ForceSummary:
-    """Use of force over completed cases, from the template's role questions (one query).
+def _force_summary(
+    conn: Any,
+    template: Template,
+    where: str,
+    params: list[Any],
+    completed: int | None = None,
+    kept: _Kept | None = None,
+) -> ForceSummary:
+    """Use of force over completed cases, from the template's role questions (rules: :func:`_force_rules`).
 
-    Force counts as used when the ``force_used`` answer is "yes" (not when
-    "no"); with no yes/no answer, the case's use-of-force flag decides.  Judged
-    justified, proportionate and necessary when every judgement question the
-    template has is answered "yes"; not, when any is "no"; otherwise
-    undetermined.  Answers are stored as JSON, read with ``json_extract``.
+    The cases whose ``case_figures`` row kept the answers to this template's
+    force questions are counted from it (``kept``); when fewer than
+    ``completed`` were, the others are read from ``answers`` (stored as JSON,
+    read with ``json_extract``) in one more query.
     """
-    roles = template.roles
-    used_q = roles.get("force_used")
-    judgement_qs = [
-        roles[r] for r in ("force_justified", "force_proportionate", "force_necessary") if r in roles
-    ]
-    joins = []
-    join_params: list[Any] = []
-    for i, question in enumerate([used_q, *judgement_qs]):
-        if question is None:
-            continue
-        joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
-        join_params.append(question)
-
-    def value(i: int) -> str:
-        return f"json_extract(a{i}.value, '$')"
-
-    used = (
-        f"CASE WHEN {value(0)} IN ('yes', 'no') THEN {value(0)} = 'yes' ELSE c.use_of_force != 0 END"
-        if used_q
-        else "c.use_of_force != 0"
-    )
-    judgements = [value(i) for i in range(1, len(judgement_qs) + 1)]
-    jpn = " AND ".join(f"COALESCE({j}, '') = 'yes'" for j in judgements) or "0"
-    not_jpn = " OR ".join(f"COALESCE({j}, '') = 'no'" for j in judgements) or "0"
-    row = conn.execute(
-        f"""SELECT COUNT(*), COALESCE(SUM(jpn), 0), COALESCE(SUM(NOT jpn AND not_jpn), 0)
-            FROM (SELECT ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
-                  FROM cases c {" ".join(joins)}
-                  WHERE c.status = ? AND {where} AND ({used}))""",
-        [*join_params, _COMPLETE, *params],
-    ).fetchone()
-    cases, jpn_n, not_jpn_n = row
+    kept = kept or _Kept()
+    cases, jpn_n, not_jpn_n = kept.force_used, kept.force_jpn, kept.force_not_jpn
+    if completed is None or kept.force_rows < completed:
+        roles = template.roles
+        joins = []
+        join_params: list[Any] = []
+        live: dict[str, str] = {}
+        for i, role in enumerate(case_figures.FORCE_ROLES):
+            question = roles.get(role)
+            if question is None:
+                continue
+            joins.append(f"LEFT JOIN answers a{i} ON a{i}.case_id = c.id AND a{i}.question_id = ?")
+            join_params.append(question)
+            live[role] = f"json_extract(a{i}.value, '$')"
+        used, jpn, not_jpn = _force_rules(template, live)
+        row = conn.execute(
+            f"""SELECT COUNT(*), COALESCE(SUM(jpn), 0), COALESCE(SUM(NOT jpn AND not_jpn), 0)
+                FROM (SELECT ({jpn}) AS jpn, ({not_jpn}) AS not_jpn
+                      FROM cases c {" ".join(joins)}
+                      WHERE c.status = ? AND {where} AND ({used})
+                        AND NOT EXISTS (SELECT 1 FROM case_figures cf
+                                        WHERE {_FIGURES_CURRENT} AND cf.force_questions = ?))""",
+            [*join_params, _COMPLETE, *params, case_figures.force_questions(template)],
+        ).fetchone()
+        cases, jpn_n, not_jpn_n = cases + row[0], jpn_n + row[1], not_jpn_n + row[2]
     return ForceSummary(cases, jpn_n, not_jpn_n, cases - jpn_n - not_jpn_n)
 
 

@@ -42,6 +42,7 @@ CORE = [
     "cctv_review.question_figures",
     "cctv_review.summary_filter",
     "cctv_review.case_query",
+    "cctv_review.case_figures",
     "cctv_review.storage",
     "cctv_review.textcheck",
     "cctv_review.audit_keys",

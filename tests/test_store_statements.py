@@ -62,6 +62,7 @@ def test_each_write_costs_five_statements_at_10_and_1000_cases(tmp_path, templat
     assert small == large, (small, large)
     assert small.pop("first change to a not-started case") == 6  # it also moves the case to in progress
     assert small.pop("unchanged field") == 4  # BEGIN, the UPDATE (no row), the read, COMMIT
+    assert small.pop("complete case") == 6  # it also writes the case's summary figures (case_figures)
     assert set(small.values()) == {5}, small
 
 

@@ -16,9 +16,14 @@ same values, redaction included.  Plain Python, no Qt.
 from __future__ import annotations
 
 import json
+import queue
+import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any, overload
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar, overload
 
 from cctv_review.case_query import cases_by_id
 from cctv_review.domain import Answer, Case, Clip, Finding
@@ -226,7 +231,99 @@ def chunks(data: ExportData) -> Iterator[list[CaseDetail]]:
             yield list(data.cases[start : start + CHUNK])
 
 
-def chunk_rows(data: ExportData) -> Iterator[dict[str, list[list[Any]]]]:
-    """Each chunk's table rows: ``{"cases": rows, "findings": rows, "answers": rows}``."""
+def chunk_rows(data: ExportData, prefetch: bool = False) -> Iterator[dict[str, list[list[Any]]]]:
+    """Each chunk's table rows: ``{"cases": rows, "findings": rows, "answers": rows}``.
+
+    ``prefetch``: read the chunks in a thread of their own, on its own
+    read-only connection to the store (:func:`prefetched`), up to
+    :data:`PREFETCH` chunks ahead of the caller, so the reading's SQLite work
+    and the caller's deflating and disk writes (all of which release Python's
+    GIL) overlap.  The rows are the same either way.
+    """
+    if prefetch and isinstance(data.cases, LazyCases):
+        reading = data.cases
+        path = getattr(reading.store, "path", None)
+        if path is not None:
+            yield from prefetched(lambda: _rows_on_own_connection(data, reading, Path(path)))
+            return
     for details in chunks(data):
         yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
+
+
+#: Chunks a prefetching reader may be ahead of its consumer (bounds memory: 2 x CHUNK cases).
+PREFETCH = 2
+
+
+class _ReadOnlyStore:
+    """What :class:`LazyCases` and ``tabular.case_detail`` use of a store (``db.conn``, ``path``), on a
+    read-only connection of the reading thread's own (a connection is never shared across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        from cctv_review.store import _read_uri
+
+        self.path = path
+        self.db = SimpleNamespace(conn=sqlite3.connect(_read_uri(path), uri=True, timeout=10))
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+
+def _rows_on_own_connection(
+    data: ExportData, reading: LazyCases, path: Path
+) -> Iterator[dict[str, list[list[Any]]]]:
+    """:func:`chunk_rows` of ``reading``'s cases, read on a connection opened (and closed) here."""
+    store = _ReadOnlyStore(path)
+    try:
+        own = LazyCases(store, reading.template, reading.ids, reading.label_of, reading.chunk)
+        for details in own.chunks():
+            yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
+    finally:
+        store.close()
+
+
+T = TypeVar("T")
+
+
+def prefetched(make: Callable[[], Iterable[T]], depth: int = PREFETCH) -> Iterator[T]:
+    """The items of ``make()``, produced in a thread of their own up to ``depth`` items ahead.
+
+    ``make`` is called in that thread (so what it opens belongs to it).  An
+    exception there is raised here, at the item where it happened; when the
+    consumer stops early (an error, a cancelled export), the thread is told to
+    stop and is waited for, so nothing keeps reading after the export ends.
+    """
+    items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in make():
+                if not put("item", item):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put("error", exc)
+            return
+        put("end", None)
+
+    thread = threading.Thread(target=run, name="export-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = items.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()

@@ -553,7 +553,7 @@ def write_xlsx(
                 for name in names
             }
             done = 0
-            for rows in chunk_rows(data):
+            for rows in chunk_rows(data, prefetch=True):  # read in a thread while this writes
                 for name, writer in writers.items():
                     append = writer.append
                     for row in rows[name]:

@@ -144,6 +144,15 @@ class CaseTableModel(QAbstractTableModel):
             case = self._rows.get(case_id)
         return case
 
+    def _scan(self, case_id: int) -> int:
+        """The row of ``case_id`` by a scan of the ids (-1 when not shown), without building the map."""
+        if self._position is not None:
+            return self._position.get(case_id, -1)
+        try:
+            return self.ids.index(case_id)
+        except ValueError:
+            return -1
+
     def row_of(self, case_id: int) -> int:
         if self._position is None:
             self._position = {case_id: row for row, case_id in enumerate(self.ids)}
@@ -205,9 +214,12 @@ class CaseTableModel(QAbstractTableModel):
         old_ids = [self.ids[i.row()] if 0 <= i.row() < len(self.ids) else None for i in old]
         self.ids = ids
         self._position = None
+        # A few persistent indexes (the current row, the selection) are found by a scan of the ids
+        # in C (list.index); only many of them are worth building the id -> row map for 100,000 rows.
+        find = self.row_of if len(old) > 8 else self._scan
         new = []
         for index, case_id in zip(old, old_ids, strict=True):
-            row = self.row_of(case_id) if case_id is not None else -1
+            row = find(case_id) if case_id is not None else -1
             new.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
         self.changePersistentIndexList(old, new)
 
