@@ -227,7 +227,7 @@ def summarise(
         f"""SELECT c.status, COALESCE(c.custody_suite, ''),
                    CASE WHEN COALESCE(c.detention_date, '') = '' THEN 'unknown'
                         ELSE substr(c.detention_date, 1, 7) END,
-                   COALESCE(m.final_outcome, c.outcome), COUNT(*), {flag_sums}
+                   COALESCE(m.final_outcome, c.outcome), COUNT(*), COUNT(m.case_id), {flag_sums}
             FROM cases c LEFT JOIN moderations m ON m.case_id = c.id WHERE {where}
             GROUP BY 1, 2, 3, 4""",
         params,
@@ -238,10 +238,12 @@ def summarise(
     suites: dict[str, Counter[str]] = defaultdict(Counter)
     months: dict[str, Counter[str]] = defaultdict(Counter)
     flags: dict[str, Counter[str]] = {flag: Counter() for flag in CASE_FLAGS}
-    for status, suite, month, outcome, count, *flag_counts in groups:
+    moderated = 0  # completed cases counted by a lead's moderated outcome
+    for status, suite, month, outcome, count, moderated_count, *flag_counts in groups:
         status_counts[status] += count
         if status != _COMPLETE:
             continue
+        moderated += moderated_count
         if outcome in by_level:  # a completed case always has one; a damaged row is not counted
             by_level[outcome] += count
         for counter in (suites[suite], months[month]):
@@ -281,17 +283,7 @@ def summarise(
         good_practice_findings=good_practice,
         template=f"{template.id}@{template.version}",
         scope=_scope(date_from, date_to, case_ids),
-        moderated=_moderated(conn, where, params) if completed else 0,
-    )
-
-
-def _moderated(conn: Any, where: str, params: list[Any]) -> int:
-    """Completed cases whose outcome in the figures is a lead's moderated one (issue 14; one query)."""
-    return int(
-        conn.execute(
-            f"SELECT COUNT(*) FROM cases c JOIN moderations m ON m.case_id = c.id WHERE c.status = ? AND {where}",
-            [_COMPLETE, *params],
-        ).fetchone()[0]
+        moderated=moderated,
     )
 
 

@@ -75,12 +75,38 @@ def _rows(data) -> list[dict[str, list[list]]]:
     return [{name: rows for name, rows in chunk.items()} for chunk in data]
 
 
-def test_prefetched_rows_are_the_rows_read_in_place(many_cases, template):
-    data = build_streaming(many_cases, template, chunk=5)
+@pytest.mark.parametrize("redact", [False, True])
+def test_prefetched_rows_are_the_rows_read_in_place(many_cases, template, redact):
+    """The reading thread's rows are the same, redaction and the store's recorder zone included
+    (both were once lost on its own connection: a camera named after the custody number and
+    recorded times in the default zone leaked into the workbook)."""
+    from datetime import datetime, timezone
+
+    from cctv_review.domain import Clip
+
+    store = many_cases
+    store.set_time_zone("America/New_York")
+    case = store.list_cases()[0]
+    clip = store.add_clip(
+        Clip(
+            case_id=case.id,
+            path="/footage/M-000/M-000_cell.mp4",
+            camera="M-000_cell",  # as older versions named a camera after its file
+            recorded_start=datetime(2026, 3, 14, 22, 0, tzinfo=timezone.utc),
+            duration_ms=60_000,
+        )
+    )
+    store.add_finding(
+        Finding(case_id=case.id, theme="welfare", level=FindingLevel.SOME, clip_id=clip.id, position_ms=5000)
+    )
+    data = build_streaming(store, template, chunk=5, redact=redact)
     in_place = _rows(chunk_rows(data))
     ahead = _rows(chunk_rows(data, prefetch=True))
     assert len(in_place) == 5 and ahead == in_place
-    assert sum(len(c["findings"]) for c in ahead) == sum(i % 4 for i in range(23))
+    assert sum(len(c["findings"]) for c in ahead) == sum(i % 4 for i in range(23)) + 1
+    text = str(ahead)
+    assert "EDT" in text  # 22:00 UTC on 14 March 2026 is 18:00 EDT in New York
+    assert ("M-000_cell" in text) is not redact
 
 
 def test_the_exports_read_a_chunk_at_a_time_and_the_reader_stays_two_chunks_ahead(
@@ -167,11 +193,14 @@ def test_full_width_formula_characters_are_quoted_in_the_workbook(store, templat
     from openpyxl import load_workbook
 
     ws = load_workbook(path)["Findings"]
-    notes = {c.value: c for c in ws["G"][1:]}
+    header = [c.value for c in ws[1]]
+    column = ws.iter_cols(min_col=header.index("Note") + 1, max_col=header.index("Note") + 1)
+    notes = {c.value: c for c in next(column)[1:]}
     assert set(notes) == {"＝1+1", "＋1", "－1", "＠SUM(A1)"}
     assert all(cell.quotePrefix for cell in notes.values())  # shown and kept as text, never a formula
     with zipfile.ZipFile(path) as z:
-        assert "<f>" not in z.read("xl/worksheets/sheet3.xml").decode()
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and all("<f>" not in z.read(n).decode() for n in sheets)
 
 
 def test_an_export_records_the_trails_head_outside_the_store(store, template, tmp_path):

@@ -274,7 +274,10 @@ def _rows_on_own_connection(
     """:func:`chunk_rows` of ``reading``'s cases, read on a connection opened (and closed) here."""
     store = _ReadOnlyStore(path)
     try:
-        own = LazyCases(store, reading.template, reading.ids, reading.label_of, reading.chunk)
+        own = LazyCases(
+            store, reading.template, reading.ids, reading.label_of, reading.chunk, redact=reading.redact
+        )
+        own.time_zone, own._tz = reading.time_zone, reading._tz  # the store's zone, not the default
         for details in own.chunks():
             yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
     finally:
