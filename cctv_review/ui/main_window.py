@@ -19,8 +19,8 @@ itself stale and is recomputed when its tab is opened).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
@@ -46,6 +46,14 @@ from cctv_review.ui.review_form import ReviewForm
 from cctv_review.ui.services import ReviewSession
 from cctv_review.ui.shortcuts import ShortcutsDialog, install_shortcuts
 from cctv_review.ui.summary_view import SummaryView
+from cctv_review.ui.transport import install_transport_status
+from cctv_review.ui.window_fit import (
+    SidePane,
+    default_client_size,
+    fit_frame_to_screen,
+    let_controls_shrink,
+    let_labels_shrink,
+)
 
 __all__ = ["POSITION_SAVE_MS", "MainWindow"]
 
@@ -84,7 +92,9 @@ class MainWindow(QMainWindow):
         self.work_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.work_splitter.setObjectName("workSplitter")
         self.work_splitter.addWidget(self.player)
-        self.work_splitter.addWidget(self.side_splitter)
+        # At small heights the form and the findings share tabs (window_fit.SidePane).
+        self.side_pane = SidePane(self.form, self.findings, self.side_splitter)
+        self.work_splitter.addWidget(self.side_pane)
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         workspace = QWidget()
@@ -159,6 +169,26 @@ class MainWindow(QMainWindow):
         self.player.clipFailed.connect(lambda _m: self.status("This clip could not be played.", 8000))
         self.player.warning.connect(lambda text: self.status(text, 10000))
         session.changed.connect(self._changed)
+        # The player shows direction, real speed and recorded time itself (ui/transport.py).
+        self.transport_status = install_transport_status(self.player)
+        # One-line labels may be narrower than their text, so the window fits 1366x768 (ui/window_fit.py).
+        let_labels_shrink(
+            [
+                getattr(self.findings, "title", None),
+                getattr(self.form, "progress_label", None),
+                getattr(self.player, "time_label", None),
+                getattr(self.player, "scan_label", None),
+                self.clip_label,
+                self.wall_label,
+            ]
+        )
+        let_controls_shrink(
+            [
+                getattr(self.player, "speed_combo", None),
+                getattr(self.player, "sensitivity_box", None),
+                getattr(self.player, "scan_bar", None),
+            ]
+        )
 
         self._default_size()
         self._restore_layout()
@@ -217,10 +247,24 @@ class MainWindow(QMainWindow):
     def _default_size(self) -> None:
         screen = self.screen()
         if screen is not None:
-            available = screen.availableGeometry()
-            self.resize(min(1560, available.width()), min(980, available.height()))
+            self.resize(*default_client_size(screen.availableGeometry()))
         else:
             self.resize(1500, 920)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once shown (the frame is known), keep the whole frame on the screen."""
+        super().showEvent(event)
+        fit_frame_to_screen(self)
+        QTimer.singleShot(0, lambda: fit_frame_to_screen(self))  # the platform may place the frame later
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Never grow past the screen (a layout asking for more width is cut back, not obeyed)."""
+        super().resizeEvent(event)
+        screen = self.screen()
+        if self.isVisible() and screen is not None:
+            available = screen.availableGeometry().size()
+            if event.size().width() > available.width() or event.size().height() > available.height():
+                fit_frame_to_screen(self)
 
     def _settings(self) -> QSettings:
         return QSettings()
@@ -422,7 +466,12 @@ class MainWindow(QMainWindow):
         self.wall_label.setText(
             f"Recorded {wall.astimezone().strftime('%d %b %Y %H:%M:%S')}" if wall else "Recorded time not set"
         )
-        self.speed_label.setText(f"{self.player.speed:g}x" + (" ▶" if self.player.playing else ""))
+        reverse = self.player.reverse_speed
+        self.speed_label.setText(
+            f"-{reverse:g}x ◀◀"
+            if reverse
+            else f"{self.player.speed:g}x" + (" ▶" if self.player.playing else "")
+        )
 
     # -- messages ------------------------------------------------------------------------
     def inform(
