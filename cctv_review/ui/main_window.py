@@ -37,6 +37,7 @@ from cctv_review.domain import CASE_FLAGS, CaseStatus, format_ms
 from cctv_review.store import CompletionRefused, StoreError
 from cctv_review.ui import activity_nav, tasks
 from cctv_review.ui.actions import build_actions
+from cctv_review.ui.audio_out import AudioOut
 from cctv_review.ui.case_list import CaseListWidget
 from cctv_review.ui.findings import FindingEditor, FindingsPanel
 from cctv_review.ui.findings_controller import FindingsController
@@ -171,6 +172,9 @@ class MainWindow(QMainWindow):
         session.changed.connect(self._changed)
         # The player shows direction, real speed and recorded time itself (ui/transport.py).
         self.transport_status = install_transport_status(self.player)
+        # The main view's sound, volume and mute (ui/audio_out.py; the sync logic is video/audio.py).
+        self.audio = AudioOut(self.player)
+        self.audio.notice.connect(lambda text: self.status(text, 8000))
         # One-line labels may be narrower than their text, so the window fits 1366x768 (ui/window_fit.py).
         let_labels_shrink(
             [
@@ -500,6 +504,7 @@ class MainWindow(QMainWindow):
         self.footage.shutdown()
         self.summary.shutdown()
         tasks.cancel_all()
+        self.audio.close()
         self.player.close_player()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -609,6 +609,7 @@ class AudioFeeder:
 
 
 __all__ = [
+    "BYTES_PER_SAMPLE",
     "MAX_AUDIBLE_SPEED",
     "MIN_AUDIBLE_SPEED",
     "OUTPUT_CHANNELS",
