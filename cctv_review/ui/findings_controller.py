@@ -178,6 +178,8 @@ class FindingsController(QObject):
         out = self.session.stills_folder() / still_file_name(case.reference, clip.id, position_ms)
         info = self.player.player.info if clip is self.player.clip else None
         reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
+        # Brightness/contrast in use (ui/video_view_tools.py): the still is adjusted alike and says so.
+        adjustment = getattr(self.player.surface, "picture_adjustment", None)
 
         open_store = self.session.worker_store
 
@@ -192,6 +194,7 @@ class FindingsController(QObject):
                     camera=camera,
                     clip_ms=position_ms,
                     recorded_at=recorded_at,
+                    adjustment=adjustment,
                 )
             )
             try:

@@ -20,14 +20,16 @@ itself stale and is recomputed when its tab is opened).
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -45,9 +47,10 @@ from cctv_review.ui.footage_controller import POSITION_SAVE_MS, FootageControlle
 from cctv_review.ui.player_widget import PlayerWidget
 from cctv_review.ui.review_form import ReviewForm
 from cctv_review.ui.services import ReviewSession
-from cctv_review.ui.shortcuts import ShortcutsDialog, install_shortcuts
+from cctv_review.ui.shortcuts import ShortcutsDialog, display_keys, install_shortcuts, spec_for
 from cctv_review.ui.summary_view import SummaryView
 from cctv_review.ui.transport import install_transport_status
+from cctv_review.ui.video_view_tools import FullScreen, ViewTools
 from cctv_review.ui.window_fit import (
     SidePane,
     default_client_size,
@@ -149,6 +152,10 @@ class MainWindow(QMainWindow):
         )
         self.window_actions = build_actions(self)
         self.shortcuts = install_shortcuts(self.player, self, self)
+        # Zoom, pan, brightness/contrast and full screen for the main view (ui/video_view_tools.py).
+        self.view_tools = ViewTools(self.player)
+        self.full_screen = FullScreen(self, self._hidden_in_full_screen())
+        self._add_view_actions()
 
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
@@ -408,6 +415,57 @@ class MainWindow(QMainWindow):
     def focus_video(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def toggle_full_screen(self) -> None:
+        """F11: the video alone, full screen; F11 or Esc comes back."""
+        self.tabs.setCurrentIndex(0)
+        self.full_screen.toggle()
+        self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def zoom_in(self) -> None:
+        self.view_tools.zoom_in()
+
+    def zoom_out(self) -> None:
+        self.view_tools.zoom_out()
+
+    def zoom_reset(self) -> None:
+        self.view_tools.zoom_reset()
+
+    def _hidden_in_full_screen(self) -> list[QWidget]:
+        """What full screen hides: everything around the player (and the clip list above it)."""
+        hidden: list[QWidget | None] = [
+            self.menuBar(),
+            self.statusBar(),
+            self.case_list,
+            self.case_header,
+            self.side_pane,
+            self.tabs.tabBar(),
+            self.store_notice,
+            getattr(self.player, "clip_list", None),
+            *self.findChildren(QToolBar),
+        ]
+        return [widget for widget in hidden if widget is not None]
+
+    def _add_view_actions(self) -> None:
+        """The View menu's full screen, zoom and picture entries (keys from the shortcut table)."""
+        view_menu = next(
+            (a.menu() for a in self.menuBar().actions() if a.menu() is not None and a.text() == "&View"), None
+        )
+        if not isinstance(view_menu, QMenu):
+            return
+        view_menu.addSeparator()
+        for text, command, slot in (
+            ("Full screen", "toggle_full_screen", self.toggle_full_screen),
+            ("Zoom in", "zoom_in", self.zoom_in),
+            ("Zoom out", "zoom_out", self.zoom_out),
+            ("Whole picture", "zoom_reset", self.zoom_reset),
+        ):
+            action = QAction(f"{text}\t{display_keys(spec_for(command))}", self)
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            view_menu.addAction(action)
+        picture = QAction("Reset brightness and contrast", self)
+        picture.triggered.connect(lambda _checked=False: self.view_tools.reset_adjustment())
+        view_menu.addAction(picture)
 
     def seek_to(self, clip_id: int | None, position_ms: int) -> None:
         self.tabs.setCurrentIndex(0)
