@@ -112,6 +112,9 @@ class ViewTools(QObject):
         resized = getattr(self.surface, "resized", None)
         if resized is not None:
             resized.connect(self._tell_display_size)  # after the player's own: the zoomed size wins
+        clip_changed = getattr(player, "clipChanged", None)
+        if clip_changed is not None:  # another camera: the whole picture again (brightness stays)
+            clip_changed.connect(lambda _clip: self.zoom_reset() if self.zoom != MIN_ZOOM else None)
         self.picture_button = self._picture_button()
         bar = bar_of(player, getattr(player, "play_button", player))
         if bar is not None:
