@@ -117,3 +117,16 @@ def test_sound_reaches_the_sink_in_step_with_the_engine_clock(
         offsets.append((second, second * 1000.0 - position))
     assert [s for s, _ in offsets] == [3, 4, 5], offsets
     assert max(abs(o) for _, o in offsets) <= 40.0, offsets
+
+
+def test_qt_sink_without_a_device_takes_nothing(qtbot):
+    from cctv_review.ui.audio_out import QtAudioSink
+
+    sink = QtAudioSink()
+    if sink.available:
+        pytest.skip("this machine has a sound output device")
+    assert sink.problem  # says why (no device, or no Qt Multimedia)
+    sink.write(b"\x00\x01" * 4800)
+    assert sink.buffered_ms() == 0.0
+    sink.reset()
+    sink.close()
