@@ -28,6 +28,8 @@ from cctv_review.domain import Clip
 
 #: The status bar's and the player's format of a recorded time (recorder-local, seconds).
 RECORDED_FORMAT = "%d %b %Y %H:%M:%S"
+STATE_STYLE = "font-family: monospace; font-weight:600; padding:0 4px"
+REVERSE_STYLE = "; background:#5c2b00; color:#ffd8a8; border-radius:3px"
 
 
 def transport_text(playing: bool, speed: float, reverse_speed: float) -> str:
@@ -84,7 +86,7 @@ class TransportStatus(QWidget):
         self.state_label = QLabel(transport_text(False, 1.0, 0.0))
         self.state_label.setObjectName("transportState")
         self.state_label.setToolTip("Playback direction and speed (J plays backwards, L forwards, K stops)")
-        self.state_label.setStyleSheet("font-family: monospace; font-weight:600; padding:0 4px")
+        self.state_label.setStyleSheet(STATE_STYLE)
         self.recorded_label = QLabel()
         self.recorded_label.setObjectName("playerRecordedTime")
         self.recorded_label.setStyleSheet("font-family: monospace")
@@ -92,20 +94,29 @@ class TransportStatus(QWidget):
         layout.addWidget(self.state_label)
         layout.addWidget(self.recorded_label, 1)
         self.reverse = False
+        self._styled = True
 
     def show_state(self, playing: bool, speed: float, reverse_speed: float) -> None:
-        """Show the direction and speed; backwards is also marked in colour."""
-        self.reverse = reverse_speed > 0
-        self.state_label.setText(transport_text(playing, speed, reverse_speed))
-        self.state_label.setStyleSheet(
-            "font-family: monospace; font-weight:600; padding:0 4px"
-            + ("; background:#5c2b00; color:#ffd8a8; border-radius:3px" if self.reverse else "")
-        )
+        """Show the direction and speed; backwards is also marked in colour.
+
+        Called on every frame while playing, so it only touches the label when
+        something changed (a style sheet change re-polishes the widget).
+        """
+        reverse = reverse_speed > 0
+        text = transport_text(playing, speed, reverse_speed)
+        if text != self.state_label.text():
+            self.state_label.setText(text)
+        if reverse != self.reverse or not self._styled:
+            self.reverse, self._styled = reverse, True
+            self.state_label.setStyleSheet(STATE_STYLE + (REVERSE_STYLE if reverse else ""))
 
     def show_recorded(self, clip: Clip | None, position_ms: int) -> None:
         text = recorded_text(clip, position_ms)
-        self.recorded_label.setText(text)
-        self.recorded_label.setToolTip(text + " (recorder-local time of the frame on screen)" if text else "")
+        if text != self.recorded_label.text():
+            self.recorded_label.setText(text)
+            self.recorded_label.setToolTip(
+                text + " (recorder-local time of the frame on screen)" if text else ""
+            )
 
 
 def install_transport_status(player: QWidget) -> TransportStatus:
