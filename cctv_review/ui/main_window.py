@@ -187,7 +187,6 @@ class MainWindow(QMainWindow):
             [
                 getattr(self.findings, "title", None),
                 getattr(self.form, "progress_label", None),
-                getattr(self.player, "time_label", None),
                 getattr(self.player, "scan_label", None),
                 self.clip_label,
                 self.wall_label,

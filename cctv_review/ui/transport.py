@@ -120,22 +120,36 @@ class TransportStatus(QWidget):
 
 
 def install_transport_status(player: QWidget) -> TransportStatus:
-    """Put a :class:`TransportStatus` in ``player``'s control bar and keep it up to date.
+    """Put a :class:`TransportStatus` row in ``player`` just above its control bar and keep it up to date.
 
     ``player`` is a :class:`cctv_review.ui.player_widget.PlayerWidget` (duck
     typed: ``play_button``, ``time_label``, ``clip``, ``position_ms``,
     ``playing``, ``speed``, ``reverse_speed`` and the signals
     ``positionChanged``, ``clipChanged``, ``stateChanged``, ``speedChanged``).
-    The status goes right after the clip-time label, or at the end of the bar.
+    The row takes the player's clip-time label out of the crowded control bar,
+    so the clip time, the direction and speed and the recorded time are shown
+    whole on a 1366x768 screen; the bar keeps the buttons and boxes.
     """
     status = TransportStatus(player)
     bar = bar_of(player, player.play_button)  # type: ignore[attr-defined]
     time_label = getattr(player, "time_label", None)
-    if bar is not None:
-        at = bar.indexOf(time_label) if isinstance(time_label, QWidget) else -1
-        bar.insertWidget(at + 1 if at >= 0 else bar.count(), status, 1)
+    top = player.layout()
+    placed = False
+    if bar is not None and isinstance(top, QBoxLayout):
+        for i in range(top.count()):
+            item = top.itemAt(i)
+            if item is not None and item.layout() is bar:
+                top.insertWidget(i, status)
+                placed = True
+                break
+    if not placed and bar is not None:
+        bar.addWidget(status, 1)
     if isinstance(time_label, QLabel):
+        if bar is not None and bar.indexOf(time_label) >= 0:
+            bar.removeWidget(time_label)
+        status.layout().insertWidget(0, time_label)  # type: ignore[union-attr]
         time_label.setToolTip("Clip time of the frame on screen / the clip's length")
+        time_label.setMinimumWidth(time_label.sizeHint().width())
 
     def refresh(*_args: object) -> None:
         status.show_state(

@@ -57,6 +57,7 @@ def test_window_frame_is_inside_a_1366x768_screen_with_a_1080p_clip_open(tmp_pat
     assert x >= 0 and y >= 0 and x + w <= 1366 and y + h <= 768, result
     assert result["minimum"][0] < 1366 - 200, result  # room to spare, not just fitting
     # The recorded time is shown in the player, not only in the status bar.
+    assert result["recorded_whole"] and result["clip_time_whole"], result  # not squeezed away
     assert result["recorded_visible"] and result["recorded"] == "Recorded " + _local(
         "2026-03-14T22:00:00+00:00"
     )

@@ -61,6 +61,10 @@ def main() -> int:
                     "compact": window.side_pane.compact,
                     "recorded": window.transport_status.recorded_label.text(),
                     "recorded_visible": window.transport_status.recorded_label.isVisible(),
+                    "recorded_whole": window.transport_status.recorded_label.width()
+                    >= window.transport_status.recorded_label.sizeHint().width(),
+                    "clip_time_whole": window.player.time_label.width()
+                    >= window.player.time_label.sizeHint().width(),
                     "minimum": [window.minimumSizeHint().width(), window.minimumSizeHint().height()],
                 }
             ),
