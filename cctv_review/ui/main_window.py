@@ -20,7 +20,7 @@ itself stale and is recomputed when its tab is opened).
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
@@ -266,15 +266,6 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         fit_frame_to_screen(self)
         QTimer.singleShot(0, lambda: fit_frame_to_screen(self))  # the platform may place the frame later
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Never grow past the screen (a layout asking for more width is cut back, not obeyed)."""
-        super().resizeEvent(event)
-        screen = self.screen()
-        if self.isVisible() and screen is not None:
-            available = screen.availableGeometry().size()
-            if event.size().width() > available.width() or event.size().height() > available.height():
-                fit_frame_to_screen(self)
 
     def _settings(self) -> QSettings:
         return QSettings()

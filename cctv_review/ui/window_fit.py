@@ -14,7 +14,9 @@ Three things made the window too big for small screens:
 
 :func:`fit_frame_to_screen` clamps the window's *frame* (not only its client
 area) into the screen's available geometry; the main window calls it when it
-is shown and whenever it is resized beyond the screen.  :func:`let_labels_shrink`
+is shown (a size remembered from a bigger screen is cut down too).  Growing
+afterwards is prevented at the source: the layout's minimum width stays well
+under 1366 px.  :func:`let_labels_shrink`
 relaxes the labels' minimum widths.  :class:`SidePane` holds the form and the
 findings: side by side in a vertical splitter when there is room, in two tabs
 ("Review form", "Findings") when the pane is shorter than
