@@ -172,9 +172,15 @@ class SidePane(QWidget):
             self.stack.setCurrentWidget(self.splitter)
 
     def show_findings(self) -> None:
-        """Bring the findings into view (their tab, in the compact layout)."""
+        """Bring the findings into view: their tab in the compact layout, else a fair share of the splitter."""
         if self.compact:
             self.tabs.setCurrentWidget(self.findings)
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if len(sizes) == 2 and total > 0 and sizes[1] < min(200, total // 3):
+            share = min(260, total // 2)
+            self.splitter.setSizes([total - share, share])
 
     def show_form(self) -> None:
         """Bring the form into view (its tab, in the compact layout)."""
