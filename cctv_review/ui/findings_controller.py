@@ -197,6 +197,8 @@ class FindingsController(QObject):
         )
         reference, camera, recorded_at = case.reference, clip.camera, clip.recorded_at(position_ms)
         time_zone = self.session.zone()
+        # Brightness/contrast in use (ui/video_view_tools.py): the still is adjusted alike and says so.
+        adjustment = getattr(self.player.surface, "picture_adjustment", None)
 
         open_store = self.session.worker_store
 
@@ -212,6 +214,7 @@ class FindingsController(QObject):
                     clip_ms=position_ms,
                     recorded_at=recorded_at,
                     time_zone=time_zone,
+                    adjustment=adjustment,
                 )
             )
             try:

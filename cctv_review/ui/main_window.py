@@ -21,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +42,7 @@ from cctv_review.domain import CASE_FLAGS, CaseStatus, format_ms
 from cctv_review.store import CompletionRefused, StoreError
 from cctv_review.ui import activity_nav, tasks
 from cctv_review.ui.actions import build_actions
+from cctv_review.ui.audio_out import AudioOut
 from cctv_review.ui.case_list import CaseListWidget
 from cctv_review.ui.findings import FindingEditor, FindingsPanel
 from cctv_review.ui.findings_controller import FindingsController
@@ -47,8 +50,17 @@ from cctv_review.ui.footage_controller import POSITION_SAVE_MS, FootageControlle
 from cctv_review.ui.player_widget import PlayerWidget
 from cctv_review.ui.review_form import ReviewForm
 from cctv_review.ui.services import ReviewSession
-from cctv_review.ui.shortcuts import ShortcutsDialog, install_shortcuts
+from cctv_review.ui.shortcuts import ShortcutsDialog, display_keys, install_shortcuts, spec_for
 from cctv_review.ui.summary_view import SummaryView
+from cctv_review.ui.transport import install_transport_status
+from cctv_review.ui.video_view_tools import FullScreen, ViewTools
+from cctv_review.ui.window_fit import (
+    SidePane,
+    default_client_size,
+    fit_frame_to_screen,
+    let_controls_shrink,
+    let_labels_shrink,
+)
 
 __all__ = ["POSITION_SAVE_MS", "MainWindow"]
 
@@ -90,7 +102,9 @@ class MainWindow(QMainWindow):
         self.work_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.work_splitter.setObjectName("workSplitter")
         self.work_splitter.addWidget(self.player)
-        self.work_splitter.addWidget(self.side_splitter)
+        # At small heights the form and the findings share tabs (window_fit.SidePane).
+        self.side_pane = SidePane(self.form, self.findings, self.side_splitter)
+        self.work_splitter.addWidget(self.side_pane)
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         workspace = QWidget()
@@ -164,6 +178,11 @@ class MainWindow(QMainWindow):
         )
         self.side_by_side.add_actions()
 
+        # Zoom, pan, brightness/contrast and full screen for the main view (ui/video_view_tools.py).
+        self.view_tools = ViewTools(self.player)
+        self.full_screen = FullScreen(self, self._hidden_in_full_screen())
+        self._add_view_actions()
+
         # -- wiring ----------------------------------------------------------------------
         self.case_list.caseActivated.connect(self.open_case)
         self.form.completeRequested.connect(self.complete_case)
@@ -186,6 +205,28 @@ class MainWindow(QMainWindow):
         from cctv_review.ui.case_timeline import attach_case_timeline
 
         self.case_timeline = attach_case_timeline(self)
+        # The player shows direction, real speed and recorded time itself (ui/transport.py).
+        self.transport_status = install_transport_status(self.player)
+        # The main view's sound, volume and mute (ui/audio_out.py; the sync logic is video/audio.py).
+        self.audio = AudioOut(self.player)
+        self.audio.notice.connect(lambda text: self.status(text, 8000))
+        # One-line labels may be narrower than their text, so the window fits 1366x768 (ui/window_fit.py).
+        let_labels_shrink(
+            [
+                getattr(self.findings, "title", None),
+                getattr(self.form, "progress_label", None),
+                getattr(self.player, "scan_label", None),
+                self.clip_label,
+                self.wall_label,
+            ]
+        )
+        let_controls_shrink(
+            [
+                getattr(self.player, "speed_combo", None),
+                getattr(self.player, "sensitivity_box", None),
+                getattr(self.player, "scan_bar", None),
+            ]
+        )
 
         self._default_size()
         self._restore_layout()
@@ -244,10 +285,15 @@ class MainWindow(QMainWindow):
     def _default_size(self) -> None:
         screen = self.screen()
         if screen is not None:
-            available = screen.availableGeometry()
-            self.resize(min(1560, available.width()), min(980, available.height()))
+            self.resize(*default_client_size(screen.availableGeometry()))
         else:
             self.resize(1500, 920)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once shown (the frame is known), keep the whole frame on the screen."""
+        super().showEvent(event)
+        fit_frame_to_screen(self)
+        QTimer.singleShot(0, lambda: fit_frame_to_screen(self))  # the platform may place the frame later
 
     def _settings(self) -> QSettings:
         return QSettings()
@@ -414,6 +460,57 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def toggle_full_screen(self) -> None:
+        """F11: the video alone, full screen; F11 or Esc comes back."""
+        self.tabs.setCurrentIndex(0)
+        self.full_screen.toggle()
+        self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def zoom_in(self) -> None:
+        self.view_tools.zoom_in()
+
+    def zoom_out(self) -> None:
+        self.view_tools.zoom_out()
+
+    def zoom_reset(self) -> None:
+        self.view_tools.zoom_reset()
+
+    def _hidden_in_full_screen(self) -> list[QWidget]:
+        """What full screen hides: everything around the player (and the clip list above it)."""
+        hidden: list[QWidget | None] = [
+            self.menuBar(),
+            self.statusBar(),
+            self.case_list,
+            self.case_header,
+            self.side_pane,
+            self.tabs.tabBar(),
+            self.store_notice,
+            getattr(self.player, "clip_list", None),
+            *self.findChildren(QToolBar),
+        ]
+        return [widget for widget in hidden if widget is not None]
+
+    def _add_view_actions(self) -> None:
+        """The View menu's full screen, zoom and picture entries (keys from the shortcut table)."""
+        view_menu = next(
+            (a.menu() for a in self.menuBar().actions() if a.menu() is not None and a.text() == "&View"), None
+        )
+        if not isinstance(view_menu, QMenu):
+            return
+        view_menu.addSeparator()
+        for text, command, slot in (
+            ("Full screen", "toggle_full_screen", self.toggle_full_screen),
+            ("Zoom in", "zoom_in", self.zoom_in),
+            ("Zoom out", "zoom_out", self.zoom_out),
+            ("Whole picture", "zoom_reset", self.zoom_reset),
+        ):
+            action = QAction(f"{text}\t{display_keys(spec_for(command))}", self)
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            view_menu.addAction(action)
+        picture = QAction("Reset brightness and contrast", self)
+        picture.triggered.connect(lambda _checked=False: self.view_tools.reset_adjustment())
+        view_menu.addAction(picture)
+
     def seek_to(self, clip_id: int | None, position_ms: int) -> None:
         self.tabs.setCurrentIndex(0)
         self.footage.seek_to(clip_id, position_ms)
@@ -484,7 +581,12 @@ class MainWindow(QMainWindow):
         self.wall_label.setText(
             f"Recorded {self.session.format_recorded(wall)}" if wall else "Recorded time not set"
         )
-        self.speed_label.setText(f"{self.player.speed:g}x" + (" ▶" if self.player.playing else ""))
+        reverse = self.player.reverse_speed
+        self.speed_label.setText(
+            f"-{reverse:g}x ◀◀"
+            if reverse
+            else f"{self.player.speed:g}x" + (" ▶" if self.player.playing else "")
+        )
 
     # -- recorded time (issue 10 item 1, issue 11 item 4) -----------------------------------
     def _fill_video_time(self, fill: Callable[[str], None]) -> None:
@@ -578,6 +680,7 @@ class MainWindow(QMainWindow):
         self.side_by_side.shutdown()
         self.summary.shutdown()
         tasks.cancel_all()
+        self.audio.close()
         self.player.close_player()
 
     def closeEvent(self, event: QCloseEvent) -> None:

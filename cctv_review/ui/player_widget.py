@@ -125,6 +125,9 @@ class VideoSurface(QWidget):
         self.image: QImage | None = None
         self.message = "Open a case and choose a clip."
         self.error = False
+        #: Draws the picture instead of the plain scaled image when set: ``(painter, image, target)``
+        #: (zoom, pan, brightness/contrast: ui/video_view_tools.py).
+        self.picture_painter: Callable[[QPainter, QImage, QRectF], None] | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(640, 360)
@@ -165,7 +168,10 @@ class VideoSurface(QWidget):
         p.fillRect(self.rect(), QColor("#111111"))
         if self.image is not None and not self.image.isNull():
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            p.drawImage(self.image_rect(), self.image)
+            if self.picture_painter is not None:
+                self.picture_painter(p, self.image, self.image_rect())
+            else:
+                p.drawImage(self.image_rect(), self.image)
         if self.message:
             box = self.rect().adjusted(30, 30, -30, -30)
             font = QFont(p.font())

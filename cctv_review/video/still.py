@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -23,6 +24,64 @@ import numpy as np
 from cctv_review.recorded_time import DEFAULT_ZONE, format_recorded, zone
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True)
+class PictureAdjustment:
+    """Brightness and contrast for viewing dark footage: display only, never the file.
+
+    ``out = (in - 128) * contrast + 128 + brightness`` on each 8-bit colour
+    channel, clipped to 0..255 (the usual linear contrast about mid-grey, then
+    an offset).  ``brightness``: -100..+100 levels; ``contrast``: 0.5..3.0.
+    The player draws frames through it (``cctv_review.ui.video_view_tools``),
+    and a still saved while it is in use is adjusted the same way and says so
+    in its caption (:meth:`caption`).
+    """
+
+    brightness: int = 0
+    contrast: float = 1.0
+
+    @property
+    def identity(self) -> bool:
+        return self.brightness == 0 and abs(self.contrast - 1.0) < 1e-6
+
+    def lut(self) -> np.ndarray:
+        """The 256-entry uint8 table of the formula above."""
+        levels = np.arange(256, dtype=np.float64)
+        return (
+            np.clip((levels - 128.0) * self.contrast + 128.0 + self.brightness, 0, 255)
+            .round()
+            .astype(np.uint8)
+        )
+
+    def apply(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``image`` (uint8 grey, BGR or BGRA/RGB32; the 4th channel kept) adjusted; a new array unless ``out``."""
+        if self.identity:
+            if out is None:
+                return image.copy()
+            np.copyto(out, image)
+            return out
+        table = self.lut()
+        if image.ndim == 3 and image.shape[2] == 4:
+            identity = np.arange(256, dtype=np.uint8)
+            table4 = np.stack([table, table, table, identity], axis=-1).reshape(1, 256, 4)
+            return cv2.LUT(image, table4, dst=out) if out is not None else cv2.LUT(image, table4)
+        return cv2.LUT(image, table, dst=out) if out is not None else cv2.LUT(image, table)
+
+    def describe(self) -> str:
+        """``"brightness +20, contrast 1.5x"`` (what is not changed is left out; "" when nothing is)."""
+        parts = []
+        if self.brightness:
+            parts.append(f"brightness {self.brightness:+d}")
+        if abs(self.contrast - 1.0) >= 1e-6:
+            parts.append(f"contrast {self.contrast:.2g}x")
+        return ", ".join(parts)
+
+    def caption(self) -> str:
+        """The still's caption line when the picture was adjusted ("" when it was not)."""
+        if self.identity:
+            return ""
+        return f"Picture adjusted for viewing: {self.describe()} (the footage file is unchanged)"
 
 
 def format_clip_time(ms: int) -> str:
@@ -97,27 +156,31 @@ def save_still(
     clip_ms: int,
     recorded_at: datetime | None,
     time_zone: tzinfo | None = None,
+    adjustment: PictureAdjustment | None = None,
 ) -> Path:
     """Write a captioned PNG of ``image_bgr`` to ``out_path``; return its path.
 
     The caption is :func:`caption_lines` (``recorded_at`` written in
-    ``time_zone``, the store's recorder zone).  Raises ``OSError`` when the
-    file cannot be written.
+    ``time_zone``, the store's recorder zone).  ``adjustment``: the
+    brightness/contrast the reviewer was viewing with; the still is adjusted
+    the same way and its caption says what was applied.  Raises ``OSError``
+    when the file cannot be written.
     """
     out = Path(out_path)
     if out.suffix.lower() != ".png":
         out = out.with_suffix(".png")
     out.parent.mkdir(parents=True, exist_ok=True)
-    captioned = add_caption(
-        image_bgr,
-        caption_lines(
-            case_reference=case_reference,
-            camera=camera,
-            clip_ms=clip_ms,
-            recorded_at=recorded_at,
-            time_zone=time_zone,
-        ),
+    lines = caption_lines(
+        case_reference=case_reference,
+        camera=camera,
+        clip_ms=clip_ms,
+        recorded_at=recorded_at,
+        time_zone=time_zone,
     )
+    if adjustment is not None and not adjustment.identity:
+        image_bgr = adjustment.apply(image_bgr)
+        lines.append(adjustment.caption())
+    captioned = add_caption(image_bgr, lines)
     ok, data = cv2.imencode(".png", captioned)
     if not ok:
         raise OSError(f"could not encode the still for {out}")
