@@ -22,12 +22,14 @@ no longer sets a wide minimum width for the whole window.
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QWidget
 
 from cctv_review.domain import Clip
+from cctv_review.recorded_time import format_recorded, zone
 
 #: The status bar's and the player's format of a recorded time (recorder-local, seconds).
-RECORDED_FORMAT = "%d %b %Y %H:%M:%S"
 STATE_STYLE = "font-family: monospace; font-weight:600; padding:0 4px"
 REVERSE_STYLE = "; background:#5c2b00; color:#ffd8a8; border-radius:3px"
 
@@ -43,12 +45,17 @@ def transport_text(playing: bool, speed: float, reverse_speed: float) -> str:
     return f"{'▶' if playing else '❚❚'} {speed:g}x"
 
 
-def recorded_text(clip: Clip | None, position_ms: int) -> str:
-    """The recorded time of ``position_ms`` in ``clip`` (local time), or why there is none."""
+def recorded_text(clip: Clip | None, position_ms: int, tz: tzinfo | None = None) -> str:
+    """The recorded time of ``position_ms`` in ``clip``, or why there is none.
+
+    Written by the one rule (:func:`cctv_review.recorded_time.format_recorded`:
+    recorder wall clock in ``tz``, the store's zone, default Europe/London,
+    clock correction applied), as the status bar, stills and exports write it.
+    """
     if clip is None:
         return ""
     wall = clip.recorded_at(int(position_ms))
-    return f"Recorded {wall.astimezone().strftime(RECORDED_FORMAT)}" if wall else "Recorded time not set"
+    return f"Recorded {format_recorded(wall, tz or zone())}" if wall else "Recorded time not set"
 
 
 def bar_of(player: QWidget, member: QWidget) -> QBoxLayout | None:
@@ -80,6 +87,7 @@ class TransportStatus(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("transportStatus")
+        self.tz: tzinfo | None = None  # the store's recorder zone; None: the default zone
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(6)
@@ -111,7 +119,7 @@ class TransportStatus(QWidget):
             self.state_label.setStyleSheet(STATE_STYLE + (REVERSE_STYLE if reverse else ""))
 
     def show_recorded(self, clip: Clip | None, position_ms: int) -> None:
-        text = recorded_text(clip, position_ms)
+        text = recorded_text(clip, position_ms, self.tz)
         if text != self.recorded_label.text():
             self.recorded_label.setText(text)
             self.recorded_label.setToolTip(
@@ -157,6 +165,7 @@ def install_transport_status(player: QWidget) -> TransportStatus:
             float(player.speed),  # type: ignore[attr-defined]
             float(player.reverse_speed),  # type: ignore[attr-defined]
         )
+        status.tz = getattr(player, "zone", None)  # the store's recorder zone (set by the main window)
         status.show_recorded(player.clip, int(player.position_ms))  # type: ignore[attr-defined]
 
     for signal in ("positionChanged", "clipChanged", "stateChanged", "speedChanged"):

@@ -36,7 +36,11 @@ def test_j_shows_reverse_and_its_real_speed_in_the_transport(
     start = player.position_ms
     qtbot.waitUntil(lambda: player.position_ms <= start - 600, timeout=10_000)
     assert status.state_label.text() == "◀◀ −2x" and window.speed_label.text().startswith("-2x")
-    assert status.recorded_label.text() == recorded_text(player.clip, player.position_ms)
+    assert status.recorded_label.text() == recorded_text(
+        player.clip, player.position_ms, window.session.zone()
+    )
+    # The same rule as the status bar, stills and exports: the store's zone, with its abbreviation.
+    assert status.recorded_label.text().endswith((" GMT", " BST"))
     qtbot.keyClick(player.surface, Qt.Key_K)
     assert not status.reverse and status.state_label.text() == "❚❚ 1x"
     qtbot.keyClick(player.surface, Qt.Key_L)

@@ -66,9 +66,12 @@ def test_window_frame_is_inside_a_1366x768_screen_with_a_1080p_clip_open(tmp_pat
 
 
 def _local(iso: str) -> str:
+    """The one rule for recorded times: recorder wall clock in the store's zone (default Europe/London)."""
     from datetime import datetime
 
-    return datetime.fromisoformat(iso).astimezone().strftime("%d %b %Y %H:%M:%S")
+    from cctv_review.recorded_time import format_recorded, zone
+
+    return format_recorded(datetime.fromisoformat(iso), zone("Europe/London"))
 
 
 def test_fitted_geometry_moves_and_cuts_the_frame_into_the_screen():
