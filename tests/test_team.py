@@ -127,6 +127,10 @@ def test_moderation_changes_the_headline_as_expected(shared, template):
         after = summarise(lead, template)
         assert after.by_level == {"significant": 0, "some": 1, "none": 2}
         assert after.moderated == 1 and after.completed == 3
+        # Every breakdown follows the moderated outcome, and no case is counted twice.
+        for rows in (after.by_suite, after.by_month):
+            assert sum(r.cases for r in rows) == 3
+            assert sum(r.significant for r in rows) == 0 and sum(r.none for r in rows) == 2
         assert after.headline.startswith("Of 3 cases reviewed on CCTV, 0 had significant learning (0%).")
         assert "1 of these outcomes was settled by moderation" in after.headline
         assert "1 of these outcomes" in format_summary(after)
