@@ -167,16 +167,21 @@ class Template:
         return [q for s in self.sections for q in s.questions]
 
     def question(self, question_id: str) -> Question:
-        for q in self.questions():
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        """The question with this id; raises ``KeyError``.  (A dict made on first use: exports ask
+        once per answer.)"""
+        index = self.__dict__.get("_question_index")
+        if index is None:
+            index = {q.id: q for q in self.questions()}
+            object.__setattr__(self, "_question_index", index)  # a frozen dataclass: a cache, not state
+        return index[question_id]
 
     def theme(self, theme_id: str) -> Theme:
-        for t in self.themes:
-            if t.id == theme_id:
-                return t
-        raise KeyError(theme_id)
+        """The theme with this id; raises ``KeyError``."""
+        index = self.__dict__.get("_theme_index")
+        if index is None:
+            index = {t.id: t for t in self.themes}
+            object.__setattr__(self, "_theme_index", index)
+        return index[theme_id]
 
     def theme_label(self, theme_id: str) -> str:
         try:

@@ -95,6 +95,31 @@ def check_summary(cli: list[str], work: Path) -> list[str]:
     return []
 
 
+def check_export(cli: list[str], work: Path) -> list[str]:
+    """An XLSX export of the demo with its cases read by a process of its own (as large exports are):
+    in a frozen program that process is the program again, which ``freeze_support`` must catch."""
+    out = work / "demo.xlsx"
+    result = _run(
+        [*cli, "--demo", "export", "--format", "xlsx", str(out)],
+        work / "export",
+        {"CCTV_REVIEW_EXPORT_PROCESS_FROM": "1"},
+    )
+    print(result.stdout, end="")
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(out) as workbook:
+            ok = any(name.startswith("xl/worksheets/") for name in workbook.namelist())
+    except (OSError, zipfile.BadZipFile):
+        ok = False
+    if result.returncode != 0 or not ok:
+        return [
+            f"--demo export --format xlsx exited {result.returncode} (workbook written: {ok}); "
+            f"stdout {result.stdout[-2000:]!r}; stderr {result.stderr[-2000:]!r}"
+        ]
+    return []
+
+
 def check_gui(gui: list[str], work: Path, wait_ms: int) -> list[str]:
     log_dir = work / "gui"
     env = {"QT_QPA_PLATFORM": "offscreen", "CCTV_REVIEW_SMOKE_EXIT_MS": str(wait_ms)}
@@ -119,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     cli, gui = _command(args.cli), _command(args.gui)
     with tempfile.TemporaryDirectory(prefix="cctv-review-smoke-", ignore_cleanup_errors=True) as folder:
         work = Path(folder)
-        problems = check_version(cli, work) + check_summary(cli, work) + check_gui(gui, work, args.wait_ms)
+        problems = (
+            check_version(cli, work)
+            + check_summary(cli, work)
+            + check_export(cli, work)
+            + check_gui(gui, work, args.wait_ms)
+        )
     for problem in problems:
         print(f"SMOKE TEST FAILED: {problem}", file=sys.stderr)
     if not problems:

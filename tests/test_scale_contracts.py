@@ -103,6 +103,8 @@ def test_prefetched_rows_are_the_rows_read_in_place(many_cases, template, redact
     in_place = _rows(chunk_rows(data))
     ahead = _rows(chunk_rows(data, prefetch=True))
     assert len(in_place) == 5 and ahead == in_place
+    # Large exports read in a process of their own: the same rows, pickled across.
+    assert _rows(stream.read_in_process(data.cases, store.path)) == in_place
     assert sum(len(c["findings"]) for c in ahead) == sum(i % 4 for i in range(23)) + 1
     text = str(ahead)
     assert "EDT" in text  # 22:00 UTC on 14 March 2026 is 18:00 EDT in New York
@@ -139,6 +141,14 @@ def test_the_exports_read_a_chunk_at_a_time_and_the_reader_stays_two_chunks_ahea
     export(many_cases, template, "xlsx", tmp_path / "all.xlsx")
     export(many_cases, template, "pdf", tmp_path / "all.pdf")
     assert len(asked) == 6 + 2 * 6 and max(asked) == 4  # 6 chunks of at most 4; the PDF reads them twice
+
+
+def test_a_reading_process_that_fails_stops_the_export_with_a_message(many_cases, template, tmp_path):
+    from cctv_review.export.errors import ExportError
+
+    data = build_streaming(many_cases, template, chunk=5)
+    with pytest.raises(ExportError, match="reading the cases"):
+        list(stream.read_in_process(data.cases, tmp_path / "no-such-store.sqlite"))
 
 
 def test_an_error_while_reading_ahead_reaches_the_writer():

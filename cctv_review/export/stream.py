@@ -16,6 +16,7 @@ same values, redaction included.  Plain Python, no Qt.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -244,7 +245,10 @@ def chunk_rows(data: ExportData, prefetch: bool = False) -> Iterator[dict[str, l
         reading = data.cases
         path = getattr(reading.store, "path", None)
         if path is not None:
-            yield from prefetched(lambda: _rows_on_own_connection(data, reading, Path(path)))
+            if len(reading.ids) >= process_from():
+                yield from read_in_process(reading, Path(path))
+            else:
+                yield from prefetched(lambda: _rows_on_own_connection(data, reading, Path(path)))
             return
     for details in chunks(data):
         yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
@@ -282,6 +286,117 @@ def _rows_on_own_connection(
             yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
     finally:
         store.close()
+
+
+#: From this many cases an export reads them in a process of its own (:func:`read_in_process`): below
+#: it, starting the process (about half a second) costs more than the overlap saves.
+PROCESS_FROM = 2000
+
+
+def process_from() -> int:
+    """:data:`PROCESS_FROM`, or ``CCTV_REVIEW_EXPORT_PROCESS_FROM`` when set (the packaging smoke test
+    sets 1, so the frozen programs' reading process is tried on the two-case demo)."""
+    try:
+        return int(os.environ.get("CCTV_REVIEW_EXPORT_PROCESS_FROM", PROCESS_FROM))
+    except ValueError:
+        return PROCESS_FROM
+
+
+def _process_reader(
+    path: str,
+    template: Template,
+    ids: list[int],
+    label_of: Callable[[str], str],
+    chunk: int,
+    redact: bool,
+    time_zone: str,
+    out: Any,
+    stop: Any,
+) -> None:
+    """The reading process: each chunk's rows onto ``out`` (("rows", rows) ... ("end", None)), or
+    ("error", message); stops early when ``stop`` is set."""
+    try:
+        store = _ReadOnlyStore(Path(path))
+        try:
+            own = LazyCases(store, template, ids, label_of, chunk, redact=redact)
+            own.time_zone, own._tz = time_zone, tabular.zone(time_zone)
+            for details in own.chunks():
+                rows = {name: table.rows for name, table in chunk_tables(details, redact).items()}
+                while not stop.is_set():
+                    try:
+                        out.put(("rows", rows), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        finally:
+            store.close()
+        out.put(("end", None))
+    except BaseException as exc:  # told to the exporting process, which raises it as an ExportError
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def read_in_process(
+    reading: LazyCases, path: Path, depth: int = PREFETCH
+) -> Iterator[dict[str, list[list[Any]]]]:
+    """:func:`chunk_rows` of ``reading``'s cases, read and turned into rows by a process of its own.
+
+    A thread (:func:`prefetched`) shares Python's lock with the writer, so the
+    two add up; a process runs beside it on the other core.  The rows are the
+    same (pickled across, up to ``depth`` chunks ahead).  The process is
+    started with ``spawn`` (safe beside Qt's threads) and stopped, and waited
+    for, when the consumer stops early.  Raises :class:`ExportError` when the
+    process fails or dies.  The frozen programs call
+    ``multiprocessing.freeze_support()`` first thing, so the process is the
+    program itself (``packaging/windows/launch_*.py``).
+    """
+    import multiprocessing
+
+    from cctv_review.export.errors import ExportError
+
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue(maxsize=depth)
+    stop = context.Event()
+    process = context.Process(
+        target=_process_reader,
+        args=(
+            str(path),
+            reading.template,
+            reading.ids,
+            reading.label_of,
+            reading.chunk,
+            reading.redact,
+            reading.time_zone,
+            out,
+            stop,
+        ),
+        name="export-reader",
+        daemon=True,
+    )
+    process.start()
+    try:
+        while True:
+            try:
+                kind, value = out.get(timeout=1.0)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise ExportError(
+                        "The export stopped: the process reading the cases ended unexpectedly "
+                        f"(exit code {process.exitcode}). Try again; the log has details."
+                    ) from None
+                continue
+            if kind == "end":
+                return
+            if kind == "error":
+                raise ExportError(f"The export stopped while reading the cases: {value}")
+            yield value
+    finally:
+        stop.set()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=5)
 
 
 T = TypeVar("T")
