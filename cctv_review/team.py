@@ -36,10 +36,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cctv_review.domain import Case, CaseStatus, Finding, FindingLevel, LearningLevel, utc_now
-from cctv_review.store import StoreError
+from cctv_review.store import Store, StoreError
 
 if TYPE_CHECKING:
-    from cctv_review.store import Store
     from cctv_review.template import Template
 
 ASSIGNED, IN_PROGRESS, COMPLETED = "assigned", "in_progress", "completed"
@@ -327,17 +326,8 @@ def add_second_finding(store: Store, finding: Finding) -> Finding:
     return _finding_from_row(stored)
 
 
-_EDITABLE = {
-    "theme",
-    "level",
-    "note",
-    "position_ms",
-    "clip_id",
-    "still_path",
-    "camera",
-    "frame",
-    "recorded_at",
-}
+#: What a second-review finding lets change: the same fields as a first-review one.
+_EDITABLE = Store._EDITABLE_FINDING_FIELDS
 
 
 def update_second_finding(store: Store, finding_id: int, **changes: Any) -> Finding:
