@@ -248,7 +248,7 @@ def chunk_rows(data: ExportData, prefetch: bool = False) -> Iterator[dict[str, l
             if len(reading.ids) >= process_from():
                 yield from read_in_process(reading, Path(path))
             else:
-                yield from prefetched(lambda: _rows_on_own_connection(data, reading, Path(path)))
+                yield from prefetched(lambda: _rows_on_own_connection(*_reading_args(reading, Path(path))))
             return
     for details in chunks(data):
         yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
@@ -273,19 +273,49 @@ class _ReadOnlyStore:
 
 
 def _rows_on_own_connection(
-    data: ExportData, reading: LazyCases, path: Path
+    path: Path,
+    template: Template,
+    ids: list[int],
+    label_of: Callable[[str], str],
+    chunk: int,
+    redact: bool,
+    time_zone: str,
 ) -> Iterator[dict[str, list[list[Any]]]]:
-    """:func:`chunk_rows` of ``reading``'s cases, read on a connection opened (and closed) here."""
+    """:func:`chunk_rows` of these cases, read on a connection opened (and closed) here: the reading
+    thread's and the reading process's (``time_zone``: the store's recorder zone, never the default)."""
     store = _ReadOnlyStore(path)
     try:
-        own = LazyCases(
-            store, reading.template, reading.ids, reading.label_of, reading.chunk, redact=reading.redact
-        )
-        own.time_zone, own._tz = reading.time_zone, reading._tz  # the store's zone, not the default
+        own = LazyCases(store, template, ids, label_of, chunk, redact=redact)
+        own.time_zone, own._tz = time_zone, tabular.zone(time_zone)
         for details in own.chunks():
-            yield {name: table.rows for name, table in chunk_tables(details, data.redacted).items()}
+            yield {name: table.rows for name, table in chunk_tables(details, redact).items()}
     finally:
         store.close()
+
+
+def _reading_args(reading: LazyCases, path: Path) -> tuple[Any, ...]:
+    """:func:`_rows_on_own_connection`'s arguments for ``reading``'s cases (picklable)."""
+    return (
+        path,
+        reading.template,
+        reading.ids,
+        reading.label_of,
+        reading.chunk,
+        reading.redact,
+        reading.time_zone,
+    )
+
+
+def _put(items: Any, item: Any, stop: Any) -> bool:
+    """Put ``item`` on a bounded queue (``queue.Queue`` or a multiprocessing one), waiting while it is
+    full; False, without putting it, once ``stop`` (a threading or multiprocessing Event) is set."""
+    while not stop.is_set():
+        try:
+            items.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 #: From this many cases an export reads them in a process of its own (:func:`read_in_process`): below
@@ -302,36 +332,13 @@ def process_from() -> int:
         return PROCESS_FROM
 
 
-def _process_reader(
-    path: str,
-    template: Template,
-    ids: list[int],
-    label_of: Callable[[str], str],
-    chunk: int,
-    redact: bool,
-    time_zone: str,
-    out: Any,
-    stop: Any,
-) -> None:
+def _process_reader(args: tuple[Any, ...], out: Any, stop: Any) -> None:
     """The reading process: each chunk's rows onto ``out`` (("rows", rows) ... ("end", None)), or
     ("error", message); stops early when ``stop`` is set."""
     try:
-        store = _ReadOnlyStore(Path(path))
-        try:
-            own = LazyCases(store, template, ids, label_of, chunk, redact=redact)
-            own.time_zone, own._tz = time_zone, tabular.zone(time_zone)
-            for details in own.chunks():
-                rows = {name: table.rows for name, table in chunk_tables(details, redact).items()}
-                while not stop.is_set():
-                    try:
-                        out.put(("rows", rows), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-        finally:
-            store.close()
+        for rows in _rows_on_own_connection(*args):
+            if not _put(out, ("rows", rows), stop):
+                return
         out.put(("end", None))
     except BaseException as exc:  # told to the exporting process, which raises it as an ExportError
         out.put(("error", f"{type(exc).__name__}: {exc}"))
@@ -360,17 +367,7 @@ def read_in_process(
     stop = context.Event()
     process = context.Process(
         target=_process_reader,
-        args=(
-            str(path),
-            reading.template,
-            reading.ids,
-            reading.label_of,
-            reading.chunk,
-            reading.redact,
-            reading.time_zone,
-            out,
-            stop,
-        ),
+        args=(_reading_args(reading, path), out, stop),
         name="export-reader",
         daemon=True,
     )
@@ -414,13 +411,7 @@ def prefetched(make: Callable[[], Iterable[T]], depth: int = PREFETCH) -> Iterat
     stop = threading.Event()
 
     def put(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                items.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put(items, (kind, value), stop)
 
     def run() -> None:
         try:
