@@ -27,6 +27,7 @@ window; the single camera in a 1920x1080 area).  Measured in one run:
   first and the last third of the run (no growth = no drift);
 * **evenness at 16x**: mean and standard deviation of the recorded-time step
   between consecutive shown frames;
+* the same for the 2x2 in **reverse shuttle at -16x** (from near the clip's end);
 * **CPU time per second** (all threads of this process, user + system);
 * for reference, FFmpeg's own decode-only rate of the clip (``ffmpeg -f null``,
   the engine's thread count) just before and after the runs: 2x2 at 1x needs
@@ -150,7 +151,7 @@ def summarise(run: Run, wall: float, cpu: float, recorded_s: float, speed: float
     for i in range(run.tiles):
         shown = run.frames[i]
         steps = [b - a for a, b in itertools.pairwise(shown)]
-        interval = statistics.median(steps) if steps else fm
+        interval = abs(statistics.median(steps)) if steps else fm  # (negative steps in reverse)
         errs, errs_shown, lags = [], [], []
         for _w, clock, ats in run.samples:
             at = ats[i]
@@ -178,6 +179,7 @@ def summarise(run: Run, wall: float, cpu: float, recorded_s: float, speed: float
         got = [a for a in ats if a is not None]
         if len(got) > 1:
             spread = max(spread, (max(got) - min(got)) / fm)
+    shown_interval = max((abs(t["step_mean_ms"]) for t in per_tile), default=fm) or fm
     return {
         "speed": speed,
         "wall_s": wall,
@@ -185,6 +187,7 @@ def summarise(run: Run, wall: float, cpu: float, recorded_s: float, speed: float
         "cpu_per_s": cpu / wall,
         "tiles": per_tile,
         "spread_frames": spread,
+        "spread_shown": spread * fm / shown_interval,
         "samples": len(run.samples),
     }
 
@@ -202,7 +205,10 @@ def show(title: str, r: dict) -> None:
             f"  {t['lag_first_ms']:7.1f} → {t['lag_last_ms']:.1f}"
         )
     if len(r["tiles"]) > 1:
-        print(f"  largest spread between the tiles' frames at one instant: {r['spread_frames']:.2f} frames")
+        print(
+            f"  largest spread between the tiles' frames at one instant: {r['spread_frames']:.2f} frames"
+            f" = {r['spread_shown']:.2f} intervals of the frames shown"
+        )
 
 
 def main() -> None:
@@ -240,12 +246,15 @@ def main() -> None:
     tracks = camera_tracks(clips, lambda _c: index, timezone.utc)
     start = epoch_ms(T0) + 2000.0
     fast_start = start + args.seconds * 1000.0
+    # reverse from near the clip's end, so -16x runs the whole time
+    back_start = epoch_ms(T0) + index.duration_ms - 1000.0
     before = ffmpeg_rate(clip_path)
     results = {
         "2x2 at 1x": measure(tracks, 1.0, start, args.seconds, TILE_AREA),
         "2x2 at 16x": measure(tracks, 16.0, fast_start, args.fast_wall, TILE_AREA),
         "single camera at 1x": measure(tracks[:1], 1.0, start, min(args.seconds, 20.0), SINGLE_AREA),
         "single camera at 16x": measure(tracks[:1], 16.0, fast_start, args.fast_wall, SINGLE_AREA),
+        "2x2 in reverse at -16x": measure(tracks, -16.0, back_start, args.fast_wall, TILE_AREA),
     }
     after = ffmpeg_rate(clip_path)
     print(f"\nffmpeg decode-only (same clip, same threads): {before:.0f} frames/s before, {after:.0f} after "

@@ -35,12 +35,25 @@ speed) and decodes *that* frame, at most one frame in
 :func:`~cctv_review.video.clock.display_step` (frames thinned evenly above
 30 shown a second); it shows the frame when the clock reaches its time and
 drops it if the clock has passed the next one by then.  When even that cannot
-keep up (the cost of a shown frame exceeds the time between shown frames,
-e.g. four 1080p tiles at 16x on two cores), the worker falls back to
-**keyframes only** (FFmpeg's ``skip_frame = NONKEY`` through PyAV: other
-frames are not decoded) and shows each keyframe at its time, which are evenly
-spaced by the GOP.  A conductor thread steps the clock over moments when no
-tile has any recording (with a notice "No recording 01:10:00–01:25:00"),
+keep up (decoding every frame in turn would take longer than the clock gives:
+cost per frame x frame rate x speed > 1, e.g. four 1080p tiles at 16x on two
+cores), the worker falls back to **keyframes only** (FFmpeg's ``skip_frame =
+NONKEY`` through PyAV: other frames are not decoded).  For fast shuttle this is
+decided before the first frame, from the frames decoded on the last seek, the
+other tiles' measure, or an assumed decoding speed
+(:data:`ASSUMED_DECODE_PIXELS_PER_S`), so a tile never falls behind first.
+Reading keyframes only, the next keyframe is decoded as soon as the last one
+is on screen and shown when the clock reaches its time: keyframes are evenly
+spaced by the GOP and each is shown on time.
+
+Reverse shuttle decodes each GOP once, forward, and shows the kept frames
+backwards from memory (the back cache); while a frame waits for its time the
+GOP before it is read ahead a frame at a time, so reverse play does not stall
+at every keyframe.  Two GOPs must fit in the cache's budget: where they would
+not, every n-th frame is shown (frames dropped evenly).  Past -1x, when
+decoding would take over half the time, reverse falls back to keyframes too.
+
+A conductor thread steps the clock over moments when no tile has any recording (with a notice "No recording 01:10:00–01:25:00"),
 and stops at the end (or, in reverse, the start) of the recordings.
 
 The main tile
@@ -72,7 +85,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -94,10 +107,25 @@ CLIP_TIME_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPS_MS = 0.01
 #: Most tiles a view holds (3x3).
 MAX_TILES = 9
-#: Most bytes of decoded frames a tile keeps for reverse play (its back cache).
+#: Most bytes of decoded frames a tile keeps for reverse play (its back cache), at least...
 BACK_CACHE_BYTES = 96 << 20
+#: ...and this much shared by the tiles (one tile alone may keep 384 MB).
+BACK_CACHE_TOTAL = 384 << 20
 #: Late frames dropped in a row before one is shown anyway (a picture rather than none).
 MAX_DROPS_IN_ROW = 8
+#: Falling behind by this factor (decoding seconds needed per second), one measured frame is
+#: enough to fall back to keyframes at once (from three, any factor over 1 is).
+KEYFRAMES_ONLY_MARGIN = 2.0
+#: Decoding speed assumed before anything is measured (pixels a second): about what a two-core
+#: PC's FFmpeg gives for 1080p H.264 (this project's test machine: 141-171 frames/s of 1080p25,
+#: 290-350 million pixels/s).  With it a 1080p25 camera at 16x starts on keyframes at once
+#: (400 frames/s needed, 2.8 times the rate assumed); 8x and slower is measured first.
+ASSUMED_DECODE_PIXELS_PER_S = 300e6
+#: Reverse shuttle falls back to keyframes when decoding every frame would take more than
+#: this share of the time (a GOP is read ahead only while the one after it is shown).
+REVERSE_MAX_NEED = 0.5
+#: Fewest frames a seek must decode for its cost to count as a measure of decoding.
+SEEK_SAMPLE_FRAMES = 2
 #: Speeds offered (reverse shuttle uses the same, negated).
 MIN_SPEED, MAX_SPEED = 0.25, 16.0
 
@@ -472,6 +500,8 @@ class _Tile:
         self.keyframes_only = False
         #: Reverse play: frames decoded ahead (in reverse order of showing), by (clip id, frame).
         self.back_cache: dict[tuple[int, int], Frame] = {}
+        #: Reverse play: the GOP being read ahead (clip id, first frame, last frame, its reading).
+        self.back_job: tuple[int, int, int, Iterator[None]] | None = None
         self.dropped_in_row = 0
         self.thread = threading.Thread(target=self._main, name=f"tile-{number}", daemon=True)
 
@@ -510,39 +540,145 @@ class _Tile:
             return None
 
     def _decode_back(self, track: CameraTrack, place: FramePlace, step: int) -> Frame | None:
-        """Reverse play: frame ``place`` from the back cache, else its GOP decoded once and cached.
+        """Reverse play: frame ``place`` (or the nearest kept one above it) from the back cache.
 
         Playing backwards, each shown frame would otherwise cost a seek and
-        the decoding of everything from its keyframe.  Instead the stretch
-        from the keyframe to the target is decoded once and the frames that
-        reverse play will show (every ``step``-th, down from the target) are
-        kept, up to :data:`BACK_CACHE_BYTES`, so the following ones come from
-        memory (as the single-clip player's back-step cache does).
+        the decoding of everything from its keyframe.  Instead each GOP is
+        decoded once, forward, and the frames that reverse play will show
+        (every ``step``-th, down from the target) are kept, up to
+        :data:`BACK_CACHE_BYTES`, so the following ones come from memory (as
+        the single-clip player's back-step cache does).  While a kept frame
+        waits for its time, the GOP before it is decoded a frame at a time
+        (:meth:`_back_prefetch_step`), so reverse play does not stall for a
+        whole GOP at every keyframe.  A frame within ``step`` below the one
+        asked for is as good (the clock ran on while decoding): the result's
+        ``index`` says which frame it is.
         """
-        cached = self.back_cache.get((place.clip_id, place.frame))
-        if cached is not None:
-            return cached
-        self.back_cache.clear()
-        index = track.clips[place.clip_id].index
-        key = index.keyframe_before(place.frame)
-        reader = self._reader_for(track, place.clip_id)
+        clip_id = place.clip_id
+        cached = self._back_lookup(clip_id, place.frame, step)
+        if cached is None and self.back_job is not None and self.back_job[0] == clip_id:
+            lo, hi = self.back_job[1], self.back_job[2]
+            if lo <= place.frame <= hi or lo <= place.frame - step < hi:
+                while self._back_prefetch_step():  # the GOP being read ahead: finish it now
+                    pass
+                cached = self._back_lookup(clip_id, place.frame, step)
+        if cached is None:
+            self.back_cache.clear()
+            self.back_job = None
+            index = track.clips[clip_id].index
+            key = index.keyframe_before(place.frame)
+            try:
+                self._back_read(track, clip_id, key, place.frame, place.frame, step)
+            except CorruptVideo as exc:
+                self.group._emit(self.group.on_error, self.number, exc)
+                return None
+            cached = self.back_cache.get((clip_id, place.frame))
+            if cached is None:
+                return None
+        # frames above the one shown are never shown again in reverse
+        for k in [k for k in self.back_cache if k[0] != clip_id or k[1] > cached.index]:
+            del self.back_cache[k]
+        self._plan_back_prefetch(track, clip_id, cached.index, step)
+        return cached
+
+    def _back_budget(self) -> int:
+        """Bytes this tile's back cache may hold: :data:`BACK_CACHE_TOTAL` shared, at least :data:`BACK_CACHE_BYTES`."""
+        return max(BACK_CACHE_BYTES, BACK_CACHE_TOTAL // max(1, self.group.tile_count))
+
+    def _back_step(self, track: CameraTrack, clip_id: int, step: int) -> int:
+        """Reverse play: ``step`` widened so that two GOPs of kept frames fit the budget.
+
+        Each GOP is decoded forward once and shown backwards from memory while
+        the GOP before it is read ahead, so two GOPs' shown frames must fit in
+        :meth:`_back_budget`.  When they would not (e.g. 1080p at full size, or
+        four tiles), every n-th frame is shown instead: frames are dropped
+        evenly rather than reverse play stalling for a GOP at every keyframe.
+        """
+        reader = self._reader_for(track, clip_id)
+        scale = self._scale(reader)
+        info = reader.info
+        frame_bytes = max(1, info.display_width // scale) * max(1, info.height // scale) * 4
+        gop = max(1, track.clips[clip_id].index.gop_frames)
+        return max(step, math.ceil(2 * gop * frame_bytes / self._back_budget()))
+
+    def _back_lookup(self, clip_id: int, frame: int, step: int) -> Frame | None:
+        for n in range(frame, frame - max(1, step), -1):
+            got = self.back_cache.get((clip_id, n))
+            if got is not None:
+                return got
+        return None
+
+    def _back_read(
+        self, track: CameraTrack, clip_id: int, key: int, upto: int, phase: int, step: int
+    ) -> None:
+        """Decode ``key``..``upto`` of ``clip_id`` at once, keeping frames ``phase`` - k x ``step``."""
+        job = self._back_frames(track, clip_id, key, upto, phase, step)
+        for _ in job:
+            pass
+
+    def _back_frames(
+        self, track: CameraTrack, clip_id: int, key: int, upto: int, phase: int, step: int
+    ) -> Iterator[None]:
+        """Decode frames ``key``..``upto`` (``key`` a keyframe), one per step of the iterator.
+
+        Keeps every frame ``phase - k x step`` in the back cache; when the cache
+        would pass its budget (:meth:`_back_budget`), the lowest kept frame of this stretch
+        goes (reverse play reaches it last, and decodes it again if it must).
+        """
+        reader = self._reader_for(track, clip_id)
         reader.set_output(self._scale(reader), self.group.alloc)
         reader.keyframes_only = False
+        frame = reader.read_at_frame(key)
+        n: int | None = frame.index
+        kept: list[int] = []
+        used = sum(f.nbytes for f in self.back_cache.values())
+        while n is not None and n <= upto:
+            if (phase - n) % step == 0:
+                got = frame if n == frame.index else reader.retrieve()
+                self.back_cache[(clip_id, n)] = got
+                kept.append(n)
+                used += got.nbytes
+                while used > self._back_budget() and len(kept) > 1:
+                    used -= self.back_cache.pop((clip_id, kept.pop(0))).nbytes
+            if n >= upto:
+                break
+            yield
+            n = reader.grab_next()
+
+    def _plan_back_prefetch(self, track: CameraTrack, clip_id: int, shown: int, step: int) -> None:
+        """Start reading the GOP before the one holding frame ``shown`` (same file only)."""
+        index = track.clips[clip_id].index
+        key = index.keyframe_before(shown)
+        if key <= 0:
+            return  # the file's first GOP: the frame before is in the previous file
+        prev_key = index.keyframe_before(key - 1)
+        job = self.back_job
+        if job is not None and job[0] == clip_id and job[1] == prev_key:
+            return
+        if any(k[0] == clip_id and prev_key <= k[1] < key for k in self.back_cache):
+            return  # read already
+        self.back_job = (
+            clip_id,
+            prev_key,
+            key - 1,
+            self._back_frames(track, clip_id, prev_key, key - 1, shown, step),
+        )
+
+    def _back_prefetch_step(self) -> bool:
+        """Decode one more frame of the GOP being read ahead; False when there is none (left)."""
+        job = self.back_job
+        if job is None:
+            return False
         try:
-            first = reader.read_at_frame(key)
-            # frames worth keeping: every step-th down from the target, as many as the budget holds
-            lowest = place.frame - step * max(0, BACK_CACHE_BYTES // max(1, first.nbytes) - 1)
-            n: int | None = first.index
-            while n is not None and n <= place.frame:
-                if (place.frame - n) % step == 0 and n >= lowest:
-                    self.back_cache[(place.clip_id, n)] = first if n == first.index else reader.retrieve()
-                if n >= place.frame:
-                    break
-                n = reader.grab_next()
+            next(job[3])
+            return True
+        except StopIteration:
+            self.back_job = None
+            return False
         except CorruptVideo as exc:
+            self.back_job = None
             self.group._emit(self.group.on_error, self.number, exc)
-            return None
-        return self.back_cache.get((place.clip_id, place.frame))
+            return False
 
     def _show(
         self,
@@ -672,6 +808,7 @@ class _Tile:
                 self.last = None
                 self.keyframes_only = False  # tried again after every seek, pause or change of speed
                 self.back_cache.clear()
+                self.back_job = None
                 self.cost_ema = 0.0  # (the cost of a decoded frame is kept: it is the machine's)
                 place = track.frame_at(now_ms)
                 if place is None:
@@ -680,9 +817,20 @@ class _Tile:
                         waiting_until = self._resume_at(track, now_ms, forward)
                     continue
                 if running:  # playing on from here: the next frame is due when decoded (see _play_one)
+                    shown = self.shown
+                    if (
+                        shown is not None
+                        and shown.camera_key == track.key
+                        and (shown.clip_id, shown.frame) == (place.clip_id, place.frame)
+                    ):
+                        self.last = place  # on screen already (e.g. paused here): play on from it
                     waiting_until = self._play_one(track, gen, speed)
                     continue
+                decoded0 = self._reader_for(track, place.clip_id).decoded_frames  # (opening not timed)
+                t0 = time.monotonic()
                 frame = self._decode(track, place)
+                if frame is not None:  # the machine's cost of a frame, known before play starts
+                    self._measure_frames(time.monotonic() - t0, decoded0, seek=True)
                 if frame is not None and self._show(track, place, frame, gen):
                     self.last = place
                 continue
@@ -702,6 +850,10 @@ class _Tile:
             now_ms = g.clock.position_ms()
         # Where the clock will be when the next frame is ready: decoding forward costs
         # ``step`` frames' decoding; a keyframe (keyframes only, or reverse) one read.
+        here = track.frame_at(now_ms)
+        if here is not None:  # known to be too slow here: keyframes from the start
+            index0 = track.clips[here.clip_id].index
+            self._maybe_keyframes_only(index0, speed, display_step(index0.fps, abs(speed), MAX_DISPLAY_FPS))
         fps0 = self._fps(track, now_ms)
         step0 = display_step(fps0, abs(speed), MAX_DISPLAY_FPS)
         per_read = self.cost_ema if (self.keyframes_only or not forward) else self.frame_cost * step0
@@ -716,6 +868,8 @@ class _Tile:
         clip = track.clips[place.clip_id]
         index = clip.index
         step = display_step(index.fps, abs(speed), MAX_DISPLAY_FPS)
+        if not forward and not self.keyframes_only:
+            step = self._back_step(track, place.clip_id, step)
         self._maybe_keyframes_only(index, speed, step)  # known to be too slow: keyframes from the start
         last = self.last
         frame_no = place.frame
@@ -728,14 +882,14 @@ class _Tile:
                 and last.clip_id == place.clip_id
                 and ((forward and key <= last.frame) or (not forward and key >= last.frame))
             ):
-                # the next keyframe's time: wait for the clock to reach it
+                # this keyframe is on screen: decode the next one (in reverse, the one before)
+                # now and show it at its time; waiting for the clock to reach it first would
+                # show it late by the decoding
                 keys = index.keyframes
-                if forward:
-                    later = keys[keys > last.frame]
-                    if len(later):
-                        return clip.frame_ms(int(later[0]))
+                beyond = keys[keys > last.frame] if forward else keys[keys < last.frame]
+                if not len(beyond):
                     return self._after_file(track, clip, forward)
-                return clip.frame_ms(last.frame) - 2 * _EPS_MS
+                key = int(beyond[0] if forward else beyond[-1])
             frame_no = key
         if not 0 <= frame_no < index.frame_count:
             return self._after_file(track, clip, forward)
@@ -746,12 +900,8 @@ class _Tile:
             return nxt.at_ms if nxt is not None else clip.frame_ms(last.frame) - 2 * _EPS_MS
         if track.frame_at(target.at_ms) is None:
             return self._after_file(track, clip, forward)
+        decoded0 = self._reader_for(track, target.clip_id).decoded_frames  # (opening not timed)
         t0 = time.monotonic()
-        decoded0 = (
-            self.reader.decoded_frames
-            if self.reader is not None and self.reader_clip == target.clip_id
-            else None
-        )
         if forward or self.keyframes_only:
             frame = self._decode(track, target, keyframes=self.keyframes_only)
         else:
@@ -759,6 +909,8 @@ class _Tile:
         cost = time.monotonic() - t0
         if frame is None:
             return None
+        if frame.index != target.frame:  # reverse: a kept frame just below the one asked for
+            target = FramePlace(target.clip_id, frame.index, clip.frame_ms(frame.index))
         self._measure(cost, decoded0)
         keyframes = self.keyframes_only  # the mode this frame was read in
         self._maybe_keyframes_only(index, speed, step)
@@ -786,13 +938,17 @@ class _Tile:
                 if dt <= 0:
                     break
                 t = g.clock.position_ms()
-                in_gap = not track.recording_at(t)
-                if not in_gap or told:
+                tell = not told and not track.recording_at(t)
+                # reverse: the GOP before is read while this frame waits (time for a frame left)
+                ahead = self.back_job is not None and not forward and dt > self.frame_cost
+                if not tell and not ahead:
                     g._cv.wait(min(dt, 0.05))
                     continue
-            # the clock is in a gap of this camera (inside a file) before the frame is due
-            self._no_recording(track, t, forward)
-            told = True
+            if tell:  # the clock is in a gap of this camera (inside a file) before the frame is due
+                self._no_recording(track, t, forward)
+                told = True
+            else:
+                self._back_prefetch_step()
         self._show(track, target, frame, gen, until=frame_end, keyframes=keyframes)
         self.last = target  # shown, or dropped as too late: the next one is after it either way
         return None
@@ -806,31 +962,70 @@ class _Tile:
     def _measure(self, cost: float, decoded_before: int | None) -> None:
         """Keep the cost of a read (wall s) and, reading forward, of one decoded frame."""
         self.cost_ema = cost if self.cost_ema == 0 else 0.7 * self.cost_ema + 0.3 * cost
+        if not self.keyframes_only:
+            self._measure_frames(cost, decoded_before)
+
+    def _measure_frames(self, cost: float, decoded_before: int | None, *, seek: bool = False) -> None:
+        """Keep the cost (wall s) of one frame decoded forward, from a read of ``cost`` s.
+
+        A seek's read counts only when it decoded at least :data:`SEEK_SAMPLE_FRAMES`
+        frames: one keyframe just after opening a file costs many times a frame in
+        play.  Every sample also updates the player's cost per pixel, which a tile
+        with no sample of its own uses (the same machine decodes every tile).
+        """
         reader = self.reader
-        if decoded_before is None or reader is None or self.keyframes_only:
+        if decoded_before is None or reader is None:
             return
         frames = reader.decoded_frames - decoded_before
-        if frames <= 0:
+        if frames <= 0 or (seek and frames < SEEK_SAMPLE_FRAMES):
             return
         per_frame = cost / frames
         self.frame_cost = per_frame if self.frame_cost == 0 else 0.8 * self.frame_cost + 0.2 * per_frame
         self.samples += 1
+        pixels = reader.info.width * reader.info.height
+        if pixels > 0:
+            g = self.group
+            per_px = per_frame / pixels
+            g.frame_cost_px = per_px if g.frame_cost_px == 0 else 0.8 * g.frame_cost_px + 0.2 * per_px
+
+    def _frame_cost_estimate(self, index: ClipIndex) -> float:
+        """Wall s to decode one frame of ``index``'s camera.
+
+        This tile's measure, else the player's (per pixel, from every tile), else
+        :data:`ASSUMED_DECODE_PIXELS_PER_S`.
+        """
+        if self.samples:
+            return self.frame_cost
+        pixels = index.stream.width * index.stream.height
+        per_px = self.group.frame_cost_px or 1.0 / ASSUMED_DECODE_PIXELS_PER_S
+        return per_px * pixels
 
     def _maybe_keyframes_only(self, index: ClipIndex, speed: float, step: int) -> None:
         """Fall back to keyframes when decoding cannot keep up with the clock (see the module docstring).
 
         Forward: when decoding every frame in turn takes longer than the clock
-        gives (cost per decoded frame x frame rate x speed > 1), frames can only
-        be skipped without decoding them by going from keyframe to keyframe.
-        Reverse: when one shown frame (a seek and up to a GOP decoded) costs more
-        than the time between shown frames.
+        gives (cost per decoded frame x frame rate x speed > 1, from three
+        measured reads), frames can only be skipped without decoding them by
+        going from keyframe to keyframe; above 1x, an estimate past
+        :data:`KEYFRAMES_ONLY_MARGIN` decides before anything is measured
+        (:meth:`_frame_cost_estimate`).  Reverse, past -1x: when decoding
+        every frame would take more than :data:`REVERSE_MAX_NEED` of the time.
         """
         if self.keyframes_only or index.timing != "pts" or index.gop_frames <= 1:
             return
+        # decoding seconds needed per second of wall time to decode every frame in turn
+        need = self._frame_cost_estimate(index) * index.fps * abs(speed)
         if speed > 0:
-            behind = self.samples >= 3 and self.frame_cost * index.fps * speed > 1.0
+            # before play has measured three reads, only fast shuttle at a clear margin decides
+            # (from the frames decoded on the seek, or the other tiles'): at 16x a 1080p camera
+            # needs 400 frames/s decoded, far past any margin; at 1x a slow start must not give
+            # up decoding every frame
+            at_once = speed > 1.0 and need > KEYFRAMES_ONLY_MARGIN
+            behind = at_once or (self.samples >= 3 and self.frame_cost * index.fps * speed > 1.0)
         else:
-            behind = self.cost_ema > step / (index.fps * abs(speed)) and abs(speed) > 1
+            # each GOP is decoded once and read ahead only while the GOP after it is shown, so
+            # decoding must take well under the time it is shown for (at -1x, never given up)
+            behind = abs(speed) > 1.0 and need > REVERSE_MAX_NEED
         if behind:
             self.keyframes_only = True
             self.stats.keyframe_fallbacks += 1
@@ -883,6 +1078,8 @@ class SyncPlayer:
         self._closed = False
         self._notice_gap: tuple[float, float] | None = None
         self._known: dict[str, CameraTrack] | None = None
+        #: Wall s to decode one pixel's share of a frame, measured by every tile (a hint, unlocked).
+        self.frame_cost_px = 0.0
         self._conductor = threading.Thread(target=self._conduct, name="sync-conductor", daemon=True)
         self._conductor.start()
 

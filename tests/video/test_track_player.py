@@ -281,3 +281,123 @@ def test_activity_jumps_run_across_the_main_cameras_files(tracks, player):
     assert p.activity_step(True, lambda c: activity.get(c)).startswith(
         "Activity has not been found yet in 1 file"
     )
+
+
+# -- keeping up: keyframes at once, and frames read ahead --------------------------------
+
+
+def decision(*, speed: float, samples: int = 0, frame_cost: float = 0.0, player_px: float = 0.0) -> bool:
+    """Whether a tile with this measure of decoding falls back to keyframes for 1080p25 at ``speed``."""
+    from cctv_review.video.track_player import _Tile
+
+    p = SyncPlayer()
+    try:
+        p.frame_cost_px = player_px
+        tile = _Tile(p, 0)  # (its thread is never started)
+        tile.samples, tile.frame_cost = samples, frame_cost
+        index = SimpleNamespace(
+            timing="pts", gop_frames=50, fps=25.0, stream=SimpleNamespace(width=1920, height=1080)
+        )
+        tile._maybe_keyframes_only(index, speed, 1)
+        return tile.keyframes_only
+    finally:
+        p.close()
+
+
+def test_fast_shuttle_falls_back_to_keyframes_before_falling_behind():
+    # nothing measured yet: the assumed decoding speed (300 Mpx/s) makes 1080p25 at 16x
+    # need 2.8 s of decoding a second, so keyframes from the first frame; 8x is measured first
+    assert decision(speed=16.0)
+    assert not decision(speed=8.0)
+    assert not decision(speed=1.0)
+    # another tile's measure (per pixel) stands in for a tile with none: 1080p at 2 ms a frame
+    assert not decision(speed=16.0, player_px=0.002 / (1920 * 1080))
+    # one measured read decides only for fast shuttle at a clear margin (40 ms a frame)
+    assert not decision(speed=1.0, samples=1, frame_cost=0.04)
+    assert not decision(speed=2.0, samples=1, frame_cost=0.04)  # needs 2.0 s a second: not past 2
+    assert decision(speed=3.0, samples=1, frame_cost=0.04)
+    # three measured reads: any shortfall at any speed
+    assert decision(speed=1.0, samples=3, frame_cost=0.05)
+    assert not decision(speed=1.0, samples=3, frame_cost=0.03)
+    # reverse: never at -1x; past -1x when decoding takes over half the time
+    assert not decision(speed=-1.0, samples=3, frame_cost=0.1)
+    assert not decision(speed=-2.0, samples=3, frame_cost=0.007)  # 0.35 of the time
+    assert decision(speed=-2.0, samples=3, frame_cost=0.02)  # 1.0 of the time
+
+
+class FakeTime:
+    """A wall clock that moves only when told (the player's ``time_fn``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def frozen_player():
+    rec = Recorder()
+    wall = FakeTime()
+    p = SyncPlayer(on_frame=rec.on_frame, on_notice=rec.on_notice, on_message=rec.on_message, time_fn=wall)
+    rec.player = p
+    yield p, rec, wall
+    p.close()
+
+
+def test_keyframes_only_reads_the_next_keyframe_ahead_and_shows_it_at_its_time(tracks, frozen_player):
+    p, rec, wall = frozen_player
+    desk = tracks["Desk"]
+    gop = desk.clips[4].index.gop_frames
+    p.frame_cost_px = 1.0  # a machine far too slow to decode every frame at 16x
+    p.set_tiles([desk])
+    p.seek(at(1.5))  # the Desk's first frame (a keyframe)
+    assert settled(p, rec, ["Desk"]) == [1000]
+    decoded = p.stats(0).decoded
+    rec.frames.clear()
+    p.set_speed(16.0)
+    p.play()
+    # the clock stands still: the next keyframe is decoded now, and waits for its time
+    wait_for(lambda: p.stats(0).decoded == decoded + 1)
+    assert p.stats(0).keyframe_fallbacks == 1
+    time.sleep(0.2)
+    assert rec.frames == [] and p.stats(0).decoded == decoded + 1
+    key_ms = 1000.0 * gop / FPS  # the second keyframe, in recorded ms after the first
+    wall.now += key_ms / 1000.0 / 16.0  # the clock reaches it exactly
+    wait_for(lambda: len(rec.frames) == 1)
+    _tile, number, at_ms, clock, keyframes = rec.frames[0]
+    assert number == 1000 + gop and keyframes
+    assert at_ms == pytest.approx(at(1.5) + key_ms) and clock == pytest.approx(at_ms)
+    # and the one after is already being read before the clock gets there
+    wait_for(lambda: p.stats(0).decoded == decoded + 2)
+    assert len(rec.frames) == 1
+
+
+def test_reverse_play_reads_the_gop_before_while_a_frame_waits(tracks, frozen_player):
+    p, rec, wall = frozen_player
+    desk = tracks["Desk"]
+    gop = desk.clips[4].index.gop_frames
+    first_key = 2 * gop  # the Desk's third keyframe (frame 1000 + 2 GOPs)
+    p.set_tiles([desk])
+    p.seek(at(1.5 + (first_key + 3) / FPS))  # 3 frames into that GOP
+    assert settled(p, rec, ["Desk"]) == [1000 + first_key + 3]
+    seeks, decoded = p.stats(0).seeks, p.stats(0).decoded
+    p.set_speed(-1.0)
+    p.play()
+    wall.now += 0.5 / FPS  # half a frame back: the frame before is due
+    wait_for(lambda: any(f[1] == 1000 + first_key + 2 for f in rec.frames))
+    wall.now += 1.0 / FPS  # and the one before that: it waits half a frame, time to read ahead
+    wait_for(lambda: any(f[1] == 1000 + first_key + 1 for f in rec.frames))
+    # this GOP was read back from its keyframe (one seek, 3 frames), and while the frames
+    # waited for their time the whole GOP before was decoded (one seek to its keyframe)
+    wait_for(lambda: p.stats(0).decoded >= decoded + 3 + gop)
+    assert p.stats(0).seeks == seeks + 2
+    # the clock then runs back past the keyframe into that GOP: no seek, no stall, frame by frame
+    for n in range(first_key, first_key - 4, -1):
+        wall.now += 1.0 / FPS
+        wait_for(lambda n=n: any(f[1] == 1000 + n for f in rec.frames))
+    assert p.stats(0).seeks == seeks + 2
+    for _tile, number, at_ms, clock, keyframes in rec.frames:
+        assert not keyframes
+        assert expected("Desk", at_ms) == number
+        assert right_for_clock(at_ms, clock, keyframes), (number, clock - at_ms)
