@@ -5,8 +5,10 @@ ffmpeg CLI: the tests' still "cell" scene, tinted per camera, with a moving
 figure and the frame-number barcode on top): Cell 4 in two files with a 15 s
 gap between them, the Desk and Corridor in one file each, the Van dock
 stopping early.  Opens the main window, then View > Cameras side by side >
-2 × 2, plays at 1x from inside Cell 4's gap, pauses and grabs the tiles
-window.  Run it on a display, e.g. ``xvfb-run -s "-screen 0 1600x1000x24"
+2 × 2 (the tiles take the player's place in the workspace, the case
+timeline under them), plays at 1x from inside Cell 4's gap, pauses and grabs
+the whole window at 1366x768, the smallest screen the window is made for.
+Run it on a display, e.g. ``xvfb-run -s "-screen 0 1366x768x24"
 .venv/bin/python docs/tiles_screenshot.py``.
 """
 
@@ -93,7 +95,7 @@ def main(out: Path = ROOT / "docs" / "side-by-side.png") -> None:
     make_app([])
     session = ReviewSession(store, load_template(), stills_dir=folder / "stills")
     window = MainWindow(session, restore=False)
-    window.resize(1400, 860)
+    window.resize(1366, 768 - 24)  # a 1366x768 screen less a task bar (Xvfb has no window frame)
     window.show()
     window.open_case(case.id)
 
@@ -107,10 +109,9 @@ def main(out: Path = ROOT / "docs" / "side-by-side.png") -> None:
 
     wait(lambda: window.player.clip is not None)
     window.side_by_side.actions["2x2"].trigger()
-    wait(lambda: window.side_by_side.tiles is not None and window.side_by_side.tiles.isVisible())
+    wait(lambda: window.side_by_side.showing)
     tiles = window.side_by_side.tiles
     assert tiles is not None
-    tiles.resize(1280, 800)
     view = tiles.view
     view.make_main(0)
     view.seek_time(T0 + timedelta(seconds=24))
@@ -121,7 +122,7 @@ def main(out: Path = ROOT / "docs" / "side-by-side.png") -> None:
     for _ in range(30):
         QApplication.processEvents()
         time.sleep(0.02)
-    tiles.grab().save(str(out))
+    window.grab().save(str(out))
     print(f"{out}: " + "; ".join(view.tiles[i].surface.message or "picture" for i in range(4)))
     window.shutdown()
 

@@ -662,6 +662,8 @@ class CaseTimelineController(QObject):
         self.extras: dict[int, ClipExtras] = {}
         self.extras_task: tasks.Task | None = None
         self.goto_dialog: QDialog | None = None
+        #: ``(camera_key, when) -> handled``: the cameras side by side take a lane's click while shown.
+        self.recorded_seek: Callable[[str, datetime], bool] | None = None
         self._case_id: int | None = None
         #: The reviewer's activity sensitivity, as the player's box shows it (no settings read per rebuild).
         self.sensitivity = player.sensitivity_box.value()
@@ -801,6 +803,8 @@ class CaseTimelineController(QObject):
         model = self.timeline.model
         if model is None:
             return
+        if self.recorded_seek is not None and self.recorded_seek(key, when):
+            return  # shown side by side: the tiles' engine finds the frame (or says there is none)
         had_focus = self.timeline.hasFocus()
         message = open_recorded_moment(model, key, when, self.open_clip)
         if (
@@ -867,11 +871,12 @@ class CaseTimelineController(QObject):
 
 def attach_case_timeline(window: MainWindow) -> CaseTimelineController:
     """Put the case timeline under the video of ``window`` and wire it (the main window calls this once)."""
-    timeline = CaseTimeline(window.player)
-    layout = window.player.layout()
+    area = getattr(window, "video_area", None)  # under the player, or the cameras side by side
+    timeline = CaseTimeline(area if area is not None else window.player)
+    layout = (area if area is not None else window.player).layout()
     if layout is not None:
         layout.addWidget(timeline)
-    return CaseTimelineController(
+    controller = CaseTimelineController(
         window.session,
         window.player,
         timeline,
@@ -879,3 +884,8 @@ def attach_case_timeline(window: MainWindow) -> CaseTimelineController:
         status=window.status,
         parent=window,
     )
+    side = getattr(window, "side_by_side", None)
+    if side is not None:  # side by side: a click goes to that camera in the tiles; the playhead follows them
+        controller.recorded_seek = side.seek_recorded
+        side.clockChanged.connect(timeline.set_playhead)
+    return controller

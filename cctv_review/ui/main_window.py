@@ -101,7 +101,15 @@ class MainWindow(QMainWindow):
         self.side_splitter.setStretchFactor(1, 1)
         self.work_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.work_splitter.setObjectName("workSplitter")
-        self.work_splitter.addWidget(self.player)
+        # The video area: the player, or the cameras side by side in its place (ui/side_by_side.py),
+        # and the case timeline under either (ui/case_timeline.py).
+        self.video_area = QWidget()
+        self.video_area.setObjectName("videoArea")
+        video_layout = QVBoxLayout(self.video_area)
+        video_layout.setContentsMargins(0, 0, 0, 0)
+        video_layout.setSpacing(0)
+        video_layout.addWidget(self.player, 1)
+        self.work_splitter.addWidget(self.video_area)
         # At small heights the form and the findings share tabs (window_fit.SidePane).
         self.side_pane = SidePane(self.form, self.findings, self.side_splitter)
         self.work_splitter.addWidget(self.side_pane)
@@ -174,7 +182,12 @@ class MainWindow(QMainWindow):
         from cctv_review.ui.side_by_side import SideBySide
 
         self.side_by_side = SideBySide(
-            self, session, self.footage, add_finding=self.add_finding, status=self.status
+            self,
+            session,
+            self.footage,
+            add_finding=self.findings_ctl.add_finding,
+            status=self.status,
+            host=self.video_area,
         )
         self.side_by_side.add_actions()
 
@@ -453,11 +466,18 @@ class MainWindow(QMainWindow):
 
     # -- window commands (keys of scope "window" and menus) -------------------------------
     def add_finding(self) -> None:
-        """F: pause and add a finding at this moment."""
+        """F: pause and add a finding at this moment (side by side: at the main view's frame)."""
+        if self.side_by_side.showing:
+            self.side_by_side.add_finding()
+            return
         self.findings_ctl.add_finding()
 
     def focus_video(self) -> None:
         self.tabs.setCurrentIndex(0)
+        tiles = self.side_by_side.tiles
+        if self.side_by_side.showing and tiles is not None:
+            tiles.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
         self.player.surface.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def toggle_full_screen(self) -> None:
@@ -512,7 +532,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(picture)
 
     def seek_to(self, clip_id: int | None, position_ms: int) -> None:
+        """Show ``clip_id`` at ``position_ms`` in the workspace's player (leaving side by side)."""
         self.tabs.setCurrentIndex(0)
+        self.side_by_side.leave()
         self.footage.seek_to(clip_id, position_ms)
 
     def go_to_time(self) -> None:

@@ -1,13 +1,18 @@
-"""View > Cameras side by side: opens the tiles window for the open case and keeps it in step.
+"""View > Cameras side by side: the case's cameras in the workspace, in sync, in the player's place.
 
 :class:`SideBySide` adds the View menu entries and the toolbar button
 (layouts 1, 2, 2x2 and 3x3), builds the case's camera tracks in a background
 job (:func:`~cctv_review.ui.tiles.tracks_job`: stored frame indexes, a clip
-without one is indexed there), and opens :class:`~cctv_review.ui.tiles.TilesWindow`
-at the workspace's recorded moment.  When the tiles stop on a frame of the
-main view, the workspace player shows that clip and position, so findings
-(F) and stills act on the main view.  A new case, or clips added or changed,
-reload the tracks.
+without one is indexed there), and shows an embedded
+:class:`~cctv_review.ui.tiles.TilesWindow` where the workspace's player was,
+at the player's recorded moment; the case timeline stays under it and a click
+on a lane goes to that camera and moment in the tiles.  Layout 1 ("One
+camera"), or a double-click or Enter on a tile, brings the workspace's own
+player back showing the main view's camera at the same moment (the main view
+made large).  Whenever the tiles stop on a frame of the main view, the
+workspace player is moved to that clip and position, so findings (F) and
+stills act on the main view; F waits for it before opening the editor.  A new
+case, or clips added or changed, reload the tracks.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QBoxLayout, QMainWindow, QMenu, QToolBar, QToolButton, QWidget
 
 from cctv_review.changes import Changes
 from cctv_review.ui import tasks
@@ -32,7 +37,12 @@ LAYOUT_TEXT = {
 
 
 class SideBySide(QObject):
-    """The side-by-side window of the main window (see the module docstring)."""
+    """The cameras side by side in the main window (see the module docstring).
+
+    ``clockChanged(datetime)``: the tiles' clock (recorded time), while they are shown.
+    """
+
+    clockChanged = Signal(object)
 
     def __init__(
         self,
@@ -42,6 +52,7 @@ class SideBySide(QObject):
         *,
         add_finding: Callable[[], object],
         status: Callable[[str, int], None],
+        host: QWidget | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -49,10 +60,14 @@ class SideBySide(QObject):
         self.footage = footage
         self._add_finding = add_finding
         self._status = status
+        #: Where the tiles go: the widget holding the workspace's player (its layout gets the tiles).
+        self.host = host
         self.tiles: TilesWindow | None = None
         self.task: tasks.Task | None = None
         self.layout = "2x2"
         self.actions: dict[str, QAction] = {}
+        self._finding_timer: QTimer | None = None
+        self._finding_check: Callable[[], None] = lambda: None
         session.changed.connect(self._changed)
         session.caseOpened.connect(lambda _case: self._reload())
 
@@ -79,16 +94,38 @@ class SideBySide(QObject):
             button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
             toolbar.addWidget(button)
 
+    @property
+    def showing(self) -> bool:
+        """True while the tiles are shown in the player's place."""
+        return self.tiles is not None and self.tiles.isVisible()
+
     def open(self, layout: str = "2x2") -> None:
-        """Show the case's cameras in ``layout`` at the workspace's recorded moment."""
+        """Show the case's cameras in ``layout`` at the workspace's recorded moment ("1": the player)."""
+        if layout == "1":
+            self.leave()
+            return
         if self.session.case is None or not self.session.clips():
             self._status("Open a case with footage first.", 5000)
             return
         self.layout = layout
         if self.tiles is None:
-            self.tiles = TilesWindow(None, add_finding=self._finding)
+            embedded = self.host is not None
+            self.tiles = TilesWindow(
+                self.host,
+                add_finding=None if embedded else self._finding,
+                embedded=embedded,
+                tz=self.session.zone(),
+            )
             self.tiles.view.activity_source = self._activity
             self.tiles.mainMoment.connect(self._hand_over)
+            self.tiles.singleRequested.connect(self.leave)
+            self.tiles.view.tileActivated.connect(lambda _tile: self.leave())
+            self.tiles.view.clockChanged.connect(self._clock)
+            if self.host is not None:
+                self.tiles.hide()
+                layout_ = self.host.layout()
+                if isinstance(layout_, QBoxLayout):  # under the player, above the case timeline
+                    layout_.insertWidget(1, self.tiles, 1)
         self.tiles.view.sensitivity = self.footage.player.sensitivity_box.value()
         self._load(then_show=True)
 
@@ -109,8 +146,7 @@ class SideBySide(QObject):
             if moment is not None:
                 tiles.view.seek_time(moment)
             if then_show:
-                tiles.show()
-                tiles.raise_()
+                self._show_tiles()
 
         if self.task is not None:
             self.task.cancel()
@@ -122,6 +158,91 @@ class SideBySide(QObject):
             on_progress=lambda _f, message: self._status(message, 3000),
         )
 
+    def _show_tiles(self) -> None:
+        tiles = self.tiles
+        if tiles is None:
+            return
+        if self.host is None:  # a window of its own
+            tiles.show()
+            tiles.raise_()
+            return
+        player = self.footage.player
+        player.pause()
+        player.hide()
+        tiles.show()
+        tiles.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def leave(self) -> None:
+        """Back to the workspace's own player, showing the main view's camera at the same moment."""
+        tiles = self.tiles
+        if tiles is None or not tiles.isVisible():
+            return
+        tiles.view.pause()
+        self._hand_over_now()
+        tiles.hide()
+        player = self.footage.player
+        player.show()
+        player.surface.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def seek_recorded(self, camera_key: str, when: Any) -> bool:
+        """The timeline's click while the tiles are shown: that camera (made main) at ``when``."""
+        if not self.showing or self.tiles is None:
+            return False
+        self.tiles.view.seek_recorded(camera_key, when)
+        return True
+
+    def add_finding(self) -> None:
+        """F while the tiles are shown: the workspace moves to the main view's frame, then the editor opens.
+
+        The player may have to open the main view's clip first (in the
+        background): the editor waits for it (up to 10 s), so the finding is
+        recorded at the frame the reviewer saw.
+        """
+        tiles = self.tiles
+        if tiles is None:
+            self._add_finding()
+            return
+        tiles.view.pause()
+        shown = tiles.view.shown(tiles.view.main)
+        if shown is None:
+            self._status(
+                "The main view shows no recording at this moment: choose a moment with a picture.", 6000
+            )
+            return
+        self._hand_over(shown.clip_id, shown.position_ms)
+        player = self.footage.player
+        waited = [0]
+
+        def ready() -> bool:
+            clip = player.clip
+            return bool(
+                player.ready
+                and clip is not None
+                and clip.id == shown.clip_id
+                and player.position_ms == shown.position_ms
+            )
+
+        def check() -> None:
+            if ready():
+                if self._finding_timer is not None:
+                    self._finding_timer.stop()
+                self._add_finding()
+                return
+            waited[0] += 1
+            if waited[0] > 200 and self._finding_timer is not None:
+                self._finding_timer.stop()
+                self._status("The main view's clip could not be opened for the finding.", 8000)
+
+        if ready():
+            self._add_finding()
+            return
+        if self._finding_timer is None:
+            self._finding_timer = QTimer(self)
+            self._finding_timer.setInterval(50)
+            self._finding_timer.timeout.connect(lambda: self._finding_check())
+        self._finding_check = check
+        self._finding_timer.start()
+
     def _changed(self, changes: Changes) -> None:
         if changes.clips:
             self._reload()
@@ -129,8 +250,11 @@ class SideBySide(QObject):
     def _reload(self) -> None:
         if self.tiles is not None and self.tiles.isVisible():
             if self.session.case is None or not self.session.clips():
-                self.tiles.view.pause()
-                self.tiles.hide()
+                if self.host is not None:
+                    self.leave()
+                else:
+                    self.tiles.view.pause()
+                    self.tiles.hide()
             else:
                 self._load()
 
@@ -138,6 +262,20 @@ class SideBySide(QObject):
         """The tiles stopped on the main view's frame: the workspace shows it (for F and stills)."""
         if any(c.id == clip_id for c in self.session.clips()):
             self.footage.seek_to(clip_id, position_ms)
+            if self.showing and self.tiles is not None:  # keep the keys in the tiles
+                self.tiles.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _clock(self, when: Any) -> None:
+        if self.showing:
+            self.clockChanged.emit(when)
+
+    def _hand_over_now(self) -> None:
+        tiles = self.tiles
+        if tiles is None:
+            return
+        shown = tiles.view.shown(tiles.view.main)
+        if shown is not None:
+            self._hand_over(shown.clip_id, shown.position_ms)
 
     def _activity(self, clip_id: int) -> tuple[int, list[float]] | None:
         found = self.session.activity(clip_id)
@@ -151,6 +289,8 @@ class SideBySide(QObject):
     def shutdown(self) -> None:
         if self.task is not None:
             self.task.cancel()
+        if self._finding_timer is not None:
+            self._finding_timer.stop()
         if self.tiles is not None:
             self.tiles.view.close_player()
             self.tiles.close()

@@ -27,7 +27,7 @@ timeline's playhead (``set_playhead``); the timeline's
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -165,6 +165,8 @@ class TileView(QWidget):
     """The grid of tiles and its player (see the module docstring)."""
 
     mainChanged = Signal(int)
+    #: A tile double-clicked, or Enter on it: it is now the main view.
+    tileActivated = Signal(int)
     clockChanged = Signal(object)  # datetime: the clock's recorded time
     notice = Signal(str)
     stateChanged = Signal(bool)
@@ -217,7 +219,7 @@ class TileView(QWidget):
         while len(self.tiles) < count:
             tile = Tile(len(self.tiles), self)
             number = tile.number
-            tile.surface.activated.connect(lambda n=number: self.make_main(n))
+            tile.surface.activated.connect(lambda n=number: self._activated(n))
             tile.surface.resized.connect(lambda n=number: self._tell_size(n))
             tile.camera_box.activated.connect(
                 lambda _i, n=number: self.choose_camera(n, self.tiles[n].camera_box.currentData())
@@ -251,6 +253,10 @@ class TileView(QWidget):
         self.player.engine.set_main(tile)
         self._show_main()
         self.mainChanged.emit(tile)
+
+    def _activated(self, tile: int) -> None:
+        self.make_main(tile)
+        self.tileActivated.emit(tile)
 
     @property
     def main(self) -> int:
@@ -345,11 +351,23 @@ class TilesWindow(QMainWindow):
     """
 
     mainMoment = Signal(int, int)
+    #: Embedded: layout 1 chosen (the workspace's own player shows the main view again).
+    singleRequested = Signal()
 
     def __init__(
-        self, parent: QWidget | None = None, add_finding: Callable[[], object] | None = None
+        self,
+        parent: QWidget | None = None,
+        add_finding: Callable[[], object] | None = None,
+        *,
+        embedded: bool = False,
+        tz: tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
+        self.embedded = embedded
+        #: The store's zone, for the clock (recorded time as everywhere: ``format_recorded``).
+        self.tz = tz
+        if embedded:  # a part of the main window, in the place of its player
+            self.setWindowFlags(Qt.WindowType.Widget)
         self._add_finding: Callable[[], object] | None = None
         self.setWindowTitle("Cameras side by side")
         self.view = TileView(self)
@@ -383,6 +401,24 @@ class TilesWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(lambda _c=False, s=slot: s())
             bar.addAction(action)
+            self._keys(action)
+        # keys without a button: jumps and the J / K / L shuttle, as in the workspace
+        for key, slot in (
+            ("Ctrl+Right", lambda: self.view.jump(1)),
+            ("Ctrl+Left", lambda: self.view.jump(-1)),
+            ("Shift+Right", lambda: self.view.jump(10)),
+            ("Shift+Left", lambda: self.view.jump(-10)),
+            ("Ctrl+Shift+Right", lambda: self.view.jump(60)),
+            ("Ctrl+Shift+Left", lambda: self.view.jump(-60)),
+            ("L", lambda: self.shuttle(1)),
+            ("K", self.view.pause),
+            ("J", lambda: self.shuttle(-1)),
+        ):
+            action = QAction(key, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _c=False, s=slot: s())
+            self.addAction(action)
+            self._keys(action)
         if add_finding is not None:
             finding = QAction("Finding", self)
             finding.setToolTip("Add a finding at the main view's frame (F)")
@@ -390,6 +426,7 @@ class TilesWindow(QMainWindow):
             self._add_finding = add_finding
             finding.triggered.connect(lambda _c=False: self._finding())
             bar.addAction(finding)
+            self._keys(finding)
         self.speed_box = QComboBox()
         self.speed_box.setObjectName("tilesSpeed")
         self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -406,12 +443,37 @@ class TilesWindow(QMainWindow):
         self.view.mainChanged.connect(lambda _t: self._hand_over())
         self.resize(1280, 760)
 
+    def _keys(self, action: QAction) -> None:
+        """Embedded, a key works while the focus is in the tiles (the workspace's player keys are its own)."""
+        if self.embedded:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+
     def set_layout(self, name: str) -> None:
+        """Show layout ``name``; embedded, layout 1 is the workspace's own player (``singleRequested``)."""
+        if name == "1" and self.embedded:
+            self.singleRequested.emit()
+            return
         self.layout_actions[name].setChecked(True)
         self.view.set_layout(name)
 
+    def shuttle(self, direction: int) -> None:
+        """L / J: play forward (backwards); pressed again, twice as fast, up to 16x."""
+        engine = self.view.player.engine
+        speed = engine.speed
+        if engine.playing and (speed > 0) == (direction > 0):
+            speed = min(16.0, abs(speed) * 2) * direction
+        else:
+            speed = float(direction)
+        self.view.set_speed(speed)
+        if speed in SPEEDS:
+            self.speed_box.setCurrentIndex(SPEEDS.index(speed))
+        self.view.play()
+
     def _clock(self, when: datetime) -> None:
-        self.clock_label.setText(when.strftime("%d %b %Y %H:%M:%S"))
+        from cctv_review.recorded_time import format_recorded
+
+        self.clock_label.setText(format_recorded(when, self.tz or when.tzinfo or timezone.utc))
 
     def _hand_over(self) -> None:
         shown = self.view.shown(self.view.main)

@@ -106,7 +106,8 @@ def test_lanes_gaps_sound_and_markers_of_three_cameras(qtbot, make_window, store
     case, clips = case3
     window, _ctl, timeline = open_window(qtbot, make_window, store, template, case)
     model = timeline.model
-    assert timeline.isVisible() and timeline.parent() is window.player
+    # under the video: the player, or the cameras side by side in its place
+    assert timeline.isVisible() and timeline.parent() is window.video_area
     assert [lane.camera for lane in model.lanes] == ["Booking-in desk", "Corridor", "Cell 4"]
     desk, corridor, cell = model.lanes
     assert [f.clip_id for f in corridor.files] == [clips["corridor1"].id, clips["corridor2"].id]

@@ -165,9 +165,12 @@ def test_seek_recorded_from_the_timeline_makes_that_camera_main(qtbot, window):
     settle(qtbot, view, [dict((c.casefold(), c) for c in CAMS)[k] for k in view.chosen])
 
 
-def test_view_menu_opens_the_case_side_by_side_and_the_main_view_feeds_the_workspace(
+def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     qtbot, store, template, make_window, tmp_path
 ):
+    """The tiles take the player's place in the workspace (the case timeline stays under them);
+    a lane click goes to that camera in the tiles; their keys are theirs; F records the main
+    view's frame; a double-click makes a tile the large view again, at the same moment."""
     from cctv_review.clips import add_clip_file
     from cctv_review.domain import Case
 
@@ -178,26 +181,60 @@ def test_view_menu_opens_the_case_side_by_side_and_the_main_view_feeds_the_works
     window = make_window(store, template, restore=False)
     window.open_case(case.id)
     qtbot.waitUntil(lambda: window.player.clip is not None, timeout=10_000)
+    side = window.side_by_side
     window.side_by_side.actions["2"].trigger()
-    qtbot.waitUntil(
-        lambda: window.side_by_side.tiles is not None and window.side_by_side.tiles.isVisible(),
-        timeout=20_000,
-    )
-    tiles = window.side_by_side.tiles
+    qtbot.waitUntil(lambda: side.showing, timeout=20_000)
+    tiles = side.tiles
     view = tiles.view
+    # in the workspace, in the player's place, with the case timeline under it
+    assert tiles.parent() is window.video_area and tiles.isWindow() is False
+    assert not window.player.isVisible()
+    assert window.case_timeline.timeline.isVisible()
     assert view.chosen == ["cell 4", "desk"]
-    view.player.engine.seek(at(2.0))
+
+    # a click on the Desk's lane: the tiles go there, the Desk made the main view
+    window.case_timeline.go_to("desk", T0 + timedelta(seconds=2))
     qtbot.waitUntil(lambda: painted_number(view, 0) == 50 and painted_number(view, 1) == 1025, timeout=20_000)
-    QTest.mouseDClick(view.tiles[1].surface, Qt.MouseButton.LeftButton)  # Desk becomes the main view
-    # the workspace shows the main view's clip at its frame (findings and stills act on it)
+    assert view.main == 1
+    qtbot.waitUntil(lambda: window.case_timeline.timeline.playhead == T0 + timedelta(seconds=2), timeout=5000)
+
+    # the tiles' own keys, not the hidden player's: Space plays the tiles, K pauses them
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Space)
+    assert view.player.engine.playing and not window.player.playing
+    QTest.keyClick(view, Qt.Key.Key_K)
+    assert not view.player.engine.playing
+    view.player.engine.seek(at(2.0))
+    qtbot.waitUntil(lambda: painted_number(view, 1) == 1025, timeout=20_000)
+
+    # F while the tiles play: they pause, and the finding is at the main view's frame
+    QTest.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: (painted_number(view, 1) or 0) > 1030, timeout=20_000)
+    QTest.keyClick(view, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: window.findings_ctl.editor is not None, timeout=20_000)
+    editor = window.findings_ctl.editor
+    assert not view.player.engine.playing
+    shown = view.shown(1)
+    assert "Desk" in editor.where_label.text()
+    assert window.player.clip.camera == "Desk" and window.player.position_ms == shown.position_ms > 1000
+    editor.reject()
+
+    # a double-click on the Cell 4 tile: it is the large view again, at the same moment
+    QTest.mouseDClick(view.tiles[0].surface, Qt.MouseButton.LeftButton)
+    assert not side.showing and window.player.isVisible()
     qtbot.waitUntil(
         lambda: (
             window.player.clip is not None
-            and window.player.clip.camera == "Desk"
-            and window.player.position_ms == 1000
+            and window.player.clip.camera == "Cell 4"
+            and window.player.position_ms == shown.position_ms + 1000  # Cell 4 starts 1 s earlier
         ),
         timeout=20_000,
     )
+    # and View > One camera from the tiles does the same
+    side.actions["2x2"].trigger()
+    qtbot.waitUntil(lambda: side.showing, timeout=20_000)
+    tiles.layout_actions["1"].trigger()
+    assert not side.showing and window.player.isVisible()
 
 
 def test_n_in_the_tiles_goes_to_the_main_cameras_next_activity(qtbot, window):
