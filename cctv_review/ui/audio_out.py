@@ -166,8 +166,11 @@ class AudioOut(QObject):
             self.available = True
         self.sink = sink
         engine = getattr(getattr(player, "player", None), "player", None)  # QtPlayer -> Player
-        self.feeder = AudioFeeder(sink, self._clock_of(engine), on_notice=self.notice.emit)
+        self._player_clock = self._clock_of(engine)
+        self.feeder = AudioFeeder(sink, self._player_clock, on_notice=self.notice.emit)
         self._told = False
+        #: True while the sound follows another view (the cameras side by side), not the player.
+        self.following = False
         self.mute_button = QToolButton()
         self.mute_button.setObjectName("muteButton")
         self.mute_button.setCheckable(True)
@@ -211,10 +214,31 @@ class AudioOut(QObject):
             return lambda: (False, 0.0, 1.0)
         return lambda: (bool(engine.playing), float(engine.position_ms), float(engine.speed))
 
+    def follow(self, clock: Callable[[], tuple[bool, float, float]], path: str | None) -> None:
+        """Play the sound of ``path`` on another view's clock (the side-by-side main view).
+
+        ``clock()`` gives ``(playing, position_ms in that file, speed)`` and is
+        called from the feeder's thread.  Call again when the view moves on to
+        another file; :meth:`follow_player` goes back to the player.
+        """
+        self.following = True
+        self.feeder.clock = clock
+        self._open(path)
+
+    def follow_player(self) -> None:
+        """The sound follows the workspace's player again."""
+        self.following = False
+        self.feeder.clock = self._player_clock
+        self._open(getattr(getattr(self.player, "clip", None), "path", None))
+
     def _clip_changed(self, clip: object) -> None:
-        path = getattr(clip, "path", None)
+        if self.following:
+            return  # the side-by-side main view's sound is playing
+        self._open(getattr(clip, "path", None))
+
+    def _open(self, path: str | None) -> None:
         if not self.available:
-            if clip is not None and not self._told:
+            if path and not self._told:  # said once, when there is first a clip to hear
                 self._told = True
                 self.notice.emit(NO_DEVICE_NOTICE)
             return

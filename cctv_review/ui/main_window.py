@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.transport_status = install_transport_status(self.player)
         # The main view's sound, volume and mute (ui/audio_out.py; the sync logic is video/audio.py).
         self.audio = AudioOut(self.player)
+        self.side_by_side.audio = self.audio  # side by side: the main view's sound
         self.audio.notice.connect(lambda text: self.status(text, 8000))
         # One-line labels may be narrower than their text, so the window fits 1366x768 (ui/window_fit.py).
         let_labels_shrink(

@@ -68,6 +68,10 @@ class SideBySide(QObject):
         self.actions: dict[str, QAction] = {}
         self._finding_timer: QTimer | None = None
         self._finding_check: Callable[[], None] = lambda: None
+        #: The workspace's sound (:class:`~cctv_review.ui.audio_out.AudioOut`): while the tiles are
+        #: shown it plays the main view's file on the tiles' clock.
+        self.audio: Any = None
+        self._audio_clip: Any = None  # the TrackClip whose sound is playing
         session.changed.connect(self._changed)
         session.caseOpened.connect(lambda _case: self._reload())
 
@@ -121,13 +125,34 @@ class SideBySide(QObject):
             self.tiles.singleRequested.connect(self.leave)
             self.tiles.view.tileActivated.connect(lambda _tile: self.leave())
             self.tiles.view.clockChanged.connect(self._clock)
+            self.tiles.view.mainFrame.connect(self._main_frame)
             if self.host is not None:
                 self.tiles.hide()
                 layout_ = self.host.layout()
                 if isinstance(layout_, QBoxLayout):  # under the player, above the case timeline
                     layout_.insertWidget(1, self.tiles, 1)
+            self._add_mute(self.tiles)
         self.tiles.view.sensitivity = self.footage.player.sensitivity_box.value()
         self._load(then_show=True)
+
+    def _add_mute(self, tiles: TilesWindow) -> None:
+        """A mute button in the tiles' toolbar, one with the player's (the volume is the player's)."""
+        audio = self.audio
+        if audio is None:
+            return
+        mute = QAction("Mute", tiles)
+        mute.setObjectName("tilesMute")
+        mute.setCheckable(True)
+        mute.setChecked(audio.mute_button.isChecked())
+        mute.setEnabled(bool(audio.available))
+        mute.setToolTip(
+            "Mute the main view's sound (played at 0.5x–2x)"
+            if audio.available
+            else audio.mute_button.toolTip()
+        )
+        mute.toggled.connect(audio.set_muted)
+        audio.mute_button.toggled.connect(mute.setChecked)
+        tiles.toolbar.addAction(mute)
 
     def _load(self, then_show: bool = False) -> None:
         clips = self.session.clips()
@@ -171,6 +196,10 @@ class SideBySide(QObject):
         player.hide()
         tiles.show()
         tiles.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._audio_clip = None
+        shown = tiles.view.shown(tiles.view.main)
+        if shown is not None:
+            self._main_frame(shown)
 
     def leave(self) -> None:
         """Back to the workspace's own player, showing the main view's camera at the same moment."""
@@ -180,6 +209,9 @@ class SideBySide(QObject):
         tiles.view.pause()
         self._hand_over_now()
         tiles.hide()
+        self._audio_clip = None
+        if self.audio is not None:
+            self.audio.follow_player()
         player = self.footage.player
         player.show()
         player.surface.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -264,6 +296,28 @@ class SideBySide(QObject):
             self.footage.seek_to(clip_id, position_ms)
             if self.showing and self.tiles is not None:  # keep the keys in the tiles
                 self.tiles.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _main_frame(self, shown: Any) -> None:
+        """The main tile showed a frame: its file's sound plays (a new file, or a new main tile)."""
+        if self.audio is None or not self.showing or self.tiles is None:
+            return
+        track = self.tiles.view.track(shown.camera_key)
+        clip = track.clips.get(shown.clip_id) if track is not None else None
+        if clip is None or clip is self._audio_clip:
+            return
+        self._audio_clip = clip
+        self.audio.follow(self._sound_clock(clip), clip.path)
+
+    def _sound_clock(self, clip: Any) -> Callable[[], tuple[bool, float, float]]:
+        """The tiles' clock as a position in ``clip``'s file: ``(playing, ms from its first frame, speed)``."""
+        assert self.tiles is not None
+        engine = self.tiles.view.player.engine
+        start = float(clip.start_ms)
+
+        def clock() -> tuple[bool, float, float]:
+            return bool(engine.playing), float(engine.position_ms) - start, float(engine.speed)
+
+        return clock
 
     def _clock(self, when: Any) -> None:
         if self.showing:

@@ -168,6 +168,8 @@ class TileView(QWidget):
     #: A tile double-clicked, or Enter on it: it is now the main view.
     tileActivated = Signal(int)
     clockChanged = Signal(object)  # datetime: the clock's recorded time
+    #: A frame shown in the main tile (a :class:`ShownFrame`): its clip tells which file's sound to play.
+    mainFrame = Signal(object)
     notice = Signal(str)
     stateChanged = Signal(bool)
 
@@ -279,6 +281,8 @@ class TileView(QWidget):
         zone = track.tz if track is not None and track.recorded else None
         surface.caption = f"{track.name if track else ''}  {format_clock(shown.at_ms, zone)}"
         surface.set_image(image)
+        if tile == self.main:
+            self.mainFrame.emit(shown)
 
     def _message(self, tile: int, text: str) -> None:
         if tile >= len(self.tiles):
@@ -377,6 +381,7 @@ class TilesWindow(QMainWindow):
         self.clock_label.setStyleSheet("font-family: monospace; padding: 0 8px")
         bar = QToolBar("Side by side", self)
         bar.setObjectName("tilesToolbar")
+        self.toolbar = bar
         self.addToolBar(bar)
         self.layout_actions: dict[str, QAction] = {}
         group = QActionGroup(self)

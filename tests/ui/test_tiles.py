@@ -197,6 +197,10 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     qtbot.waitUntil(lambda: painted_number(view, 0) == 50 and painted_number(view, 1) == 1025, timeout=20_000)
     assert view.main == 1
     qtbot.waitUntil(lambda: window.case_timeline.timeline.playhead == T0 + timedelta(seconds=2), timeout=5000)
+    # the sound is the main view's: the Desk's file, on the tiles' clock (1 s into the Desk's file)
+    qtbot.waitUntil(lambda: window.audio.following and side._audio_clip is not None, timeout=5000)
+    assert side._audio_clip.path.endswith("m2.mp4")
+    assert window.audio.feeder.clock() == (False, pytest.approx(1000.0, abs=0.5), 1.0)
 
     # the tiles' own keys, not the hidden player's: Space plays the tiles, K pauses them
     view.setFocus()
@@ -222,6 +226,7 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     # a double-click on the Cell 4 tile: it is the large view again, at the same moment
     QTest.mouseDClick(view.tiles[0].surface, Qt.MouseButton.LeftButton)
     assert not side.showing and window.player.isVisible()
+    assert not window.audio.following  # the sound is the player's again
     qtbot.waitUntil(
         lambda: (
             window.player.clip is not None
