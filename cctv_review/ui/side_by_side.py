@@ -245,13 +245,14 @@ class SideBySide(QObject):
         player = self.footage.player
         waited = [0]
 
-        def ready() -> bool:
+        def ready() -> bool:  # the player shows that very frame (a still with the finding is of it)
             clip = player.clip
             return bool(
                 player.ready
                 and clip is not None
                 and clip.id == shown.clip_id
                 and player.position_ms == shown.position_ms
+                and player.current_frame_index() == shown.frame
             )
 
         def check() -> None:

@@ -221,6 +221,7 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     shown = view.shown(1)
     assert "Desk" in editor.where_label.text()
     assert window.player.clip.camera == "Desk" and window.player.position_ms == shown.position_ms > 1000
+    assert window.player.current_frame_index() == shown.frame  # a still with the finding is this frame
     editor.reject()
 
     # a double-click on the Cell 4 tile: it is the large view again, at the same moment

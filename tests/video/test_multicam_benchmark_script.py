@@ -28,8 +28,16 @@ def test_multicam_benchmark_runs_on_a_small_clip(make_clip):
     )
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    for title in ("2x2 at 1x", "2x2 at 16x", "single camera at 1x", "single camera at 16x"):
+    titles = (
+        "2x2 at 1x",
+        "2x2 at 16x",
+        "single camera at 1x",
+        "single camera at 16x",
+        "2x2 in reverse at -16x",
+    )
+    for title in titles:
         assert f"\n{title}:" in text
-    assert text.count("CPU time per second") == 4
+    assert text.count("CPU time per second") == len(titles)
+    assert "intervals of the frames shown" in text
     assert "largest spread between the tiles' frames" in text
     assert "ffmpeg decode-only" in text
