@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QBoxLayout, QMainWindow, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QMainWindow, QMenu, QSlider, QToolBar, QToolButton, QWidget
 
 from cctv_review.changes import Changes
 from cctv_review.ui import tasks
@@ -136,7 +136,7 @@ class SideBySide(QObject):
         self._load(then_show=True)
 
     def _add_mute(self, tiles: TilesWindow) -> None:
-        """A mute button in the tiles' toolbar, one with the player's (the volume is the player's)."""
+        """Mute and volume in the tiles' toolbar, one with the player's (the player's hidden meanwhile)."""
         audio = self.audio
         if audio is None:
             return
@@ -153,6 +153,17 @@ class SideBySide(QObject):
         mute.toggled.connect(audio.set_muted)
         audio.mute_button.toggled.connect(mute.setChecked)
         tiles.toolbar.addAction(mute)
+        volume = QSlider(Qt.Orientation.Horizontal)
+        volume.setObjectName("tilesVolume")
+        volume.setRange(0, 100)
+        volume.setValue(audio.volume_slider.value())
+        volume.setMaximumWidth(80)
+        volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        volume.setEnabled(bool(audio.available))
+        volume.setToolTip("Volume of the main view's sound")
+        volume.valueChanged.connect(audio.volume_slider.setValue)  # one volume: the player's slider sets it
+        audio.volume_slider.valueChanged.connect(volume.setValue)
+        tiles.toolbar.addWidget(volume)
 
     def _load(self, then_show: bool = False) -> None:
         clips = self.session.clips()

@@ -201,6 +201,17 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     qtbot.waitUntil(lambda: window.audio.following and side._audio_clip is not None, timeout=5000)
     assert side._audio_clip.path.endswith("m2.mp4")
     assert window.audio.feeder.clock() == (False, pytest.approx(1000.0, abs=0.5), 1.0)
+    # mute and volume in the tiles' toolbar are the player's own (hidden meanwhile)
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QSlider
+
+    tiles.findChild(QSlider, "tilesVolume").setValue(40)
+    assert window.audio.volume_slider.value() == 40 and window.audio.feeder.volume == pytest.approx(0.4)
+    mute = tiles.findChild(QAction, "tilesMute")
+    if mute.isEnabled():  # (no sound device: both are disabled, the player's too)
+        mute.trigger()
+        assert window.audio.mute_button.isChecked() and window.audio.feeder.muted
+        mute.trigger()
 
     # the tiles' own keys, not the hidden player's: Space plays the tiles, K pauses them
     view.setFocus()
