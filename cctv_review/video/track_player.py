@@ -53,6 +53,12 @@ at every keyframe.  Two GOPs must fit in the cache's budget: where they would
 not, every n-th frame is shown (frames dropped evenly).  Past -1x, when
 decoding would take over half the time, reverse falls back to keyframes too.
 
+When play starts, or moves while playing (a seek, a jump, a new speed, a
+gap stepped over), the clock is held at its moment until every tile with a
+camera has decoded the first frame it will show (**pre-roll**, at most
+:data:`PREROLL_MAX_S`), so no tile starts behind the others: in reverse the
+first GOP is decoded before the clock moves.
+
 A conductor thread steps the clock over moments when no tile has any recording (with a notice "No recording 01:10:00–01:25:00"),
 and stops at the end (or, in reverse, the start) of the recordings.
 
@@ -124,6 +130,8 @@ ASSUMED_DECODE_PIXELS_PER_S = 300e6
 #: Reverse shuttle falls back to keyframes when decoding every frame would take more than
 #: this share of the time (a GOP is read ahead only while the one after it is shown).
 REVERSE_MAX_NEED = 0.5
+#: Longest the clock waits, when play starts or moves, for every tile's first frame (s of wall time).
+PREROLL_MAX_S = 1.0
 #: Fewest frames a seek must decode for its cost to count as a measure of decoding.
 SEEK_SAMPLE_FRAMES = 2
 #: Speeds offered (reverse shuttle uses the same, negated).
@@ -407,12 +415,29 @@ class RecordedClock:
         if not self.running:
             return self._anchor
         now = self._time() if now is None else now
+        if now < self._wall:  # held (pre-roll): the clock moves from its anchor at _wall
+            return self._anchor
         return self._anchor + (now - self._wall) * 1000.0 * self.speed
+
+    @property
+    def held(self) -> bool:
+        """True while running but held at its anchor (see :meth:`hold`)."""
+        return self.running and self._time() < self._wall
+
+    def hold(self, seconds: float) -> None:
+        """Running, stay at the anchor for up to ``seconds`` of wall time (until :meth:`release`)."""
+        self._rebase()
+        self._wall = self._time() + max(0.0, float(seconds))
+
+    def release(self) -> None:
+        """Move on from the anchor now (the end of a hold)."""
+        if self.held:
+            self._wall = self._time()
 
     def _rebase(self) -> None:
         now = self._time()
         self._anchor = self.position_ms(now)
-        self._wall = now
+        self._wall = max(now, self._wall) if self.running else now  # (a hold is kept)
 
     def start(self) -> None:
         self._rebase()
@@ -424,7 +449,7 @@ class RecordedClock:
 
     def seek(self, ms: float) -> None:
         self._anchor = float(ms)
-        self._wall = self._time()
+        self._wall = max(self._time(), self._wall) if self.running else self._time()
 
     def set_speed(self, speed: float) -> None:
         if not (math.isfinite(speed) and speed != 0):
@@ -814,6 +839,7 @@ class _Tile:
                 if place is None:
                     self._no_recording(track, now_ms, forward)
                     if running:
+                        g._tile_primed(self.number, gen)  # nothing to show here: not waited for
                         waiting_until = self._resume_at(track, now_ms, forward)
                     continue
                 if running:  # playing on from here: the next frame is due when decoded (see _play_one)
@@ -825,6 +851,7 @@ class _Tile:
                     ):
                         self.last = place  # on screen already (e.g. paused here): play on from it
                     waiting_until = self._play_one(track, gen, speed)
+                    g._tile_primed(self.number, gen)  # (also when it had nothing to show)
                     continue
                 decoded0 = self._reader_for(track, place.clip_id).decoded_frames  # (opening not timed)
                 t0 = time.monotonic()
@@ -927,6 +954,7 @@ class _Tile:
         nxt_place = track.frame_after(after)
         frame_end = nxt_place.at_ms if nxt_place is not None else (track.end_ms or target.at_ms)
         due = target.at_ms if forward else frame_end - _EPS_MS
+        g._tile_primed(self.number, gen)  # this tile's frame is ready: the clock need not wait for it
         told = False
         while True:
             with g._cv:
@@ -1078,6 +1106,7 @@ class SyncPlayer:
         self._closed = False
         self._notice_gap: tuple[float, float] | None = None
         self._known: dict[str, CameraTrack] | None = None
+        self._primed: set[int] = set()  # tiles with their first frame since the last pre-roll
         #: Wall s to decode one pixel's share of a frame, measured by every tile (a hint, unlocked).
         self.frame_cost_px = 0.0
         self._conductor = threading.Thread(target=self._conduct, name="sync-conductor", daemon=True)
@@ -1191,7 +1220,36 @@ class SyncPlayer:
         """Every tile shows the exact frame for the clock again (after a seek, step, pause...)."""
         self._gen += 1
         self._notice_gap = None
+        self._preroll()
         self._cv.notify_all()
+
+    def _preroll(self) -> None:
+        """Playing from a new place: hold the clock until every tile has its first frame (caller holds the lock).
+
+        The clock stays at its moment for up to :data:`PREROLL_MAX_S` while
+        each tile with a camera decodes the first frame it will show (in
+        reverse, a whole GOP), so no tile starts behind the others.
+        """
+        self._primed.clear()
+        if self.clock.running:
+            self.clock.hold(PREROLL_MAX_S)
+
+    def _tile_primed(self, tile: int, gen: int) -> None:
+        """Tile ``tile`` has its first frame of generation ``gen``: the clock goes once every tile has."""
+        with self._cv:
+            if gen != self._gen or not self.clock.held:
+                return
+            self._primed.add(tile)
+            waiting = [t.number for t in self._tiles if t.track is not None and t.number not in self._primed]
+            if not waiting:
+                self.clock.release()
+                self._cv.notify_all()
+
+    @property
+    def starting(self) -> bool:
+        """True while the clock is held for the tiles' first frames (see :meth:`_preroll`)."""
+        with self._cv:
+            return self.clock.held
 
     def play(self) -> None:
         with self._cv:
@@ -1416,7 +1474,8 @@ class SyncPlayer:
                         ended = True
                     else:
                         self.clock.seek(target)
-                        self._gen += 1  # tiles re-show at the new clock
+                        self._gen += 1  # tiles re-show at the new clock, which waits for them
+                        self._preroll()
                         self._cv.notify_all()
                         notice = gap_notice(gap[0], gap[1] if gap[1] is not None else t, self._zone())
                 else:

@@ -384,6 +384,7 @@ def test_reverse_play_reads_the_gop_before_while_a_frame_waits(tracks, frozen_pl
     seeks, decoded = p.stats(0).seeks, p.stats(0).decoded
     p.set_speed(-1.0)
     p.play()
+    wait_for(lambda: not p.starting)  # the clock moves once the tile has its first frame back
     wall.now += 0.5 / FPS  # half a frame back: the frame before is due
     wait_for(lambda: any(f[1] == 1000 + first_key + 2 for f in rec.frames))
     wall.now += 1.0 / FPS  # and the one before that: it waits half a frame, time to read ahead
@@ -401,3 +402,40 @@ def test_reverse_play_reads_the_gop_before_while_a_frame_waits(tracks, frozen_pl
         assert not keyframes
         assert expected("Desk", at_ms) == number
         assert right_for_clock(at_ms, clock, keyframes), (number, clock - at_ms)
+
+
+def test_play_holds_the_clock_until_every_tile_has_its_first_frame(tracks, frozen_player, monkeypatch):
+    from cctv_review.video import track_player
+
+    p, rec, wall = frozen_player
+    cams = ["Desk", "Corridor"]
+    p.set_tiles([tracks[c] for c in cams])
+    p.seek(at(4.0))
+    settled(p, rec, cams)
+    gate = threading.Event()
+    decode = track_player._Tile._decode
+
+    def slow_decode(self, *args, **kwargs):
+        if self.number == 1:
+            gate.wait(10)  # the Corridor's first frame of the play takes a while
+        return decode(self, *args, **kwargs)
+
+    monkeypatch.setattr(track_player._Tile, "_decode", slow_decode)
+    moment = p.position_ms
+    p.play()
+    assert p.playing and p.starting
+    wall.now += 0.5  # half a second passes: the clock waits for the Corridor
+    time.sleep(0.1)
+    assert p.starting and p.position_ms == moment
+    gate.set()
+    wait_for(lambda: not p.starting)
+    assert p.position_ms == moment  # it moves on from the same moment, now
+    wall.now += 0.2
+    assert p.position_ms == pytest.approx(moment + 200.0)
+    # a tile that never gets its frame holds the clock no longer than PREROLL_MAX_S
+    gate.clear()
+    p.seek(at(6.0))
+    assert p.starting
+    wall.now += track_player.PREROLL_MAX_S + 0.01
+    assert not p.starting and p.position_ms > at(6.0)
+    gate.set()
