@@ -26,6 +26,9 @@ are checked as they were written.
 * that each case, clip, finding and answer is as the trail last recorded it:
   a row changed, deleted or added outside cctv-review is reported.  Rows that
   existed when the keyed trail began are covered from their next change.
+  Each row is checked with the digest version it was recorded with
+  (:func:`digest_matches`): version 2 adds the columns of
+  :data:`COVERED_SINCE_V2`.
 
 What it cannot detect: someone holding both the database and the key (on
 this PC, the user's credential store or key file) can rewrite both; entries
@@ -99,6 +102,16 @@ COVERED: dict[str, tuple[str, ...]] = {
     ),
     "answers": ("case_id", "question_id", "value", "template_id", "template_version", "reviewer"),
 }
+#: Columns recorded from digest version 2 on, added to the tables after version 1 was fixed: a
+#: clip's clock correction; a finding's camera, frame, recorded time and review round.  A row last
+#: recorded with a version-1 digest is checked against version 1 (so older stores still verify)
+#: and is covered by version 2 from its next change.
+COVERED_SINCE_V2: dict[str, tuple[str, ...]] = {
+    "clips": ("clock_offset_ms",),
+    "findings": ("camera", "frame", "recorded_at", "review_round"),
+}
+#: The digest version written now (:func:`row_digest`).
+DIGEST_VERSION = 2
 _SINGULAR = {"cases": "case", "clips": "clip", "findings": "finding", "answers": "answer"}
 
 #: A row a change touched: ("cases", 3), ("findings", 12), ("answers", (3, "uof.force_used")).
@@ -178,17 +191,39 @@ def describe(name: str) -> str:
     return f"{kind} {rest}"
 
 
-def row_digest(table: str, row: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the covered columns of ``row`` as canonical JSON."""
-    values = {column: row.get(column) for column in COVERED[table]}
-    return hashlib.sha256(_canonical([table, values]).encode("utf-8")).hexdigest()
+def covered(table: str, version: int = DIGEST_VERSION) -> tuple[str, ...]:
+    """The columns of ``table`` a digest of ``version`` covers."""
+    return COVERED[table] + (COVERED_SINCE_V2.get(table, ()) if version >= 2 else ())
+
+
+def row_digest(table: str, row: dict[str, Any], version: int = DIGEST_VERSION) -> str:
+    """The digest of the covered columns of ``row``: SHA-256 of canonical JSON, as hex.
+
+    Version 1 (64 hex digits): ``[table, {column: value}]`` over :data:`COVERED`.
+    Version 2 (``v2:`` + 64 hex digits): ``[table, {column: value}, 2]`` over
+    :data:`COVERED` and :data:`COVERED_SINCE_V2`.
+    """
+    values = {column: row.get(column) for column in covered(table, version)}
+    if version == 1:
+        return hashlib.sha256(_canonical([table, values]).encode("utf-8")).hexdigest()
+    return f"v{version}:" + hashlib.sha256(_canonical([table, values, version]).encode("utf-8")).hexdigest()
+
+
+def digest_version(digest: str) -> int:
+    """The version a recorded digest was made with (1: plain hex; 2: ``v2:...``)."""
+    return 2 if digest.startswith("v2:") else 1
+
+
+def digest_matches(table: str, row: dict[str, Any], recorded: str) -> bool:
+    """True if ``row`` is as ``recorded`` (a digest of any version) says."""
+    return hmac.compare_digest(recorded, row_digest(table, row, digest_version(recorded)))
 
 
 def state_of(db: sqlite_utils.Database, targets: Iterable[Target]) -> dict[str, str | None]:
     """The digest of each target row as it is now (None when it does not exist)."""
     state: dict[str, str | None] = {}
     for table, ident in targets:
-        columns = ", ".join(f"[{c}]" for c in COVERED[table])
+        columns = ", ".join(f"[{c}]" for c in covered(table))
         if table == "answers":
             cursor = db.execute(
                 f"SELECT {columns} FROM answers WHERE case_id = ? AND question_id = ?", [ident[0], ident[1]]
@@ -197,7 +232,7 @@ def state_of(db: sqlite_utils.Database, targets: Iterable[Target]) -> dict[str, 
             cursor = db.execute(f"SELECT {columns} FROM [{table}] WHERE id = ?", [ident])
         found = cursor.fetchone()
         state[object_key(table, ident)] = (
-            row_digest(table, dict(zip(COVERED[table], found, strict=True))) if found else None
+            row_digest(table, dict(zip(covered(table), found, strict=True))) if found else None
         )
     return state
 
@@ -438,7 +473,8 @@ def verify(
     checked = uncovered = 0
     if check_rows and key is not None and not broken:
         seen: set[str] = set()
-        for table, columns in COVERED.items():
+        for table in COVERED:
+            columns = covered(table)  # the newest version's (a superset): each row checked as recorded
             column_list = ", ".join(f"[{c}]" for c in columns)
             for found_row in db.execute(f"SELECT rowid, {column_list} FROM [{table}]"):
                 values = dict(zip(columns, found_row[1:], strict=True))
@@ -447,7 +483,8 @@ def verify(
                 seen.add(name)
                 if name in states:
                     checked += 1
-                    if states[name] != row_digest(table, values):
+                    recorded = states[name]
+                    if recorded is None or not digest_matches(table, values, recorded):
                         fail(
                             f"{describe(name)} is not as the audit trail last recorded it (changed outside cctv-review)."
                         )

@@ -649,7 +649,8 @@ def _rows_match_entries(cases: list[dict[str, Any]], entries: list[dict[str, Any
         rows += [("answers", a, (case_id, a["question_id"])) for a in bundle["answers"]]
         for table, row, ident in rows:
             name = audit_chain.object_key(table, ident)
-            if name in latest and latest[name] != audit_chain.row_digest(table, row):
+            recorded = latest.get(name, "")
+            if name in latest and (recorded is None or not audit_chain.digest_matches(table, row, recorded)):
                 return (
                     f"{audit_chain.describe(name)} of case {bundle['case'].get('reference')} is not as the "
                     "package's own audit trail recorded it."

@@ -81,3 +81,96 @@ def test_cli_audit_verify_passes_on_a_clean_store(tmp_path, capsys):
     assert main(["--db", str(path), "audit", "list", "--last", "2"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2 and "case.opened" in out[-1]
+
+
+# -- digest versions: the columns added after version 1 (clock correction, a finding's place) --
+
+
+def footage_store(path):
+    """A store with one clip (recorded start known) and one finding on it, clock corrected once."""
+    from datetime import datetime, timezone
+
+    from cctv_review.domain import Clip, Finding, FindingLevel
+
+    with Store(path, user="auditor") as s:
+        case = s.add_case(Case(reference="V2"))
+        clip = s.add_clip(
+            Clip(
+                case_id=case.id,
+                path="/footage/cell4.mp4",
+                camera="Cell 4",
+                recorded_start=datetime(2026, 3, 14, 22, 40, tzinfo=timezone.utc),
+                sha256="ab" * 32,
+            )
+        )
+        finding = s.add_finding(
+            Finding(
+                case.id,
+                "rousing",
+                FindingLevel.SOME,
+                position_ms=5000,
+                clip_id=clip.id,
+                camera="Cell 4",
+                frame=125,
+            )
+        )
+        s.set_clock_offset(clip.id, 2000)
+        assert s.verify_audit().ok
+    return path, clip.id, finding.id
+
+
+@pytest.mark.parametrize(
+    "tamper, words",
+    [
+        ("UPDATE clips SET clock_offset_ms = 0", "clip"),
+        ("UPDATE findings SET recorded_at = '2026-03-14T21:40:07+00:00'", "finding"),
+        ("UPDATE findings SET camera = 'Corridor'", "finding"),
+        ("UPDATE findings SET frame = 126", "finding"),
+        ("UPDATE findings SET review_round = 2", "finding"),
+    ],
+)
+def test_a_clock_correction_or_a_findings_place_edited_outside_is_caught(tmp_path, tamper, words):
+    path, _clip_id, _finding_id = footage_store(tmp_path / "v2.sqlite")
+    conn = sqlite3.connect(path)
+    conn.execute(tamper)
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        check = s.verify_audit()
+    assert not check.ok and f"{words} " in check.problem and "changed outside cctv-review" in check.problem
+
+
+def test_rows_recorded_with_version_1_digests_still_verify(tmp_path):
+    """A store written before version 2: its rows are checked against what version 1 covered."""
+    from cctv_review import audit as audit_chain
+
+    path, clip_id, finding_id = footage_store(tmp_path / "v1.sqlite")
+    with Store(path) as s:
+        clip_row = next(s.db.query("SELECT * FROM clips WHERE id = ?", [clip_id]))
+        finding_row = next(s.db.query("SELECT * FROM findings WHERE id = ?", [finding_id]))
+        assert audit_chain.row_digest("clips", clip_row).startswith("v2:")
+        state = {
+            audit_chain.object_key("clips", clip_id): audit_chain.row_digest("clips", clip_row, 1),
+            audit_chain.object_key("findings", finding_id): audit_chain.row_digest(
+                "findings", finding_row, 1
+            ),
+        }
+        assert all(len(d) == 64 for d in state.values())  # version 1: plain hex, as older stores hold
+        with s.transaction():
+            s._record("clip.edited", "clip", clip_id, {"as": "an older version"}, state=state)
+        assert s.verify_audit().ok
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE clips SET clock_offset_ms = 0")  # not covered by version 1: not seen...
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.verify_audit().ok
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE findings SET note = 'rewritten'")  # ...but version 1's columns are
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        check = s.verify_audit()
+    assert (
+        not check.ok and f"finding {finding_id} is not as the audit trail last recorded it" in check.problem
+    )
