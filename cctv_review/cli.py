@@ -467,7 +467,7 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
         if command == "summary":
             from cctv_review.summary import format_summary, summarise
 
-            if args.suite or args.reviewer or args.flags or args.agreement or args.questions:
+            if args.suite or args.reviewer or args.flags or args.agreement or args.questions or _blind(store):
                 return _summary_figures(store, template, args)
             summary = summarise(store, template, date_from=args.date_from, date_to=args.date_to)
             if args.json:
@@ -478,6 +478,14 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
         if command == "cases":
             cases = store.list_cases(status=args.status)
+            blind = _blind(store)
+            if blind:  # the user's unfinished blind second reviews: their own state, not the first review's
+                from cctv_review import team
+
+                cases = [
+                    team.blind_view(c, r) if c.id in blind and (r := team.second_review(store, c.id)) else c
+                    for c in cases
+                ]
             if not cases:
                 print("No cases.")
             for case in cases:
@@ -625,6 +633,7 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 date_to=args.date_to,
                 redact=args.redact,
                 notices=notices,
+                exclude_case_ids=_blind(store),
             )
             for path in written:
                 print(f"Wrote {path}")
@@ -632,6 +641,18 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
                 print(f"Note: {notice}")
             return EXIT_OK
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _blind(store: Any) -> set[int]:
+    """The cases the user running this is blind second reviewer of and has not completed.
+
+    The CLI shows them as the GUI does: their first review (outcome, answers,
+    findings) is left out of ``cases``, ``summary`` and ``export`` until the
+    second review is completed.
+    """
+    from cctv_review import team
+
+    return team.blind_case_ids(store, store.user)
 
 
 def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int:
@@ -647,6 +668,7 @@ def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int
         suite=args.suite,
         reviewer=args.reviewer,
         flags=frozenset(args.flags),
+        exclude=frozenset(_blind(store)),
     )
     try:
         summary = summarise_filtered(store, template, summary_filter)

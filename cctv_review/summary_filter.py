@@ -43,16 +43,21 @@ class SummaryFilter:
     suite: str = ""
     reviewer: str = ""
     flags: frozenset[str] = field(default_factory=frozenset)
+    #: Case ids left out whatever else is chosen: the cases under the user's unfinished blind
+    #: second review (:func:`cctv_review.team.blind_case_ids`), whose first review must not show.
+    exclude: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def shows_everything(self) -> bool:
         """True when nothing is filtered out."""
-        return not (self.date_from or self.date_to or self.suite or self.reviewer or self.flags)
+        return not (
+            self.date_from or self.date_to or self.suite or self.reviewer or self.flags or self.exclude
+        )
 
     @property
     def narrows_beyond_dates(self) -> bool:
-        """True when the suite, reviewer or flags narrow the selection (not only the dates)."""
-        return bool(self.suite or self.reviewer or self.flags)
+        """True when the suite, reviewer, flags or left-out cases narrow the selection (not only the dates)."""
+        return bool(self.suite or self.reviewer or self.flags or self.exclude)
 
     def where(self, alias: str = "c") -> tuple[str, list[Any]]:
         """``(condition, parameters)`` over table alias ``alias`` of ``cases`` ("1" for everything)."""
@@ -74,6 +79,9 @@ class SummaryFilter:
             if flag not in CASE_FLAGS:
                 raise ValueError(f"unknown case flag {flag!r}: choose from {', '.join(CASE_FLAGS)}")
             where.append(f"{alias}.[{flag}] != 0")  # a known column name, never user text
+        if self.exclude:
+            where.append(f"{alias}.id NOT IN ({', '.join('?' * len(self.exclude))})")
+            params.extend(sorted(self.exclude))
         return (" AND ".join(where) or "1"), params
 
     def completed_sql(self) -> tuple[str, list[Any]]:
@@ -108,6 +116,9 @@ class SummaryFilter:
         if self.flags:
             labels = [CASE_FLAGS.get(f, f).lower() for f in CASE_FLAGS if f in self.flags]
             parts.append("cases involving " + " and ".join(labels))
+        if self.exclude:
+            n = len(self.exclude)
+            parts.append(f"less {n} case{'s' if n != 1 else ''} under your blind second review")
         return "; ".join(parts) or "all cases"
 
 

@@ -171,3 +171,55 @@ def test_cli_assigns_lists_and_moderates(shared, template, capsys, monkeypatch):
     assert "moderated: Some learning" in capsys.readouterr().out
     assert main(["summary", "--db", str(path)]) == 0
     assert "settled by moderation" in capsys.readouterr().out
+
+
+def test_the_cli_and_the_figures_keep_the_first_review_from_the_blind_second_reviewer(
+    shared, template, capsys, monkeypatch, tmp_path
+):
+    """As bob (second reviewer of T-0 and T-1, not completed): `cases`, `summary`, `summary --suite`,
+    `export`, the workspace's filtered figures and its export dialog show nothing of their first
+    review; alice still sees everything; once bob completes T-0 it is his to see."""
+    from cctv_review import store as store_module
+    from cctv_review.summary_filter import SummaryFilter, summarise_filtered
+
+    path, ids = shared
+    monkeypatch.setattr(store_module, "current_user", lambda: "bob")
+    assert main(["cases", "--db", str(path)]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "Significant learning" not in lines["T-0"] and "Some learning" not in lines["T-1"]
+    assert "Not started" in lines["T-0"] and "No learning" in lines["T-2"]  # T-2 is not his
+
+    assert main(["summary", "--db", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["completed"] == 1 and "blind second review" in data["scope"]  # T-2 only
+    assert main(["summary", "--db", str(path), "--agreement", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["completed"] == 1
+
+    out = tmp_path / "bob-export"
+    assert main(["export", "--db", str(path), "--format", "csv", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "2 cases under your blind second review were left out" in printed
+    exported = "".join(f.read_text(encoding="utf-8") for f in out.glob("*.csv"))
+    assert "T-2" in exported
+    assert "T-0" not in exported and "First reviewer's rationale for T-0" not in exported
+    assert "First reviewer's finding in T-1" not in exported
+
+    # the workspace as bob: the supervisor's figures and the export dialog's options
+    from cctv_review.ui.services import ReviewSession
+
+    with Store(path, user="bob") as bob:
+        session = ReviewSession(bob, template)
+        assert session.filtered_summary(SummaryFilter()).completed == 1
+        assert session.review_agreement(SummaryFilter()).double_reviewed == 0
+        from cctv_review.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(session)
+        assert dialog.options()["exclude_case_ids"] == sorted(ids[:2])
+        dialog.deleteLater()
+    with Store(path, user="alice") as alice:  # the first reviewer and everyone else: all three
+        assert summarise_filtered(alice, template, SummaryFilter()).completed == 3
+
+    _second_review(path, template, ids[0], "some")
+    assert main(["cases", "--db", str(path)]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "Significant learning" in lines["T-0"]  # completed: the first review is his to see

@@ -111,8 +111,14 @@ def export(
     progress: ProgressCallback | None = None,
     notices: list[str] | None = None,
     areas_for_improvement: bool = False,
+    exclude_case_ids: Iterable[int] = (),
 ) -> list[Path]:
     """Export the selected cases in ``fmt`` to ``out``; returns the paths written.
+
+    ``exclude_case_ids``: cases left out whatever the selection, with a notice
+    saying how many: a blind second reviewer's unfinished cases
+    (:func:`cctv_review.team.blind_case_ids`), whose first review must not leave
+    the database through them.
 
     Every format also carries the supervisor's figures over the selection
     (:mod:`cctv_review.export.figures`: how each question was answered, the
@@ -146,6 +152,18 @@ def export(
 
     report(0.0, "Reading the cases")
     case_ids = list(case_ids) if case_ids is not None else None
+    excluded = set(exclude_case_ids)
+    if excluded:
+        from cctv_review.export.stream import selected_ids
+
+        chosen = selected_ids(store, date_from, date_to, case_ids)
+        case_ids = [i for i in chosen if i not in excluded]
+        left_out = len(chosen) - len(case_ids)
+        if left_out and notices is not None:
+            notices.append(
+                f"{left_out} case{'s' if left_out != 1 else ''} under your blind second review "
+                f"{'were' if left_out != 1 else 'was'} left out: the first review stays hidden until you complete yours."
+            )
     if fmt == "csv":
         from cctv_review.export.tabular import build
 

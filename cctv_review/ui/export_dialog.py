@@ -261,6 +261,9 @@ class ExportDialog(QDialog):
             options["date_to"] = self.date_to.date().toPython()
         if self.case_ids is not None and self.selected_check.isChecked():
             options["case_ids"] = list(self.case_ids)
+        hidden = self.session.blind_case_ids() if hasattr(self.session, "blind_case_ids") else set()
+        if hidden:  # a blind second reviewer's unfinished cases never leave through an export
+            options["exclude_case_ids"] = sorted(hidden)
         if self.fmt == "pdf" and self.areas_check.isChecked():
             options["areas_for_improvement"] = True
         return options

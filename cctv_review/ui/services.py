@@ -860,18 +860,26 @@ class ReviewSession(QObject):
         return case_count(self.store.db.conn)
 
     # -- the supervisor's figures, agreement, samples, reasons for viewing (issue 14) ---------
+    def visible(self, summary_filter: Any) -> Any:
+        """``summary_filter`` less the cases under this user's unfinished blind second review."""
+        hidden = self.blind_case_ids()
+        if not hidden:
+            return summary_filter
+        return dataclasses.replace(summary_filter, exclude=frozenset(summary_filter.exclude) | hidden)
+
     def filtered_summary(self, summary_filter: Any) -> Summary:
-        """The summary over the cases a :class:`~cctv_review.summary_filter.SummaryFilter` selects."""
+        """The summary over the cases a :class:`~cctv_review.summary_filter.SummaryFilter` selects
+        (never a case under this user's unfinished blind second review)."""
         from cctv_review.summary_filter import summarise_filtered
 
-        return summarise_filtered(self.store, self.template, summary_filter)
+        return summarise_filtered(self.store, self.template, self.visible(summary_filter))
 
     def question_figures(self, summary_filter: Any) -> list[Any]:
         """Per-question figures (:class:`~cctv_review.question_figures.QuestionFigure`) over the filter's
         completed cases: one grouped query per counted question of the form."""
         from cctv_review.question_figures import question_figures
 
-        sql, params = summary_filter.completed_sql()
+        sql, params = self.visible(summary_filter).completed_sql()
         return question_figures(self.store.db.conn, self.template, sql, params)
 
     def review_agreement(self, summary_filter: Any) -> Any:
@@ -879,7 +887,7 @@ class ReviewSession(QObject):
         (:class:`~cctv_review.agreement.ReviewAgreement`; three queries)."""
         from cctv_review.agreement import review_agreement
 
-        sql, params = summary_filter.completed_sql()
+        sql, params = self.visible(summary_filter).completed_sql()
         return review_agreement(self.store.db.conn, self.template, sql, params)
 
     def team_figures_job(
@@ -896,7 +904,7 @@ class ReviewSession(QObject):
         checks ``cancel()`` between questions and stops with ``RuntimeError``.
         """
         path, template = self.store_path, self.template
-        sql, params = summary_filter.completed_sql()
+        sql, params = self.visible(summary_filter).completed_sql()
 
         def work(progress: Any, cancel: Callable[[], bool]) -> tuple[Any, list[Any]]:
             import contextlib
