@@ -184,6 +184,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="store the proposed list without asking")
 
     p = sub.add_parser(
+        "clip", parents=[common], help="a case's clips: list, edit, correct the clock, relink, remove"
+    )
+    clip_sub = p.add_subparsers(dest="clip_command", required=True, metavar="ACTION")
+    q = clip_sub.add_parser("list", parents=[common], help="the case's clips, with their ids")
+    q.add_argument("case", help="the case reference")
+    q = clip_sub.add_parser(
+        "edit", parents=[common], help="change a clip's camera or recorded start (audited)"
+    )
+    q.add_argument("case", help="the case reference")
+    q.add_argument("clip", type=int, help="the clip's id ('clip list CASE')")
+    q.add_argument("--camera", help="the camera's name")
+    q.add_argument(
+        "--start",
+        help="recorded start as the recorder shows it, '2026-03-14 22:40:00' in the store's time zone; "
+        "'none' to clear it",
+    )
+    q.add_argument(
+        "--second",
+        action="store_true",
+        help="the start is in the hour that happens twice when clocks go back: take the second (GMT)",
+    )
+    q = clip_sub.add_parser(
+        "clock", parents=[common], help="set a clip's clock correction: ms to add to the recorder's time"
+    )
+    q.add_argument("case", help="the case reference")
+    q.add_argument("clip", type=int, help="the clip's id")
+    q.add_argument(
+        "offset_ms", type=int, help="milliseconds to add (negative: the recorder ran fast); 0 = none"
+    )
+    q = clip_sub.add_parser(
+        "relink", parents=[common], help="point a clip at its moved file (refused unless the SHA-256 matches)"
+    )
+    q.add_argument("case", help="the case reference")
+    q.add_argument("clip", type=int, help="the clip's id")
+    q.add_argument("path", type=Path, help="the file's new place")
+    q = clip_sub.add_parser(
+        "remove", parents=[common], help="remove a clip from its case (the file is not touched)"
+    )
+    q.add_argument("case", help="the case reference")
+    q.add_argument("clip", type=int, help="the clip's id")
+    q.add_argument(
+        "--move-findings-to", type=int, metavar="CLIP", help="move its findings to this clip first"
+    )
+    q.add_argument("--delete-findings", action="store_true", help="delete its findings with it")
+
+    p = sub.add_parser(
         "verify", parents=[common], help="re-hash clips and report any that changed or went missing"
     )
     p.add_argument("case", nargs="?", help="only this case (reference)")
@@ -547,6 +593,8 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
 
         if command == "add-footage":
             return _add_footage(store, args)
+        if command == "clip":
+            return _clip(store, args)
         if command == "settings":
             from cctv_review.recorded_time import zone_label
 
@@ -701,6 +749,72 @@ def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int
     if questions is not None:
         print()
         print(format_questions(questions))
+    return EXIT_OK
+
+
+def _clip(store: Any, args: argparse.Namespace) -> int:
+    """``clip list|edit|clock|relink|remove CASE [CLIP] ...``: what File > clip dialogs do, audited alike."""
+    from cctv_review.clips import recorder_zone
+    from cctv_review.recorded_time import format_recorded, parse_typed
+    from cctv_review.store import NotFound
+
+    case = _case(store, args.case)
+    tz = recorder_zone(store)
+    clips = {c.id: c for c in store.list_clips(case.id)}
+    if args.clip_command == "list":
+        if not clips:
+            print(f"Case {case.reference} has no clips.")
+        for c in clips.values():
+            start = format_recorded(c.recorded_start, tz) if c.recorded_start else "recorded start not set"
+            offset = f"\tclock {c.clock_offset_ms:+d} ms" if c.clock_offset_ms else ""
+            print(f"{c.id}\t{c.camera}\t{start}{offset}\t{c.sha256[:12]}\t{c.path}")
+        return EXIT_OK
+    clip = clips.get(args.clip)
+    if clip is None:
+        raise NotFound(
+            f"Case {case.reference} has no clip {args.clip}. 'cctv-review clip list {case.reference}' lists them."
+        )
+    name = f"clip {clip.id} ({clip.camera})"
+    if args.clip_command == "edit":
+        changes: dict[str, Any] = {}
+        if args.camera is not None:
+            changes["camera"] = args.camera.strip()
+        if args.start is not None:
+            if args.start.strip().lower() == "none":
+                changes["recorded_start"], changes["recorded_start_source"] = None, ""
+            else:
+                changes["recorded_start"] = parse_typed(args.start, tz, second_occurrence=args.second)
+                changes["recorded_start_source"] = "typed"
+        if not changes:
+            print("Nothing to change: give --camera and/or --start.")
+            return EXIT_PROBLEMS
+        updated = store.update_clip(clip.id, **changes)
+        start = format_recorded(updated.recorded_start, tz) if updated.recorded_start else "not set"
+        print(f"Changed {name}: camera {updated.camera}, recorded start {start}.")
+        return EXIT_OK
+    if args.clip_command == "clock":
+        store.set_clock_offset(clip.id, args.offset_ms, {"via": "cli"})
+        print(f"Clock correction of {name}: {args.offset_ms:+d} ms; its findings' recorded times follow.")
+        return EXIT_OK
+    if args.clip_command == "relink":
+        from cctv_review.hashing import sha256_file
+
+        if not args.path.is_file():
+            raise NotFound(f"{args.path} is not a file.")
+        store.relink_clip(clip.id, args.path, sha256_file(args.path))
+        print(f"Relinked {name} to {args.path.resolve()} (same SHA-256).")
+        return EXIT_OK
+    if args.move_findings_to is not None and args.delete_findings:
+        print("Choose one: --move-findings-to or --delete-findings.")
+        return EXIT_PROBLEMS
+    touched = store.remove_clip(
+        clip.id, move_findings_to=args.move_findings_to, delete_findings=args.delete_findings
+    )
+    what = "moved" if args.move_findings_to is not None else "deleted"
+    print(
+        f"Removed {name} from case {case.reference}"
+        + (f"; {len(touched)} finding(s) {what}." if touched else ".")
+    )
     return EXIT_OK
 
 

@@ -1291,6 +1291,10 @@ class Store:
             written = self._update("clips", clip_id, values)
             if written is None:
                 raise NotFound(f"There is no clip with id {clip_id}.")
+            clip = _clip_from_row(written)
+            # its findings' camera and recorded time follow in the same commit, and the entry records
+            # them as they are then (the trail covers a finding's camera and recorded time)
+            refreshed = self.refresh_finding_times(clip)
             self._record(
                 "clip.changed",
                 "clip",
@@ -1303,11 +1307,11 @@ class Store:
                         for k in values
                     },
                     "after": values,
+                    **({"findings": refreshed} if refreshed else {}),
                 },
-                state=self._state(("clips", written)),
+                state=self._state(("clips", written))
+                | audit_chain.state_of(self.db, [("findings", f) for f in refreshed]),
             )
-            clip = _clip_from_row(written)
-            self.refresh_finding_times(clip)  # its findings' camera and recorded time follow, same commit
         return clip
 
     def relink_clip(self, clip_id: int, new_path: str | Path, sha256: str) -> Clip:
@@ -1419,10 +1423,8 @@ class Store:
                         },
                         state={audit_chain.object_key("findings", f.id): None},
                     )
-            if target is not None and findings:
-                self.refresh_finding_times(
-                    target
-                )  # moved findings take the new clip's camera and recorded time
+            # moved findings take the new clip's camera and recorded time; the entry below records them
+            refreshed = self.refresh_finding_times(target) if target is not None and findings else []
             self.db.execute("DELETE FROM clip_index WHERE clip_id = ?", [clip_id])
             self.db.execute("DELETE FROM clip_activity WHERE clip_id = ?", [clip_id])
             self.db.execute(
@@ -1441,7 +1443,10 @@ class Store:
                     "findings_moved_to": move_findings_to if findings else None,
                     "findings_deleted": touched if findings and move_findings_to is None else [],
                 },
-                state={audit_chain.object_key("clips", clip_id): None},
+                state={
+                    audit_chain.object_key("clips", clip_id): None,
+                    **audit_chain.state_of(self.db, [("findings", f) for f in refreshed]),
+                },
             )
         return touched
 
