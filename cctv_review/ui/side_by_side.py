@@ -131,11 +131,11 @@ class SideBySide(QObject):
                 layout_ = self.host.layout()
                 if isinstance(layout_, QBoxLayout):  # under the player, above the case timeline
                     layout_.insertWidget(1, self.tiles, 1)
-            self._add_mute(self.tiles)
+            self._add_sound_controls(self.tiles)
         self.tiles.view.sensitivity = self.footage.player.sensitivity_box.value()
         self._load(then_show=True)
 
-    def _add_mute(self, tiles: TilesWindow) -> None:
+    def _add_sound_controls(self, tiles: TilesWindow) -> None:
         """Mute and volume in the tiles' toolbar, one with the player's (the player's hidden meanwhile)."""
         audio = self.audio
         if audio is None:
