@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         # The main view's sound, volume and mute (ui/audio_out.py; the sync logic is video/audio.py).
         self.audio = AudioOut(self.player)
         self.side_by_side.audio = self.audio  # side by side: the main view's sound
+        self.side_by_side.clockChanged.connect(lambda _when: self._update_status())  # the status bar follows
         self.audio.notice.connect(lambda text: self.status(text, 8000))
         # One-line labels may be narrower than their text, so the window fits 1366x768 (ui/window_fit.py).
         let_labels_shrink(
@@ -589,6 +590,9 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self, *_args: object) -> None:
+        if self.side_by_side.showing:
+            self._update_tiles_status()
+            return
         clip = self.player.clip
         if clip is None:
             self.clip_label.setText("No clip")
@@ -611,11 +615,43 @@ class MainWindow(QMainWindow):
             else f"{self.player.speed:g}x" + (" ▶" if self.player.playing else "")
         )
 
+    def _update_tiles_status(self) -> None:
+        """The status bar while the cameras are side by side: the main view's camera, position and recorded time."""
+        moment = self.side_by_side.main_moment()
+        if moment is None:
+            self.clip_label.setText("Side by side")
+            self.position_label.setText("")
+            self.wall_label.setText("")
+            return
+        clip, pos = moment
+        self.clip_label.setText(clip.camera)
+        self.position_label.setText(f"{format_ms(pos)} / {format_ms(clip.duration_ms, False)}")
+        wall = self.session.recorded_at(clip, pos)
+        self.wall_label.setText(
+            f"Recorded {self.session.format_recorded(wall)}" if wall else "Recorded time not set"
+        )
+        engine = self.side_by_side.tiles.view.player.engine if self.side_by_side.tiles else None
+        if engine is not None:
+            speed = engine.speed
+            self.speed_label.setText(
+                f"-{-speed:g}x ◀◀"
+                if speed < 0 and engine.playing
+                else f"{abs(speed):g}x" + (" ▶" if engine.playing else "")
+            )
+
     # -- recorded time (issue 10 item 1, issue 11 item 4) -----------------------------------
     def _fill_video_time(self, fill: Callable[[str], None]) -> None:
-        """The form's "Use video time": the recorded clock time and camera of the frame on screen."""
+        """The form's "Use video time": the recorded clock time and camera of the frame on screen
+        (side by side: of the main view)."""
         from cctv_review.ui.review_form import video_time_text
 
+        moment = self.side_by_side.main_moment()
+        if moment is not None:
+            known, pos = moment
+            fill(
+                video_time_text(known.camera, pos, self.session.recorded_at(known, pos), self.session.zone())
+            )
+            return
         clip = self.player.clip
         if clip is None:
             return

@@ -227,6 +227,17 @@ class SideBySide(QObject):
         player.show()
         player.surface.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def main_moment(self) -> tuple[Any, int] | None:
+        """While the tiles are shown: the main view's clip (the session's copy) and position (ms) on screen."""
+        tiles = self.tiles
+        if not self.showing or tiles is None:
+            return None
+        shown = tiles.view.shown(tiles.view.main)
+        if shown is None:
+            return None
+        clip = next((c for c in self.session.clips() if c.id == shown.clip_id), None)
+        return (clip, int(shown.position_ms)) if clip is not None else None
+
     def seek_recorded(self, camera_key: str, when: Any) -> bool:
         """The timeline's click while the tiles are shown: that camera (made main) at ``when``."""
         if not self.showing or self.tiles is None:

@@ -197,6 +197,13 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
     qtbot.waitUntil(lambda: painted_number(view, 0) == 50 and painted_number(view, 1) == 1025, timeout=20_000)
     assert view.main == 1
     qtbot.waitUntil(lambda: window.case_timeline.timeline.playhead == T0 + timedelta(seconds=2), timeout=5000)
+    # the status bar and the form's "Use video time" follow the main view, not the hidden player
+    qtbot.waitUntil(lambda: window.clip_label.text() == "Desk", timeout=5000)
+    when = window.session.format_recorded(T0 + timedelta(seconds=2))
+    assert window.wall_label.text() == f"Recorded {when}"
+    filled: list[str] = []
+    window._fill_video_time(filled.append)
+    assert filled and filled[0].endswith("(Desk)") and when.split(" ")[1] in filled[0]
     # the sound is the main view's: the Desk's file, on the tiles' clock (1 s into the Desk's file)
     qtbot.waitUntil(lambda: window.audio.following and side._audio_clip is not None, timeout=5000)
     assert side._audio_clip.path.endswith("m2.mp4")
