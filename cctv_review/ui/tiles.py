@@ -235,6 +235,7 @@ class TileView(QWidget):
             tile = self.tiles[i]
             self.grid.addWidget(tile, i // cols, i % cols)
             tile.set_cameras(cameras, chosen[i])
+            self._say_if_empty(i)
             tile.show()
         main = min(self.player.engine.main, count - 1)
         self.player.engine.set_tiles([self.track(k) for k in chosen], main=main)
@@ -248,7 +249,21 @@ class TileView(QWidget):
         self.player.engine.set_tile(tile, self.track(key or ""))
         self.tiles[tile].set_cameras([(t.key, t.name) for t in self.tracks], key)
         self.tiles[tile].surface.image = None
+        self.tiles[tile].surface.set_message("")
+        self._say_if_empty(tile)
         self.tiles[tile].surface.update()
+
+    def _say_if_empty(self, tile: int) -> None:
+        """A tile with no camera says why, and what to do."""
+        if self.chosen[tile]:
+            return
+        surface = self.tiles[tile].surface
+        surface.image = None
+        surface.caption = ""
+        others = len(self.tracks) > 1
+        surface.set_message(
+            "No camera: choose one in the box above" if others else "This case has no other camera"
+        )
 
     def make_main(self, tile: int) -> None:
         """Make ``tile`` the main view; the recorded moment is kept."""
@@ -293,6 +308,8 @@ class TileView(QWidget):
             track = self.track(self.chosen[tile]) if tile < len(self.chosen) else None
             surface.caption = track.name if track is not None else ""
         surface.set_message(text)
+        if not text and tile < len(self.chosen):
+            self._say_if_empty(tile)  # (the engine clears a tile it has no camera for)
 
     def shown(self, tile: int) -> ShownFrame | None:
         """What ``tile`` shows (None: nothing or no recording)."""

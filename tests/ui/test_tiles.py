@@ -153,7 +153,8 @@ def test_main_view_by_double_click_and_enter_keeps_the_moment(qtbot, window):
     window.set_layout("3x3")
     assert view.player.engine.position_ms == moment
     assert len([t for t in view.tiles if t.isVisible()]) == 9
-    assert view.tiles[5].surface.message == ""  # an empty tile (four cameras only)
+    # an empty tile (four cameras only) says what to do
+    assert view.tiles[5].surface.message == "No camera: choose one in the box above"
 
 
 def test_seek_recorded_from_the_timeline_makes_that_camera_main(qtbot, window):
@@ -254,6 +255,16 @@ def test_view_menu_shows_the_case_side_by_side_in_the_players_place(
         ),
         timeout=20_000,
     )
+    # a tile with no camera says so (and what to do)
+    tiles_ = side.tiles.view
+    side.actions["2x2"].trigger()
+    qtbot.waitUntil(lambda: side.showing, timeout=20_000)
+    assert tiles_.chosen[2:] == ["", ""]
+    assert tiles_.tiles[2].surface.message == "No camera: choose one in the box above"
+    tiles_.choose_camera(2, "desk")
+    tiles_.choose_camera(2, None)
+    qtbot.wait(200)  # the engine's own (empty) word for the tile comes after
+    assert tiles_.tiles[2].surface.message == "No camera: choose one in the box above"
     # and View > One camera from the tiles does the same
     side.actions["2x2"].trigger()
     qtbot.waitUntil(lambda: side.showing, timeout=20_000)
