@@ -28,13 +28,16 @@ are checked as they were written.
   existed when the keyed trail began are covered from their next change.
   Each row is checked with the digest version it was recorded with
   (:func:`digest_matches`): version 2 adds the columns of
-  :data:`COVERED_SINCE_V2`.
+  :data:`COVERED_SINCE_V2` and the team's tables (:data:`TEAM_COVERED`:
+  second reviews, their answers, moderations), whose rows are checked once
+  the trail has recorded them.
 
 What it cannot detect: someone holding both the database and the key (on
 this PC, the user's credential store or key file) can rewrite both; entries
 removed after the last checkpoint when the checkpoint file is deleted too;
 changes to data the trail does not cover (settings, the last viewing position,
-activity scores).
+activity scores); a row of the team's tables the trail never recorded (written
+before version 2, or added outside cctv-review: the two cannot be told apart).
 
 Plain Python; no Qt.
 """
@@ -110,9 +113,38 @@ COVERED_SINCE_V2: dict[str, tuple[str, ...]] = {
     "clips": ("clock_offset_ms",),
     "findings": ("camera", "frame", "recorded_at", "review_round"),
 }
+#: The team's tables (issue 14), recorded from digest version 2 on: the blind second review, its
+#: answers and the lead's moderation.  A row the trail recorded is checked like any other; a row
+#: it never recorded (written before version 2, or added outside cctv-review) is not reported,
+#: as the trail cannot tell the two apart.
+TEAM_COVERED: dict[str, tuple[str, ...]] = {
+    "second_reviews": (
+        "case_id",
+        "reviewer",
+        "assigned_by",
+        "assigned_at",
+        "status",
+        "outcome",
+        "outcome_rationale",
+        "completed_at",
+    ),
+    "second_answers": ("case_id", "question_id", "value", "template_id", "template_version", "reviewer"),
+    "moderations": ("case_id", "final_outcome", "reason", "moderator", "at"),
+}
 #: The digest version written now (:func:`row_digest`).
 DIGEST_VERSION = 2
-_SINGULAR = {"cases": "case", "clips": "clip", "findings": "finding", "answers": "answer"}
+_SINGULAR = {
+    "cases": "case",
+    "clips": "clip",
+    "findings": "finding",
+    "answers": "answer",
+    "second_reviews": "second_review",
+    "second_answers": "second_answer",
+    "moderations": "moderation",
+}
+#: Tables whose rows are named by (case id, question id), and by case id.
+_BY_QUESTION = {"answers", "second_answers"}
+_BY_CASE = {"second_reviews", "moderations"}
 
 #: A row a change touched: ("cases", 3), ("findings", 12), ("answers", (3, "uof.force_used")).
 Target = tuple[str, Any]
@@ -175,24 +207,39 @@ def keyed_hash(
 
 
 def object_key(table: str, ident: Any) -> str:
-    """The name of a data row in ``state``: ``case:3``, ``finding:12``, ``answer:3:uof.force_used``."""
-    if table == "answers":
+    """The name of a data row in ``state``: ``case:3``, ``finding:12``, ``answer:3:uof.force_used``,
+    ``second_review:3``, ``second_answer:3:uof.force_used``, ``moderation:3``."""
+    if table in _BY_QUESTION:
         case_id, question_id = ident
-        return f"answer:{int(case_id)}:{question_id}"
+        return f"{_SINGULAR[table]}:{int(case_id)}:{question_id}"
     return f"{_SINGULAR[table]}:{int(ident)}"
+
+
+def ident_of(table: str, row: dict[str, Any]) -> Any:
+    """What names a row of ``table`` (see :func:`object_key`): its id, case id, or (case id, question id)."""
+    if table in _BY_QUESTION:
+        return (row["case_id"], row["question_id"])
+    return row["case_id"] if table in _BY_CASE else row["id"]
 
 
 def describe(name: str) -> str:
     """``finding:12`` as people read it: ``finding 12``."""
     kind, _, rest = name.partition(":")
-    if kind == "answer":
+    if kind in ("answer", "second_answer"):
         case_id, _, question_id = rest.partition(":")
-        return f"the answer to {question_id} in case {case_id}"
+        whose = "the second review's answer" if kind == "second_answer" else "the answer"
+        return f"{whose} to {question_id} in case {case_id}"
+    if kind == "second_review":
+        return f"the second review of case {rest}"
+    if kind == "moderation":
+        return f"the moderation of case {rest}"
     return f"{kind} {rest}"
 
 
 def covered(table: str, version: int = DIGEST_VERSION) -> tuple[str, ...]:
-    """The columns of ``table`` a digest of ``version`` covers."""
+    """The columns of ``table`` a digest of ``version`` covers (the team's tables: version 2 on)."""
+    if table in TEAM_COVERED:
+        return TEAM_COVERED[table]
     return COVERED[table] + (COVERED_SINCE_V2.get(table, ()) if version >= 2 else ())
 
 
@@ -224,12 +271,13 @@ def state_of(db: sqlite_utils.Database, targets: Iterable[Target]) -> dict[str, 
     state: dict[str, str | None] = {}
     for table, ident in targets:
         columns = ", ".join(f"[{c}]" for c in covered(table))
-        if table == "answers":
+        if table in _BY_QUESTION:
             cursor = db.execute(
-                f"SELECT {columns} FROM answers WHERE case_id = ? AND question_id = ?", [ident[0], ident[1]]
+                f"SELECT {columns} FROM [{table}] WHERE case_id = ? AND question_id = ?", [ident[0], ident[1]]
             )
         else:
-            cursor = db.execute(f"SELECT {columns} FROM [{table}] WHERE id = ?", [ident])
+            key = "case_id" if table in _BY_CASE else "id"
+            cursor = db.execute(f"SELECT {columns} FROM [{table}] WHERE [{key}] = ?", [ident])
         found = cursor.fetchone()
         state[object_key(table, ident)] = (
             row_digest(table, dict(zip(covered(table), found, strict=True))) if found else None
@@ -266,8 +314,7 @@ def state_entry(table: str, row: dict[str, Any]) -> tuple[str, str]:
     them (as ``INSERT/UPDATE ... RETURNING`` gives them back), so the store
     can record a change without reading the row again.
     """
-    ident = (row["case_id"], row["question_id"]) if table == "answers" else row["id"]
-    return object_key(table, ident), row_digest(table, row)
+    return object_key(table, ident_of(table, row)), row_digest(table, row)
 
 
 def append(
@@ -473,13 +520,12 @@ def verify(
     checked = uncovered = 0
     if check_rows and key is not None and not broken:
         seen: set[str] = set()
-        for table in COVERED:
+        for table in (*COVERED, *TEAM_COVERED):
             columns = covered(table)  # the newest version's (a superset): each row checked as recorded
             column_list = ", ".join(f"[{c}]" for c in columns)
             for found_row in db.execute(f"SELECT rowid, {column_list} FROM [{table}]"):
                 values = dict(zip(columns, found_row[1:], strict=True))
-                ident = (values["case_id"], values["question_id"]) if table == "answers" else values["id"]
-                name = object_key(table, ident)
+                name = object_key(table, ident_of(table, values))
                 seen.add(name)
                 if name in states:
                     checked += 1
@@ -488,6 +534,8 @@ def verify(
                         fail(
                             f"{describe(name)} is not as the audit trail last recorded it (changed outside cctv-review)."
                         )
+                elif table in TEAM_COVERED:
+                    uncovered += 1  # written before version 2 (or outside): the trail cannot tell which
                 elif found_row[0] >= covered_from.get(table, 1):
                     fail(f"{describe(name)} is not in the audit trail (added outside cctv-review).")
                 else:

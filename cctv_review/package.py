@@ -946,6 +946,7 @@ def _write_case(
     to footage already here.  A part taken from the package replaces this store's version of it."""
     bundle = plan.theirs
     state: dict[str, str | None] = {}
+    team_rows: list[audit_chain.Target] = []  # the team's rows deleted or written: recorded at the end
     if plan.local_id is None:
         written = store._insert("cases", _without(bundle["case"], "id"))
         state.update(store._state(("cases", written)))
@@ -971,10 +972,15 @@ def _write_case(
                 "DELETE FROM findings WHERE case_id = ? AND review_round = 2 RETURNING id", [case_id]
             ):
                 state[audit_chain.object_key("findings", row["id"])] = None
-            store.db.execute("DELETE FROM second_answers WHERE case_id = ?", [case_id])
+            for row in store._query(
+                "DELETE FROM second_answers WHERE case_id = ? RETURNING question_id", [case_id]
+            ):
+                team_rows.append(("second_answers", (case_id, row["question_id"])))
             store.db.execute("DELETE FROM second_reviews WHERE case_id = ?", [case_id])
+            team_rows.append(("second_reviews", case_id))
         if "moderation" in parts:
             store.db.execute("DELETE FROM moderations WHERE case_id = ?", [case_id])
+            team_rows.append(("moderations", case_id))
 
     clip_ids, relinked = _merge_clips(store, case_id, bundle, state)
     rounds = ({1} if "first" in parts else set()) | ({2} if "second" in parts else set())
@@ -1000,10 +1006,14 @@ def _write_case(
     if "second" in parts:
         if bundle["second_review"]:
             store._insert("second_reviews", bundle["second_review"] | {"case_id": case_id})
+            team_rows.append(("second_reviews", case_id))
         for answer in bundle["second_answers"]:
             store._insert("second_answers", answer | {"case_id": case_id})
+            team_rows.append(("second_answers", (case_id, answer["question_id"])))
     if "moderation" in parts and bundle["moderation"]:
         store._insert("moderations", bundle["moderation"] | {"case_id": case_id})
+        team_rows.append(("moderations", case_id))
+    state.update(audit_chain.state_of(store.db, dict.fromkeys(team_rows)))  # as they are now
     return state, relinked
 
 

@@ -229,6 +229,7 @@ def assign_second_review(store: Store, case_id: int, reviewer: str) -> SecondRev
                 "reviewer": reviewer,
                 "previous": current.reviewer if current else None,
             },
+            touched=[("second_reviews", case_id)],
         )
     review = second_review(store, case_id)
     assert review is not None
@@ -248,6 +249,13 @@ def _open_review(store: Store, case_id: int) -> SecondReview:
     if review.completed:
         raise TeamError("This second review is complete, so it can no longer be changed.")
     return review
+
+
+def _review_state(store: Store, case_id: int) -> dict[str, str | None]:
+    """The audit state of the case's second review row as it is now (for an entry that changed it)."""
+    from cctv_review import audit
+
+    return audit.state_of(store.db, [("second_reviews", case_id)])
 
 
 def _start(store: Store, case_id: int) -> None:
@@ -272,7 +280,13 @@ def set_second_answer(store: Store, case_id: int, question_id: str, value: Any, 
             store.db.execute(
                 "DELETE FROM second_answers WHERE case_id = ? AND question_id = ?", [case_id, question_id]
             )
-            store._record("second_answer.cleared", "case", case_id, {"question": question_id})
+            store._record(
+                "second_answer.cleared",
+                "case",
+                case_id,
+                {"question": question_id},
+                touched=[("second_answers", (case_id, question_id)), ("second_reviews", case_id)],
+            )
             return None
         text = json.dumps(value)
         store.db.execute(
@@ -283,7 +297,13 @@ def set_second_answer(store: Store, case_id: int, question_id: str, value: Any, 
             "updated_at = excluded.updated_at",
             [case_id, question_id, text, template.id, template.version, store.user, _iso(utc_now())],
         )
-        store._record("second_answer.saved", "case", case_id, {"question": question_id})
+        store._record(
+            "second_answer.saved",
+            "case",
+            case_id,
+            {"question": question_id},
+            touched=[("second_answers", (case_id, question_id)), ("second_reviews", case_id)],
+        )
     return json.loads(text)
 
 
@@ -321,7 +341,7 @@ def add_second_finding(store: Store, finding: Finding) -> Finding:
             "finding",
             stored["id"],
             {"case_id": finding.case_id, "review_round": 2, "theme": finding.theme, "level": row["level"]},
-            state=store._state(("findings", stored)),
+            state=store._state(("findings", stored)) | _review_state(store, finding.case_id),
         )
     return _finding_from_row(stored)
 
@@ -395,7 +415,13 @@ def set_second_outcome(
             "UPDATE second_reviews SET outcome = ?, outcome_rationale = ? WHERE case_id = ?",
             [outcome, rationale, case_id],
         )
-        store._record("second_review.outcome", "case", case_id, {"outcome": outcome})
+        store._record(
+            "second_review.outcome",
+            "case",
+            case_id,
+            {"outcome": outcome},
+            touched=[("second_reviews", case_id)],
+        )
     review = second_review(store, case_id)
     assert review is not None
     return review
@@ -438,6 +464,7 @@ def complete_second_review(store: Store, case_id: int, template: Template) -> Se
                 "outcome": review.outcome.value if review.outcome else None,
                 "template": f"{template.id}@{template.version}",
             },
+            touched=[("second_reviews", case_id)],
         )
     return review
 
@@ -523,6 +550,7 @@ def moderate(store: Store, case_id: int, final_outcome: LearningLevel | str, rea
                 "final": level.value,
                 "reason": reason.strip(),
             },
+            touched=[("moderations", case_id)],
         )
     found = moderation(store, case_id)
     assert found is not None

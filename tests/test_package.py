@@ -507,6 +507,10 @@ def test_blind_second_review_across_stores_round_trip(tmp_path, template, still)
         assert summarise(lead, template).moderated == 1
         assert lead.verify_audit().ok, str(lead.verify_audit())
         assert not pkg.import_package(lead, pkg.read_package(back)).changed
+        # the second review's answers that came in are in the lead's trail: edited outside, caught
+        lead.db.execute("UPDATE second_answers SET value = '\"changed\"' WHERE case_id = ?", [case_id])
+        check = lead.verify_audit()
+        assert not check.ok and "the second review's answer to" in check.problem, check.problem
 
 
 def answer_everything_second(store, template, case_id):

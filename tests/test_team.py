@@ -223,3 +223,35 @@ def test_the_cli_and_the_figures_keep_the_first_review_from_the_blind_second_rev
     assert main(["cases", "--db", str(path)]) == 0
     lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "Significant learning" in lines["T-0"]  # completed: the first review is his to see
+
+
+@pytest.mark.parametrize(
+    "tamper, words",
+    [
+        ("UPDATE second_reviews SET outcome = 'none' WHERE case_id = {a}", "the second review of case {a}"),
+        ("UPDATE second_answers SET value = '\"no\"' WHERE case_id = {a}", "the second review's answer to"),
+        ("UPDATE moderations SET final_outcome = 'significant'", "the moderation of case {a}"),
+        ("DELETE FROM moderations", "the moderation of case {a} was deleted outside"),
+        (
+            "DELETE FROM second_reviews WHERE case_id = {b}",
+            "the second review of case {b} was deleted outside",
+        ),
+    ],
+)
+def test_the_second_review_and_the_moderation_edited_outside_are_caught(shared, template, tamper, words):
+    """The trail records the team's rows (digest version 2): an edit or a deletion outside is reported."""
+    import sqlite3
+
+    path, ids = shared
+    a, b = ids[0], ids[1]
+    _second_review(path, template, a, "some")
+    with Store(path, user="lead") as lead:
+        team.moderate(lead, a, "some", "Agreed at the team meeting.")
+        assert lead.verify_audit().ok, lead.verify_audit().problem
+    conn = sqlite3.connect(path)
+    conn.execute(tamper.format(a=a, b=b))
+    conn.commit()
+    conn.close()
+    with Store(path, user="lead") as lead:
+        check = lead.verify_audit()
+    assert not check.ok and words.format(a=a, b=b) in check.problem, check.problem
