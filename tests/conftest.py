@@ -66,6 +66,24 @@ def answer_everything(store, template, case_id, overrides=None):
     raise AssertionError("could not answer the template")
 
 
+def answer_everything_second(store, template, case_id):
+    """Answer every required question of a blind second review (``cctv_review.team``), as a second reviewer would."""
+    from cctv_review import team
+
+    for _ in range(10):
+        missing = template.missing_required(team.second_answers(store, case_id))
+        if not missing:
+            return
+        for q in missing:
+            value = {"yes_no": "yes", "text": "Second look.", "time": "0:00:00"}.get(q.type)
+            if q.type == "single_choice":
+                value = q.options[0].value
+            elif q.type == "multiple_choice":
+                value = [q.options[0].value]
+            team.set_second_answer(store, case_id, q.id, value, template)
+    raise AssertionError("could not answer the template")
+
+
 @pytest.fixture
 def answer_all():
     """The answer_everything helper, as a fixture (test folders have conftests of their own)."""

@@ -16,7 +16,7 @@ from cctv_review.cli import main
 from cctv_review.domain import Case, Clip, Finding, FindingLevel, LearningLevel
 from cctv_review.store import Store
 from cctv_review.summary import summarise
-from tests.conftest import answer_everything
+from tests.conftest import answer_everything, answer_everything_second
 
 
 def _review(
@@ -511,22 +511,6 @@ def test_blind_second_review_across_stores_round_trip(tmp_path, template, still)
         lead.db.execute("UPDATE second_answers SET value = '\"changed\"' WHERE case_id = ?", [case_id])
         check = lead.verify_audit()
         assert not check.ok and "the second review's answer to" in check.problem, check.problem
-
-
-def answer_everything_second(store, template, case_id):
-    from cctv_review import team
-
-    for _ in range(10):
-        missing = template.missing_required(team.second_answers(store, case_id))
-        if not missing:
-            return
-        for q in missing:
-            value = {"yes_no": "yes", "text": "Second look.", "time": "0:00:00"}.get(q.type)
-            if q.type == "single_choice":
-                value = q.options[0].value
-            elif q.type == "multiple_choice":
-                value = [q.options[0].value]
-            team.set_second_answer(store, case_id, q.id, value, template)
 
 
 def test_the_same_case_list_in_both_stores_merges_without_conflict(tmp_path, template):

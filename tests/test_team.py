@@ -11,7 +11,7 @@ from cctv_review.cli import main
 from cctv_review.domain import Case, Finding, FindingLevel, LearningLevel
 from cctv_review.store import CompletionRefused, Store
 from cctv_review.summary import format_summary, summarise
-from tests.conftest import answer_everything
+from tests.conftest import answer_everything, answer_everything_second
 
 
 def _first_review(store: Store, template, reference: str, outcome: str) -> Case:
@@ -31,17 +31,7 @@ def _first_review(store: Store, template, reference: str, outcome: str) -> Case:
 
 def _second_review(path, template, case_id: int, outcome: str, user: str = "bob") -> None:
     with Store(path, user=user) as bob:
-        for _ in range(10):
-            missing = template.missing_required(team.second_answers(bob, case_id))
-            if not missing:
-                break
-            for q in missing:
-                value = {"yes_no": "yes", "text": "Second look.", "time": "0:00:00"}.get(q.type)
-                if q.type == "single_choice":
-                    value = q.options[0].value
-                elif q.type == "multiple_choice":
-                    value = [q.options[0].value]
-                team.set_second_answer(bob, case_id, q.id, value, template)
+        answer_everything_second(bob, template, case_id)
         team.set_second_outcome(bob, case_id, outcome, "Bob's rationale.")
         team.complete_second_review(bob, case_id, template)
 
