@@ -878,11 +878,10 @@ class _Tile:
         # Where the clock will be when the next frame is ready: decoding forward costs
         # ``step`` frames' decoding; a keyframe (keyframes only, or reverse) one read.
         here = track.frame_at(now_ms)
-        if here is not None:  # known to be too slow here: keyframes from the start
-            index0 = track.clips[here.clip_id].index
-            self._maybe_keyframes_only(index0, speed, display_step(index0.fps, abs(speed), MAX_DISPLAY_FPS))
-        fps0 = self._fps(track, now_ms)
+        fps0 = track.clips[here.clip_id].index.fps if here is not None else 25.0
         step0 = display_step(fps0, abs(speed), MAX_DISPLAY_FPS)
+        if here is not None:  # known to be too slow here: keyframes from the start
+            self._maybe_keyframes_only(track.clips[here.clip_id].index, speed, step0)
         per_read = self.cost_ema if (self.keyframes_only or not forward) else self.frame_cost * step0
         target_t = now_ms + per_read * 1000.0 * speed
         place = track.frame_at(target_t)
@@ -980,12 +979,6 @@ class _Tile:
         self._show(track, target, frame, gen, until=frame_end, keyframes=keyframes)
         self.last = target  # shown, or dropped as too late: the next one is after it either way
         return None
-
-    def _fps(self, track: CameraTrack, t: float) -> float:
-        place = track.frame_at(t)
-        if place is None:
-            return 25.0
-        return track.clips[place.clip_id].index.fps
 
     def _measure(self, cost: float, decoded_before: int | None) -> None:
         """Keep the cost of a read (wall s) and, reading forward, of one decoded frame."""
