@@ -65,6 +65,13 @@ from cctv_review.ui.window_fit import (
 __all__ = ["POSITION_SAVE_MS", "MainWindow"]
 
 
+def speed_text(speed: float, reverse_speed: float, playing: bool) -> str:
+    """The status bar's speed: ``2x ▶`` playing, ``2x`` paused, ``-4x ◀◀`` in reverse shuttle."""
+    if reverse_speed:
+        return f"-{reverse_speed:g}x ◀◀"
+    return f"{speed:g}x" + (" ▶" if playing else "")
+
+
 class MainWindow(QMainWindow):
     """The application window over one :class:`ReviewSession`."""
 
@@ -608,11 +615,8 @@ class MainWindow(QMainWindow):
         self.wall_label.setText(
             f"Recorded {self.session.format_recorded(wall)}" if wall else "Recorded time not set"
         )
-        reverse = self.player.reverse_speed
         self.speed_label.setText(
-            f"-{reverse:g}x ◀◀"
-            if reverse
-            else f"{self.player.speed:g}x" + (" ▶" if self.player.playing else "")
+            speed_text(self.player.speed, self.player.reverse_speed, self.player.playing)
         )
 
     def _update_tiles_status(self) -> None:
@@ -631,13 +635,9 @@ class MainWindow(QMainWindow):
             f"Recorded {self.session.format_recorded(wall)}" if wall else "Recorded time not set"
         )
         engine = self.side_by_side.tiles.view.player.engine if self.side_by_side.tiles else None
-        if engine is not None:
-            speed = engine.speed
-            self.speed_label.setText(
-                f"-{-speed:g}x ◀◀"
-                if speed < 0 and engine.playing
-                else f"{abs(speed):g}x" + (" ▶" if engine.playing else "")
-            )
+        if engine is not None:  # (the tiles' speed is signed: negative in reverse)
+            reverse = -engine.speed if engine.speed < 0 and engine.playing else 0.0
+            self.speed_label.setText(speed_text(abs(engine.speed), reverse, engine.playing))
 
     # -- recorded time (issue 10 item 1, issue 11 item 4) -----------------------------------
     def _fill_video_time(self, fill: Callable[[str], None]) -> None:
