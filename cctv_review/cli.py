@@ -513,8 +513,9 @@ def _run(args: argparse.Namespace, db_path: Path) -> int:
         if command == "summary":
             from cctv_review.summary import format_summary, summarise
 
-            if args.suite or args.reviewer or args.flags or args.agreement or args.questions or _blind(store):
-                return _summary_figures(store, template, args)
+            blind = _blind(store)
+            if args.suite or args.reviewer or args.flags or args.agreement or args.questions or blind:
+                return _summary_figures(store, template, args, blind)
             summary = summarise(store, template, date_from=args.date_from, date_to=args.date_to)
             if args.json:
                 print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
@@ -703,8 +704,9 @@ def _blind(store: Any) -> set[int]:
     return team.blind_case_ids(store, store.user)
 
 
-def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int:
-    """``summary`` with a filter (suite, reviewer, flags), ``--agreement`` and/or ``--questions`` (issue 14)."""
+def _summary_figures(store: Any, template: Any, args: argparse.Namespace, blind: set[int]) -> int:
+    """``summary`` with a filter (suite, reviewer, flags), ``--agreement`` and/or ``--questions`` (issue 14);
+    ``blind``: the cases left out (:func:`_blind`)."""
     from cctv_review.errors import UserFacingError
     from cctv_review.export.figures import format_agreement, format_questions
     from cctv_review.summary import format_summary
@@ -716,7 +718,7 @@ def _summary_figures(store: Any, template: Any, args: argparse.Namespace) -> int
         suite=args.suite,
         reviewer=args.reviewer,
         flags=frozenset(args.flags),
-        exclude=frozenset(_blind(store)),
+        exclude=frozenset(blind),
     )
     try:
         summary = summarise_filtered(store, template, summary_filter)
