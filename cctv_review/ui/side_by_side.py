@@ -17,6 +17,7 @@ case, or clips added or changed, reload the tracks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,9 @@ from PySide6.QtWidgets import QBoxLayout, QMainWindow, QMenu, QSlider, QToolBar,
 from cctv_review.changes import Changes
 from cctv_review.ui import tasks
 from cctv_review.ui.tiles import LAYOUTS, TilesWindow, tracks_job
+
+#: Longest F waits (s) for the workspace player to show the main view's frame.
+FINDING_WAIT_S = 10.0
 
 LAYOUT_TEXT = {
     "1": "One camera",
@@ -66,8 +70,11 @@ class SideBySide(QObject):
         self.task: tasks.Task | None = None
         self.layout = "2x2"
         self.actions: dict[str, QAction] = {}
-        self._finding_timer: QTimer | None = None
-        self._finding_check: Callable[[], None] = lambda: None
+        #: F while the tiles are shown: the frame the finding is for, and until when to wait for it.
+        self._finding_for: tuple[Any, float] | None = None
+        self._finding_timer = QTimer(self)
+        self._finding_timer.setInterval(50)
+        self._finding_timer.timeout.connect(self._finding_poll)
         #: The workspace's sound (:class:`~cctv_review.ui.audio_out.AudioOut`): while the tiles are
         #: shown it plays the main view's file on the tiles' clock.
         self.audio: Any = None
@@ -264,39 +271,33 @@ class SideBySide(QObject):
             )
             return
         self._hand_over(shown.clip_id, shown.position_ms)
-        player = self.footage.player
-        waited = [0]
-
-        def ready() -> bool:  # the player shows that very frame (a still with the finding is of it)
-            clip = player.clip
-            return bool(
-                player.ready
-                and clip is not None
-                and clip.id == shown.clip_id
-                and player.position_ms == shown.position_ms
-                and player.current_frame_index() == shown.frame
-            )
-
-        def check() -> None:
-            if ready():
-                if self._finding_timer is not None:
-                    self._finding_timer.stop()
-                self._add_finding()
-                return
-            waited[0] += 1
-            if waited[0] > 200 and self._finding_timer is not None:
-                self._finding_timer.stop()
-                self._status("The main view's clip could not be opened for the finding.", 8000)
-
-        if ready():
-            self._add_finding()
-            return
-        if self._finding_timer is None:
-            self._finding_timer = QTimer(self)
-            self._finding_timer.setInterval(50)
-            self._finding_timer.timeout.connect(lambda: self._finding_check())
-        self._finding_check = check
+        self._finding_for = (shown, time.monotonic() + FINDING_WAIT_S)
         self._finding_timer.start()
+        self._finding_poll()
+
+    def _finding_poll(self) -> None:
+        """F's wait: the editor opens once the player shows that very frame (a still with the finding is of it)."""
+        pending = self._finding_for
+        if pending is None:
+            self._finding_timer.stop()
+            return
+        shown, deadline = pending
+        player = self.footage.player
+        clip = player.clip
+        if (
+            player.ready
+            and clip is not None
+            and clip.id == shown.clip_id
+            and player.position_ms == shown.position_ms
+            and player.current_frame_index() == shown.frame
+        ):
+            self._finding_for = None
+            self._finding_timer.stop()
+            self._add_finding()
+        elif time.monotonic() > deadline:
+            self._finding_for = None
+            self._finding_timer.stop()
+            self._status("The main view's clip could not be opened for the finding.", 8000)
 
     def _changed(self, changes: Changes) -> None:
         if changes.clips:
@@ -366,8 +367,8 @@ class SideBySide(QObject):
     def shutdown(self) -> None:
         if self.task is not None:
             self.task.cancel()
-        if self._finding_timer is not None:
-            self._finding_timer.stop()
+        self._finding_for = None
+        self._finding_timer.stop()
         if self.tiles is not None:
             self.tiles.view.close_player()
             self.tiles.close()
