@@ -426,16 +426,17 @@ def export_package(
             f"The review package could not be written to {destination}: {exc.strerror or exc}."
         ) from exc
     now = manifest["created_at"]
+    done = ExportReport(
+        Path(destination),
+        package_id,
+        manifest["cases"],
+        len(stills),
+        len(entries),
+        bool(manifest["signature"]),
+    )
     if store.read_only:  # the file is written; a read-only store cannot remember it was shared
         report(1.0, "Done")
-        return ExportReport(
-            Path(destination),
-            package_id,
-            manifest["cases"],
-            len(stills),
-            len(entries),
-            bool(manifest["signature"]),
-        )
+        return done
     with store.transaction():
         store.db.execute(
             "INSERT INTO packages (package_id, direction, at, user, origin_store_id, detail) VALUES (?, 'export', ?, ?, ?, ?)",
@@ -463,14 +464,7 @@ def export_package(
             },
         )
     report(1.0, "Done")
-    return ExportReport(
-        Path(destination),
-        package_id,
-        manifest["cases"],
-        len(stills),
-        len(entries),
-        bool(manifest["signature"]),
-    )
+    return done
 
 
 def _remember(store: Store, reference: str, digest: str, package_id: str, direction: str, at: str) -> None:
